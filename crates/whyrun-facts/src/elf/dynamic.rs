@@ -1,0 +1,223 @@
+//! The dynamic section as the loader reads it: through PT_DYNAMIC and virtual addresses, so
+//! it works the same on binaries whose section headers were removed. Owns DT_NEEDED, SONAME,
+//! RPATH/RUNPATH, DT_FLAGS/DT_FLAGS_1 and where the symbol and version tables are.
+
+use object::elf;
+
+use super::view::{c_str, ElfView};
+
+/// Upper bound on dynamic entries read: real files have well under a hundred.
+const MAX_DYNAMIC_ENTRIES: usize = 1 << 16;
+
+/// What the dynamic section holds, with string offsets resolved.
+#[derive(Debug, Default)]
+pub struct Dynamic<'data> {
+    pub needed: Vec<String>,
+    pub soname: Option<String>,
+    pub rpath: Option<String>,
+    pub runpath: Option<String>,
+    pub flags: u64,
+    pub flags_1: u64,
+    pub strtab: &'data [u8],
+    pub symtab: Option<u64>,
+    pub syment: Option<u64>,
+    pub hash: Option<u64>,
+    pub gnu_hash: Option<u64>,
+    pub versym: Option<u64>,
+    pub verneed: Option<u64>,
+    pub verneed_num: Option<u64>,
+    pub verdef: Option<u64>,
+    pub verdef_num: Option<u64>,
+    pub textrel: bool,
+}
+
+impl<'data> Dynamic<'data> {
+    /// Reads PT_DYNAMIC; `Ok(None)` when the file has none (a static binary).
+    pub fn read(view: &ElfView<'data>, warnings: &mut Vec<String>) -> Option<Self> {
+        let seg = view
+            .segments
+            .iter()
+            .find(|s| s.p_type == elf::PT_DYNAMIC.0)?;
+        let data = view.segment_data(seg)?;
+        let r = view.reader();
+        let w = r.word_size();
+        let mut raw: Vec<(i64, u64)> = Vec::new();
+        for i in 0..(data.len() / (2 * w)).min(MAX_DYNAMIC_ENTRIES) {
+            let (Some(tag), Some(val)) = (r.word(data, i * 2 * w), r.word(data, i * 2 * w + w))
+            else {
+                break;
+            };
+            // d_tag is signed: widen a 32-bit tag with its sign.
+            let tag = if view.is_64 {
+                tag as i64
+            } else {
+                tag as u32 as i32 as i64
+            };
+            if tag == elf::DT_NULL.0 {
+                break;
+            }
+            raw.push((tag, val));
+        }
+        let find = |t: elf::DynamicTag| raw.iter().find(|(tag, _)| *tag == t.0).map(|(_, v)| *v);
+
+        let mut dynamic = Dynamic::default();
+        if let Some(addr) = find(elf::DT_STRTAB) {
+            match view.bytes_from_vaddr(addr) {
+                Some(bytes) => {
+                    let size = find(elf::DT_STRSZ).unwrap_or(bytes.len() as u64);
+                    dynamic.strtab =
+                        &bytes[..bytes.len().min(usize::try_from(size).unwrap_or(usize::MAX))];
+                }
+                None => warnings.push(format!(
+                    "DT_STRTAB points at {addr:#x}, outside the file's loadable segments"
+                )),
+            }
+        }
+        let strtab = dynamic.strtab;
+        let string = |val: u64, what: &str, warnings: &mut Vec<String>| -> Option<String> {
+            let s = usize::try_from(val).ok().and_then(|at| c_str(strtab, at));
+            if s.is_none() {
+                warnings.push(format!(
+                    "{what} string at offset {val:#x} is outside the string table"
+                ));
+            }
+            s.map(|b| String::from_utf8_lossy(b).into_owned())
+        };
+        for &(tag, val) in &raw {
+            match elf::DynamicTag(tag) {
+                elf::DT_NEEDED => {
+                    if let Some(s) = string(val, "DT_NEEDED", warnings) {
+                        dynamic.needed.push(s);
+                    }
+                }
+                elf::DT_SONAME => dynamic.soname = string(val, "DT_SONAME", warnings),
+                elf::DT_RPATH => dynamic.rpath = string(val, "DT_RPATH", warnings),
+                elf::DT_RUNPATH => dynamic.runpath = string(val, "DT_RUNPATH", warnings),
+                elf::DT_FLAGS => dynamic.flags = val,
+                elf::DT_FLAGS_1 => dynamic.flags_1 = val,
+                elf::DT_SYMTAB => dynamic.symtab = Some(val),
+                elf::DT_SYMENT => dynamic.syment = Some(val),
+                elf::DT_HASH => dynamic.hash = Some(val),
+                elf::DT_GNU_HASH => dynamic.gnu_hash = Some(val),
+                elf::DT_VERSYM => dynamic.versym = Some(val),
+                elf::DT_VERNEED => dynamic.verneed = Some(val),
+                elf::DT_VERNEEDNUM => dynamic.verneed_num = Some(val),
+                elf::DT_VERDEF => dynamic.verdef = Some(val),
+                elf::DT_VERDEFNUM => dynamic.verdef_num = Some(val),
+                elf::DT_TEXTREL => dynamic.textrel = true,
+                _ => {}
+            }
+        }
+        Some(dynamic)
+    }
+
+    /// The number of entries in the dynamic symbol table, from DT_HASH, DT_GNU_HASH or the
+    /// `.dynsym` section, whichever is available first.
+    pub fn symbol_count(&self, view: &ElfView<'data>) -> Option<u64> {
+        let r = view.reader();
+        if let Some(bytes) = self.hash.and_then(|a| view.bytes_from_vaddr(a)) {
+            if let Some(nchain) = r.u32(bytes, 4) {
+                return Some(nchain.into());
+            }
+        }
+        if let Some(bytes) = self.gnu_hash.and_then(|a| view.bytes_from_vaddr(a)) {
+            if let Some(n) = gnu_hash_symbol_count(bytes, r) {
+                return Some(n);
+            }
+        }
+        let dynsym = view
+            .sections
+            .iter()
+            .find(|s| s.sh_type == elf::SHT_DYNSYM.0)?;
+        let entsize = if view.is_64 { 24 } else { 16 };
+        Some(dynsym.size / entsize)
+    }
+}
+
+/// Walks a GNU hash table to the end of its last chain: the symbol count.
+fn gnu_hash_symbol_count(b: &[u8], r: super::view::Reader) -> Option<u64> {
+    let nbuckets = r.u32(b, 0)? as usize;
+    let symoffset = r.u32(b, 4)?;
+    let bloom_size = r.u32(b, 8)? as usize;
+    let buckets_at = 16usize.checked_add(bloom_size.checked_mul(r.word_size())?)?;
+    let chains_at = buckets_at.checked_add(nbuckets.checked_mul(4)?)?;
+    if chains_at > b.len() {
+        return None;
+    }
+    let mut last = 0u32;
+    for i in 0..nbuckets {
+        last = last.max(r.u32(b, buckets_at + i * 4)?);
+    }
+    if last < symoffset {
+        return Some(symoffset.into());
+    }
+    let mut index = last;
+    loop {
+        let at = chains_at.checked_add(((index - symoffset) as usize).checked_mul(4)?)?;
+        let hash = r.u32(b, at)?;
+        if hash & 1 != 0 {
+            return Some(u64::from(index) + 1);
+        }
+        index = index.checked_add(1)?;
+    }
+}
+
+/// Names of the bits set in DT_FLAGS.
+pub fn dt_flags_names(flags: u64) -> Vec<String> {
+    const NAMES: &[(u64, &str)] = &[
+        (0x1, "ORIGIN"),
+        (0x2, "SYMBOLIC"),
+        (0x4, "TEXTREL"),
+        (0x8, "BIND_NOW"),
+        (0x10, "STATIC_TLS"),
+    ];
+    bit_names(flags, NAMES)
+}
+
+/// Names of the bits set in DT_FLAGS_1.
+pub fn dt_flags_1_names(flags: u64) -> Vec<String> {
+    const NAMES: &[(u64, &str)] = &[
+        (0x1, "NOW"),
+        (0x2, "GLOBAL"),
+        (0x4, "GROUP"),
+        (0x8, "NODELETE"),
+        (0x10, "LOADFLTR"),
+        (0x20, "INITFIRST"),
+        (0x40, "NOOPEN"),
+        (0x80, "ORIGIN"),
+        (0x100, "DIRECT"),
+        (0x200, "TRANS"),
+        (0x400, "INTERPOSE"),
+        (0x800, "NODEFLIB"),
+        (0x1000, "NODUMP"),
+        (0x2000, "CONFALT"),
+        (0x4000, "ENDFILTEE"),
+        (0x8000, "DISPRELDNE"),
+        (0x10000, "DISPRELPND"),
+        (0x20000, "NODIRECT"),
+        (0x40000, "IGNMULDEF"),
+        (0x80000, "NOKSYMS"),
+        (0x100000, "NOHDR"),
+        (0x200000, "EDITED"),
+        (0x400000, "NORELOC"),
+        (0x800000, "SYMINTPOSE"),
+        (0x1000000, "GLOBAUDIT"),
+        (0x2000000, "SINGLETON"),
+        (0x4000000, "STUB"),
+        (0x8000000, "PIE"),
+    ];
+    bit_names(flags, NAMES)
+}
+
+fn bit_names(flags: u64, names: &[(u64, &str)]) -> Vec<String> {
+    let mut out: Vec<String> = names
+        .iter()
+        .filter(|(bit, _)| flags & bit != 0)
+        .map(|(_, n)| n.to_string())
+        .collect();
+    let known: u64 = names.iter().map(|(b, _)| b).fold(0, |a, b| a | b);
+    if flags & !known != 0 {
+        out.push(format!("{:#x}", flags & !known));
+    }
+    out
+}

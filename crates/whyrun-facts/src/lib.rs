@@ -1,0 +1,73 @@
+//! What a Linux binary needs, read from the binary alone: ELF facts (machine, linkage,
+//! libraries, symbol versions, notes) and Go facts (build info, linked packages). Parsing
+//! only: no policy, no I/O beyond mapping the one file, nothing executed.
+//!
+//! The file is mapped, never read whole: only the pages holding the headers and the parts
+//! named by them are touched.
+
+pub mod elf;
+mod error;
+pub mod go;
+
+use std::fs::File;
+use std::path::Path;
+
+use serde::Serialize;
+
+pub use error::FactsError;
+
+/// Everything whyrun knows about one binary.
+#[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
+pub struct Facts {
+    /// Size of the file in bytes.
+    pub file_size: u64,
+    pub elf: elf::ElfFacts,
+    /// Present when the binary was built by the Go toolchain.
+    pub go: Option<go::GoFacts>,
+    /// Parts of the file that could not be read; the other facts stand.
+    pub warnings: Vec<String>,
+}
+
+/// Maps `path` and reads its facts.
+pub fn inspect_path(path: &Path) -> Result<Facts, FactsError> {
+    let file = File::open(path)?;
+    let meta = file.metadata()?;
+    if meta.is_dir() {
+        return Err(FactsError::NotAFile("a directory".into()));
+    }
+    if !meta.is_file() {
+        return Err(FactsError::NotAFile(
+            "not a regular file (a device, socket or pipe)".into(),
+        ));
+    }
+    if meta.len() == 0 {
+        return Err(FactsError::NotElf("the file is empty".into()));
+    }
+    // SAFETY: the map is read-only and private; a file changed underneath while mapped
+    // can fault, the documented risk every mmap-based reader of binaries accepts.
+    let map = unsafe { memmap2::Mmap::map(&file)? };
+    #[cfg(unix)]
+    let _ = map.advise(memmap2::Advice::Random);
+    inspect_bytes(&map)
+}
+
+/// Reads the facts of an ELF image held in memory.
+pub fn inspect_bytes(data: &[u8]) -> Result<Facts, FactsError> {
+    let view = elf::view::ElfView::parse(data)?;
+    let mut warnings = Vec::new();
+    if let Some(e) = &view.section_headers_error {
+        warnings.push(format!(
+            "section headers unreadable ({e}); using program headers only"
+        ));
+    }
+    let notes = elf::notes::raw_notes(&view);
+    let elf = elf::ElfFacts::read(&view, &notes, &mut warnings);
+    let go = go::inspect(&view, &notes, &mut warnings);
+    Ok(Facts {
+        file_size: data.len() as u64,
+        elf,
+        go,
+        warnings,
+    })
+}

@@ -1,0 +1,212 @@
+//! `whyrun inspect`: reads the facts of each file (in parallel, output in argument order)
+//! and prints them as text or as `whyrun.inspect/1` JSON. A file that cannot be read gets
+//! one line on stderr naming it; the others are still inspected and the exit code is 2.
+
+use std::io::Write;
+use std::path::Path;
+
+use anstream::{eprintln, println};
+use anyhow::Result;
+use rayon::prelude::*;
+use serde::Serialize;
+use whyrun_facts::{Facts, FactsError};
+
+use crate::cli::InspectArgs;
+use crate::exit;
+use crate::style::{ACCENT, BAD, LABEL, PATH, WARN};
+
+/// The JSON schema identifier; bumped on any incompatible change.
+pub const SCHEMA: &str = "whyrun.inspect/1";
+
+#[derive(Serialize)]
+struct Report<'a> {
+    schema: &'static str,
+    whyrun_version: &'static str,
+    files: Vec<FileReport<'a>>,
+}
+
+#[derive(Serialize)]
+struct FileReport<'a> {
+    path: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    facts: Option<&'a Facts>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+pub fn run(args: &InspectArgs) -> Result<u8> {
+    let results: Vec<(String, Result<Facts, FactsError>)> = args
+        .files
+        .par_iter()
+        .map(|p| {
+            (
+                p.display().to_string(),
+                whyrun_facts::inspect_path(Path::new(p)),
+            )
+        })
+        .collect();
+
+    let mut failed = false;
+    for (path, r) in &results {
+        if let Err(e) = r {
+            failed = true;
+            eprintln!("whyrun: {}: {e}", path);
+        }
+    }
+
+    if args.json {
+        let report = Report {
+            schema: SCHEMA,
+            whyrun_version: env!("CARGO_PKG_VERSION"),
+            files: results
+                .iter()
+                .map(|(path, r)| FileReport {
+                    path,
+                    facts: r.as_ref().ok(),
+                    error: r.as_ref().err().map(|e| e.to_string()),
+                })
+                .collect(),
+        };
+        let mut out = std::io::stdout().lock();
+        serde_json::to_writer_pretty(&mut out, &report)?;
+        writeln!(out)?;
+    } else {
+        let mut first = true;
+        for (path, r) in &results {
+            if let Ok(facts) = r {
+                if !first {
+                    println!();
+                }
+                first = false;
+                print_human(path, facts, args.verbose);
+            }
+        }
+    }
+    Ok(if failed { exit::INPUT_ERROR } else { exit::OK })
+}
+
+fn row(label: &str, value: impl std::fmt::Display) {
+    row_str(label, value.to_string())
+}
+
+fn row_str(label: &str, value: String) {
+    println!("  {LABEL}{label:<12}{LABEL:#} {value}");
+}
+
+fn print_human(path: &str, f: &Facts, verbose: bool) {
+    let e = &f.elf;
+    println!("{PATH}{path}{PATH:#}");
+    let arch = &e.machine.name;
+    row(
+        "binary",
+        format!(
+            "{ACCENT}{arch}{ACCENT:#} {} {}-endian, {}, {} ({} bytes)",
+            e.class, e.endian, e.file_type, e.linkage, f.file_size
+        ),
+    );
+    if e.os_abi != "SYSV" && e.os_abi != "GNU" {
+        row("os/abi", format!("{WARN}{}{WARN:#}", e.os_abi));
+    }
+    match &e.interpreter {
+        Some(i) => row("interpreter", i),
+        None => row("interpreter", "none (needs no loader)"),
+    }
+    if !e.needed.is_empty() {
+        row("needs", e.needed.join(", "));
+    }
+    if let Some(s) = &e.soname {
+        row("soname", s);
+    }
+    if let Some(r) = &e.rpath {
+        row("rpath", r);
+    }
+    if let Some(r) = &e.runpath {
+        row("runpath", r);
+    }
+    for m in &e.max_versions {
+        let mut syms = m
+            .symbols
+            .iter()
+            .take(4)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", ");
+        if m.symbols.len() > 4 {
+            syms.push_str(&format!(", +{} more", m.symbols.len() - 4));
+        }
+        row(
+            &format!("max {}", m.family),
+            format!(
+                "{ACCENT}{}{ACCENT:#} from {} ({syms})",
+                m.version,
+                m.libraries.join(", ")
+            ),
+        );
+    }
+    if verbose {
+        for need in &e.version_needs {
+            for v in &need.versions {
+                let weak = if v.weak { " (weak)" } else { "" };
+                row(
+                    "version",
+                    format!("{} {}{weak}: {}", need.library, v.name, v.symbols.join(" ")),
+                );
+            }
+        }
+        if !e.dt_flags.is_empty() || !e.dt_flags_1.is_empty() {
+            row(
+                "dyn flags",
+                format!("{} {}", e.dt_flags.join(" "), e.dt_flags_1.join(" "))
+                    .trim()
+                    .to_string(),
+            );
+        }
+        if !e.version_definitions.is_empty() {
+            row("defines", e.version_definitions.join(" "));
+        }
+    }
+    if let Some(t) = &e.abi_tag {
+        row("kernel", format!(">= {} ({} ABI tag)", t.kernel, t.os));
+    }
+    if let Some(isa) = &e.x86_isa_needed {
+        row(
+            "cpu level",
+            format!("{ACCENT}{}{ACCENT:#} (.note.gnu.property)", isa.level),
+        );
+    }
+    if let Some(id) = &e.build_id {
+        row("build-id", id);
+    }
+    let mut sym = Vec::new();
+    sym.push(if e.stripped { "stripped" } else { "symbols" });
+    if e.debug_info {
+        sym.push("debug info");
+    }
+    if !e.section_headers {
+        sym.push("no section headers");
+    }
+    row("symbols", sym.join(", "));
+    let h = &e.hardening;
+    row(
+        "hardening",
+        format!(
+            "PIE {}, RELRO {}, NX stack {}, BIND_NOW {}",
+            yes_no(h.pie),
+            h.relro,
+            yes_no(h.nx_stack),
+            yes_no(h.bind_now)
+        ),
+    );
+    super::inspect_go::print_go(f.go.as_ref(), verbose, row_str);
+    for w in &f.warnings {
+        row("warning", format!("{BAD}{w}{BAD:#}"));
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}

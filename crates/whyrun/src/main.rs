@@ -1,0 +1,36 @@
+//! The `whyrun` binary: parses the command line, runs one command, and turns its outcome
+//! into an exit code. The work itself lives in the library crates.
+
+mod cli;
+mod commands;
+mod style;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+/// Exit codes, documented in `whyrun --help`.
+pub mod exit {
+    /// Everything inspected; every target runs the binary.
+    pub const OK: u8 = 0;
+    /// A usage error, or an input that could not be read.
+    pub const INPUT_ERROR: u8 = 2;
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Inspect(args) => commands::inspect::run(&args),
+        Command::Completions(args) => commands::generate::completions(&args),
+        Command::Man => commands::generate::man(),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("whyrun: {e:#}");
+            ExitCode::from(exit::INPUT_ERROR)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Installs the Debian packages whyrun's fixture builds, tests and benchmarks use:
+# Go 1.19 (bookworm), Go 1.22 (bookworm-backports), Go 1.24 (trixie, pinned low so
+# nothing else is upgraded), Gin's sources, gcc, musl-tools, cross compilers and binutils.
+# Idempotent; needs root (CI runs as root). Pass --quiet to keep apt quiet.
+set -euo pipefail
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps.sh: must run as root (apt-get)" >&2
+  exit 2
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+
+sources=/etc/apt/sources.list.d/whyrun-extra.sources
+if [ ! -f "$sources" ]; then
+  cat >"$sources" <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm-backports trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  # trixie only for the packages asked for by name with -t trixie.
+  cat >/etc/apt/preferences.d/whyrun-trixie <<'PIN'
+Package: *
+Pin: release n=trixie
+Pin-Priority: 100
+PIN
+  apt-get update -qq
+elif [ ! -d /var/lib/apt/lists ] || [ -z "$(ls /var/lib/apt/lists/*trixie* 2>/dev/null)" ]; then
+  apt-get update -qq
+fi
+
+base_pkgs=(
+  golang-1.19-go
+  golang-github-gin-gonic-gin-dev
+  golang-github-mattn-go-sqlite3-dev
+  gcc g++ musl-tools binutils file
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+  libsqlite3-dev
+  python3
+)
+missing=()
+for p in "${base_pkgs[@]}"; do
+  dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+if ! dpkg -s golang-1.22-go >/dev/null 2>&1; then
+  apt-get install -y -qq --no-install-recommends -t bookworm-backports golang-1.22-go >/dev/null
+fi
+if ! dpkg -s golang-1.24-go >/dev/null 2>&1; then
+  apt-get install -y -qq --no-install-recommends -t trixie golang-1.24-go >/dev/null
+fi
+echo "install-deps: ok"

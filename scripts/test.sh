@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need (Debian packages), builds the real fixture
+# binaries (cached outside git), then runs every test of the workspace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ "$(id -u)" -eq 0 ]; then
+  bash scripts/install-deps.sh
+elif command -v sudo >/dev/null 2>&1; then
+  sudo bash scripts/install-deps.sh
+else
+  echo "test.sh: scripts/install-deps.sh needs root; skipping it, run it as root once" >&2
+fi
+bash fixtures/build.sh
+cargo test --workspace --locked
