@@ -8,6 +8,7 @@
 pub mod elf;
 mod error;
 pub mod go;
+pub mod rust;
 
 use std::fs::File;
 use std::path::Path;
@@ -25,6 +26,8 @@ pub struct Facts {
     pub elf: elf::ElfFacts,
     /// Present when the binary was built by the Go toolchain.
     pub go: Option<go::GoFacts>,
+    /// Present when the binary embeds a `cargo auditable` dependency list.
+    pub rust: Option<rust::RustFacts>,
     /// Parts of the file that could not be read; the other facts stand.
     pub warnings: Vec<String>,
 }
@@ -64,10 +67,12 @@ pub fn inspect_bytes(data: &[u8]) -> Result<Facts, FactsError> {
     let notes = elf::notes::raw_notes(&view);
     let elf = elf::ElfFacts::read(&view, &notes, &mut warnings);
     let go = go::inspect(&view, &notes, &mut warnings);
+    let rust = rust::inspect(&view, &mut warnings);
     Ok(Facts {
         file_size: data.len() as u64,
         elf,
         go,
+        rust,
         warnings,
     })
 }

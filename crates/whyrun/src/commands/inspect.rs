@@ -198,6 +198,26 @@ fn print_human(path: &str, f: &Facts, verbose: bool) {
         ),
     );
     super::inspect_go::print_go(f.go.as_ref(), verbose, row_str);
+    if let Some(rust) = &f.rust {
+        let root = rust.packages.iter().find(|p| p.root);
+        row(
+            "rust",
+            format!(
+                "{} crates recorded by cargo auditable{}",
+                rust.packages.len(),
+                root.map(|p| format!(", root {} {}", p.name, p.version))
+                    .unwrap_or_default()
+            ),
+        );
+        if verbose {
+            for p in rust.packages.iter().filter(|p| !p.root) {
+                row(
+                    "crate",
+                    format!("{} {} ({}, {})", p.name, p.version, p.source, p.kind),
+                );
+            }
+        }
+    }
     for w in &f.warnings {
         row("warning", format!("{BAD}{w}{BAD:#}"));
     }

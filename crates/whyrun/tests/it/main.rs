@@ -1,0 +1,9 @@
+//! whyrun's integration tests, one test binary: the CLI against real binaries built by real
+//! toolchains, compared with the tools a user would otherwise trust (`go version -m`,
+//! `readelf`).
+
+mod bad_input;
+mod elf_conformance;
+mod fixtures;
+mod go_conformance;
+mod stripped;
