@@ -19,6 +19,7 @@ pub struct Dynamic<'data> {
     pub flags: u64,
     pub flags_1: u64,
     pub strtab: &'data [u8],
+    pub strtab_addr: Option<u64>,
     pub symtab: Option<u64>,
     pub syment: Option<u64>,
     pub hash: Option<u64>,
@@ -61,6 +62,7 @@ impl<'data> Dynamic<'data> {
         let find = |t: elf::DynamicTag| raw.iter().find(|(tag, _)| *tag == t.0).map(|(_, v)| *v);
 
         let mut dynamic = Dynamic::default();
+        dynamic.strtab_addr = find(elf::DT_STRTAB);
         if let Some(addr) = find(elf::DT_STRTAB) {
             match view.bytes_from_vaddr(addr) {
                 Some(bytes) => {
@@ -111,26 +113,34 @@ impl<'data> Dynamic<'data> {
         Some(dynamic)
     }
 
-    /// The number of entries in the dynamic symbol table, from DT_HASH, DT_GNU_HASH or the
-    /// `.dynsym` section, whichever is available first.
+    /// The number of entries in the dynamic symbol table: the `.dynsym` section's size when
+    /// section headers exist; else DT_HASH's chain count; else the GNU hash table's, raised to
+    /// the distance from DT_SYMTAB to DT_STRTAB (ld places `.dynstr` right after `.dynsym`),
+    /// because a GNU hash table does not cover symbols that are only referenced (all of
+    /// them, in a small executable).
     pub fn symbol_count(&self, view: &ElfView<'data>) -> Option<u64> {
+        let entsize: u64 = if view.is_64 { 24 } else { 16 };
+        if let Some(dynsym) = view.sections.iter().find(|s| s.sh_type == elf::SHT_DYNSYM.0) {
+            return Some(dynsym.size / entsize);
+        }
         let r = view.reader();
         if let Some(bytes) = self.hash.and_then(|a| view.bytes_from_vaddr(a)) {
             if let Some(nchain) = r.u32(bytes, 4) {
                 return Some(nchain.into());
             }
         }
-        if let Some(bytes) = self.gnu_hash.and_then(|a| view.bytes_from_vaddr(a)) {
-            if let Some(n) = gnu_hash_symbol_count(bytes, r) {
-                return Some(n);
-            }
+        let gnu = self
+            .gnu_hash
+            .and_then(|a| view.bytes_from_vaddr(a))
+            .and_then(|bytes| gnu_hash_symbol_count(bytes, r));
+        let until_strtab = match (self.symtab, self.strtab_addr) {
+            (Some(sym), Some(str_)) if str_ > sym => Some((str_ - sym) / entsize),
+            _ => None,
+        };
+        match (gnu, until_strtab) {
+            (Some(g), Some(u)) => Some(g.max(u)),
+            (g, u) => g.or(u),
         }
-        let dynsym = view
-            .sections
-            .iter()
-            .find(|s| s.sh_type == elf::SHT_DYNSYM.0)?;
-        let entsize = if view.is_64 { 24 } else { 16 };
-        Some(dynsym.size / entsize)
     }
 }
 

@@ -1,0 +1,105 @@
+//! Human output: per binary, a matrix of verdicts when there are several targets, then each
+//! target with its verdict first and every finding's evidence and fix below it. Styles are
+//! written as ANSI; the caller's stream strips them when colour is off (not a terminal,
+//! `NO_COLOR`).
+
+use std::io::Write;
+
+use anstyle::{AnsiColor, Style};
+use whyrun_rules::{Finding, Severity, Verdict};
+
+use crate::{BinaryReport, CheckReport, TargetReport};
+
+const BOLD: Style = Style::new().bold();
+const DIM: Style = Style::new().dimmed();
+const RED: Style = AnsiColor::Red.on_default().bold();
+const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
+const GREEN: Style = AnsiColor::Green.on_default().bold();
+const CYAN: Style = AnsiColor::Cyan.on_default();
+
+fn verdict_style(v: Verdict) -> (Style, &'static str) {
+    match v {
+        Verdict::WontStart => (RED, "✗"),
+        Verdict::FailsAtRuntime => (RED, "✗"),
+        Verdict::Risky => (YELLOW, "!"),
+        Verdict::CannotTell => (DIM, "?"),
+        _ => (GREEN, "✓"),
+    }
+}
+
+fn severity_style(f: &Finding) -> Style {
+    if f.undecided {
+        return DIM;
+    }
+    match f.severity {
+        Severity::BlocksStart | Severity::FailsAtRuntime => RED,
+        Severity::Risk => YELLOW,
+        _ => CYAN,
+    }
+}
+
+pub fn write(out: &mut dyn Write, report: &CheckReport) -> std::io::Result<()> {
+    for (i, binary) in report.binaries.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        write_binary(out, binary)?;
+    }
+    Ok(())
+}
+
+fn write_binary(out: &mut dyn Write, b: &BinaryReport) -> std::io::Result<()> {
+    writeln!(out, "{BOLD}{}{BOLD:#}  {DIM}{}{DIM:#}", b.path, b.summary)?;
+    if b.targets.len() > 1 {
+        write_matrix(out, &b.targets)?;
+    }
+    for t in &b.targets {
+        writeln!(out)?;
+        write_target(out, t)?;
+    }
+    Ok(())
+}
+
+fn write_matrix(out: &mut dyn Write, targets: &[TargetReport]) -> std::io::Result<()> {
+    let width = targets.iter().map(|t| t.target.chars().count()).max().unwrap_or(0);
+    writeln!(out)?;
+    for t in targets {
+        let (style, mark) = verdict_style(t.verdict);
+        let top = t.findings.iter().find(|f| !f.undecided).or(t.findings.first());
+        let cause = top.map(|f| format!("  {DIM}{} {}{DIM:#}", f.code, f.message)).unwrap_or_default();
+        writeln!(
+            out,
+            "  {:<width$}  {style}{mark} {:<26}{style:#}{cause}",
+            t.target,
+            t.verdict.label(),
+        )?;
+    }
+    Ok(())
+}
+
+fn write_target(out: &mut dyn Write, t: &TargetReport) -> std::io::Result<()> {
+    let (style, mark) = verdict_style(t.verdict);
+    writeln!(
+        out,
+        "  {BOLD}{}{BOLD:#} {DIM}({}, as {}){DIM:#}  {style}{mark} {}{style:#}",
+        t.target,
+        t.kind,
+        t.path_in_target,
+        t.verdict.label()
+    )?;
+    for f in &t.findings {
+        let s = severity_style(f);
+        let severity = if f.undecided { "cannot tell" } else { f.severity.label() };
+        writeln!(out, "    {s}{} {severity}{s:#}  {}", f.code, f.message)?;
+        for e in &f.evidence {
+            writeln!(out, "      {DIM}·{DIM:#} {}  {DIM}[{}]{DIM:#}", e.what, e.location)?;
+        }
+        if let Some(fix) = &f.fix {
+            writeln!(out, "      {GREEN}fix{GREEN:#} {}", fix.summary)?;
+            for c in &fix.commands {
+                writeln!(out, "          {CYAN}{c}{CYAN:#}")?;
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,111 @@
+//! Fixes computed from the binary's own recorded build: the `go build` line with one knob
+//! changed, the base image that has what the binary needs, the package to install.
+
+use whyrun_facts::Facts;
+
+use crate::context::CheckContext;
+use crate::finding::Finding;
+
+/// The libc family an interpreter path belongs to.
+pub fn libc_of_interpreter(interp: &str) -> &'static str {
+    if interp.contains("ld-musl") {
+        "musl"
+    } else if interp.contains("ld-linux") || interp.contains("ld64.so") || interp.contains("ld.so") {
+        "glibc"
+    } else {
+        "an unknown libc"
+    }
+}
+
+/// The `go build` command that rebuilds this binary with `env` overrides (`("CGO_ENABLED",
+/// "0")`), extra tags and without the flags named in `drop` (`-buildmode`), from the
+/// settings recorded in its build info. `None` for a binary without Go build settings.
+pub fn go_build_command(facts: &Facts, env: &[(&str, &str)], add_tags: &[&str], drop: &[&str]) -> Option<String> {
+    let bi = facts.go.as_ref()?.build_info.as_ref()?;
+    let typed = &bi.typed;
+    let mut vars: Vec<(String, String)> = Vec::new();
+    let mut set = |k: &str, v: Option<String>| {
+        if let Some(v) = v {
+            vars.push((k.to_string(), v));
+        }
+    };
+    set("CGO_ENABLED", typed.cgo_enabled.map(|c| if c { "1" } else { "0" }.to_string()));
+    set("GOOS", typed.goos.clone());
+    set("GOARCH", typed.goarch.clone());
+    if let Some(level) = &typed.arch_level {
+        set(&level.variable, Some(level.value.clone()));
+    }
+    for (k, v) in env {
+        match vars.iter_mut().find(|(name, _)| name == k) {
+            Some(slot) => slot.1 = v.to_string(),
+            None => vars.push((k.to_string(), v.to_string())),
+        }
+    }
+    let mut cmd: Vec<String> = vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    cmd.push("go build".into());
+    let mut tags = typed.tags.clone();
+    for t in add_tags {
+        if !tags.iter().any(|x| x == t) {
+            tags.push(t.to_string());
+        }
+    }
+    if !tags.is_empty() {
+        cmd.push(format!("-tags {}", tags.join(",")));
+    }
+    if typed.trimpath {
+        cmd.push("-trimpath".into());
+    }
+    if let Some(ld) = &typed.ldflags {
+        cmd.push(format!("-ldflags={}", shell_quote(ld)));
+    }
+    if let Some(mode) = &typed.buildmode {
+        if mode != "exe" && !drop.contains(&"-buildmode") {
+            cmd.push(format!("-buildmode={mode}"));
+        }
+    }
+    let package = bi.path.clone().unwrap_or_else(|| ".".into());
+    cmd.push(format!("-o {}", output_name(facts, &package)));
+    cmd.push(if package == "command-line-arguments" { ".".into() } else { package });
+    Some(cmd.join(" "))
+}
+
+fn output_name(_facts: &Facts, package: &str) -> String {
+    package.rsplit('/').next().filter(|s| !s.is_empty() && *s != "command-line-arguments").unwrap_or("app").to_string()
+}
+
+/// Quotes a value for a POSIX shell when it needs it.
+pub fn shell_quote(s: &str) -> String {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// The fix for a binary that needs a libc the target lacks: for Go, rebuild without cgo
+/// (keeping every other recorded setting); for anything else, a base image with the libc
+/// it was linked against, or a static build.
+pub fn no_libc_fix(ctx: &CheckContext<'_>, finding: Finding) -> Finding {
+    let facts = ctx.facts();
+    let interp = facts.elf.interpreter.as_deref().unwrap_or("");
+    let libc = libc_of_interpreter(interp);
+    let uses_cgo = facts.go.as_ref().and_then(|g| g.symtab.as_ref()).is_some_and(|s| s.needs.cgo);
+    if facts.go.is_some() {
+        if let Some(cmd) = go_build_command(facts, &[("CGO_ENABLED", "0")], &[], &["-buildmode"]) {
+            let why = if uses_cgo {
+                "Rebuild without cgo so the binary needs no libc (check first that no cgo-only package, such as go-sqlite3, is linked)"
+            } else {
+                "Rebuild as a static executable: without cgo and with the default build mode, a Go binary needs no interpreter"
+            };
+            return finding.fix(why, vec![cmd]);
+        }
+    }
+    let image = match libc {
+        "musl" => "alpine:3.21",
+        _ => "gcr.io/distroless/base-debian12 (or debian:12-slim)",
+    };
+    finding.fix(
+        format!("Run it on a base image with {libc} ({image}), or link it statically"),
+        vec![format!("FROM {}", image.split(' ').next().unwrap_or(image)), "cc -static … (or musl-gcc -static …)".into()],
+    )
+}

@@ -1,0 +1,155 @@
+//! The rule contract: metadata whose documentation is the rule's own doc comment, and a
+//! pure check over a `CheckContext`. `declare_rule!` keeps the two together.
+
+use crate::context::CheckContext;
+use crate::finding::{Evidence, Finding, Fix, Severity};
+
+/// The failure families, each with its code prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Family {
+    /// `ARCH`: CPU architecture, level and kernel.
+    Arch,
+    /// `LIBC`: libc linkage, interpreter, cgo and NSS.
+    Libc,
+    /// `LIB`: shared libraries and symbol versions.
+    Lib,
+    /// `GO`: Go toolchain and runtime needs.
+    Go,
+    /// `FS`: files, permissions and mounts.
+    Fs,
+}
+
+impl Family {
+    pub fn name(self) -> &'static str {
+        match self {
+            Family::Arch => "CPU architecture and kernel",
+            Family::Libc => "libc and the program interpreter",
+            Family::Lib => "shared libraries",
+            Family::Go => "Go runtime",
+            Family::Fs => "files and permissions",
+        }
+    }
+}
+
+/// What is known about a rule without running it.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable code, never reused: `LIBC001`.
+    pub code: &'static str,
+    /// Kebab-case name: `missing-interpreter`.
+    pub name: &'static str,
+    pub family: Family,
+    /// The severity of its findings unless the finding says otherwise.
+    pub severity: Severity,
+    /// One line.
+    pub summary: &'static str,
+    /// The rule's doc comment: Markdown with the sections What it finds, Why it breaks,
+    /// Example, Fix, References.
+    pub docs: &'static str,
+}
+
+impl RuleMeta {
+    /// The documentation with the one leading space of each doc-comment line removed.
+    pub fn docs_markdown(&self) -> String {
+        self.docs
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .trim()
+            .to_string()
+    }
+
+    /// A finding of this rule with its default severity.
+    pub fn finding(&'static self, message: impl Into<String>) -> Finding {
+        Finding {
+            code: self.code,
+            rule: self.name,
+            severity: self.severity,
+            undecided: false,
+            message: message.into(),
+            evidence: Vec::new(),
+            fix: None,
+        }
+    }
+}
+
+impl Finding {
+    pub fn evidence(mut self, what: impl Into<String>, location: impl Into<String>) -> Self {
+        self.evidence.push(Evidence {
+            what: what.into(),
+            location: location.into(),
+        });
+        self
+    }
+
+    pub fn fix(mut self, summary: impl Into<String>, commands: Vec<String>) -> Self {
+        self.fix = Some(Fix {
+            summary: summary.into(),
+            commands,
+        });
+        self
+    }
+
+    pub fn severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
+    }
+
+    /// Marks the finding as undecidable with what the target lacks.
+    pub fn undecided(mut self) -> Self {
+        self.undecided = true;
+        self
+    }
+}
+
+/// A rule: metadata plus a pure check.
+pub trait Rule: Sync {
+    fn meta(&self) -> &'static RuleMeta;
+    fn check(&self, ctx: &CheckContext<'_>) -> Vec<Finding>;
+}
+
+/// Declares a rule's struct with its doc comment captured as its documentation:
+///
+/// ```ignore
+/// declare_rule! {
+///     /// ## What it finds
+///     /// ...
+///     pub struct MissingInterpreter {
+///         code: "LIBC001",
+///         name: "missing-interpreter",
+///         family: Family::Libc,
+///         severity: Severity::BlocksStart,
+///         summary: "The program interpreter does not exist in the target",
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident {
+            code: $code:literal,
+            name: $slug:literal,
+            family: $family:expr,
+            severity: $severity:expr,
+            summary: $summary:literal $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        #[derive(Debug, Clone, Copy, Default)]
+        pub struct $name;
+
+        impl $name {
+            pub const META: $crate::rule::RuleMeta = $crate::rule::RuleMeta {
+                code: $code,
+                name: $slug,
+                family: $family,
+                severity: $severity,
+                summary: $summary,
+                docs: concat!($($doc, "\n"),*),
+            };
+        }
+    };
+}

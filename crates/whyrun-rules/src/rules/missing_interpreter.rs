@@ -1,0 +1,105 @@
+//! LIBC001: the program interpreter named in PT_INTERP does not exist in the target.
+
+use crate::context::CheckContext;
+use crate::finding::{Finding, Severity};
+use crate::fixes;
+use crate::rule::Family;
+
+crate::declare_rule! {
+    /// ## What it finds
+    /// A dynamically linked binary whose program interpreter (the path in its `PT_INTERP`
+    /// header, such as `/lib64/ld-linux-x86-64.so.2` for glibc or
+    /// `/lib/ld-musl-x86_64.so.1` for musl) does not exist in the target.
+    ///
+    /// ## Why it breaks
+    /// The kernel opens the interpreter before anything of the program runs. When that path
+    /// is missing, `execve` fails with `ENOENT`, and the shell reports
+    /// `no such file or directory` for a binary that plainly exists. This is what happens to
+    /// a glibc binary in an Alpine (musl) or `FROM scratch` image, to a musl binary on
+    /// Debian, and to a Go binary built with cgo or `-buildmode=pie` in a scratch image.
+    ///
+    /// ## Example
+    /// ```text
+    /// LIBC001 blocks start: the interpreter /lib64/ld-linux-x86-64.so.2 does not exist in alpine-3.19
+    ///   binary: PT_INTERP is /lib64/ld-linux-x86-64.so.2 (glibc)
+    ///   target: libc is musl 1.2.4, whose loader is /lib/ld-musl-x86_64.so.1
+    /// ```
+    ///
+    /// ## Fix
+    /// Build the binary without a libc dependency (for Go: `CGO_ENABLED=0`, and no
+    /// `-buildmode=pie`), or run it on a base image with the libc it was linked against
+    /// (for a glibc binary: `gcr.io/distroless/base-debian12` or `debian:12-slim`), or build
+    /// it against the target's libc (for Alpine: build in `golang:alpine` or with `musl-gcc`).
+    ///
+    /// ## References
+    /// - execve(2): ENOENT "The file pathname or a script or ELF interpreter does not exist."
+    /// - ld.so(8), and the interpreter paths in FACTS.md (GCC configs, Go's cmd/link).
+    pub struct MissingInterpreter {
+        code: "LIBC001",
+        name: "missing-interpreter",
+        family: Family::Libc,
+        severity: Severity::BlocksStart,
+        summary: "The program interpreter (PT_INTERP) does not exist in the target",
+    }
+}
+
+impl MissingInterpreter {
+    pub fn run(ctx: &CheckContext<'_>) -> Vec<Finding> {
+        let facts = ctx.facts();
+        let Some(interp) = &facts.elf.interpreter else {
+            return Vec::new();
+        };
+        if ctx.libraries.interpreter_found != Some(false) {
+            return Vec::new();
+        }
+        let target = ctx.target;
+        let mut finding = Self::META
+            .finding(format!("the interpreter {interp} does not exist in {}", target.name))
+            .evidence(
+                format!("PT_INTERP is {interp} ({})", fixes::libc_of_interpreter(interp)),
+                ctx.binary.display_path.clone(),
+            );
+        finding = match &target.libc {
+            Some(libc) => finding.evidence(
+                format!(
+                    "the target's libc is {} {}, whose loader is {}",
+                    libc.family.name(),
+                    libc.version,
+                    libc.loader
+                ),
+                libc.loader.clone(),
+            ),
+            None => finding.evidence("the target has no C library at all", "/"),
+        };
+        vec![fixes::no_libc_fix(ctx, finding)]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::*;
+
+    #[test]
+    fn fires_for_a_glibc_binary_in_scratch() {
+        let facts = fixture("c-glibc-dynamic");
+        let target = scratch();
+        let libs = resolution(Some(false));
+        assert_eq!(codes(&facts, &target, &libs), ["LIBC001"]);
+    }
+
+    #[test]
+    fn silent_when_the_interpreter_exists() {
+        let facts = fixture("c-glibc-dynamic");
+        let target = debian12();
+        let libs = resolution(Some(true));
+        assert!(!codes(&facts, &target, &libs).contains(&"LIBC001"));
+    }
+
+    #[test]
+    fn silent_for_a_static_binary() {
+        let facts = fixture("go124-hello");
+        let target = scratch();
+        let libs = resolution(None);
+        assert!(!codes(&facts, &target, &libs).contains(&"LIBC001"));
+    }
+}

@@ -1,0 +1,99 @@
+//! Test helpers for rules: facts read from the committed real fixtures (tweaked where a
+//! test needs it), hand-built target models, and a one-call check.
+
+use std::path::Path;
+
+use whyrun_facts::Facts;
+use whyrun_target::model::{Libc, LibcFamily, RuntimeFiles, SourceKind, TargetModel};
+
+use crate::context::{Binary, CheckContext, CheckOptions, LibraryResolution};
+
+/// The facts of `fixtures/small/NAME`.
+pub fn fixture(name: &str) -> Facts {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/small").join(name);
+    whyrun_facts::inspect_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// An empty `FROM scratch` image.
+pub fn scratch() -> TargetModel {
+    TargetModel {
+        name: "scratch".into(),
+        source: SourceKind::Profile,
+        native_arches: vec!["x86_64".into(), "i386".into()],
+        ..Default::default()
+    }
+}
+
+/// Debian 12 on x86_64 with CA certificates and tzdata.
+pub fn debian12() -> TargetModel {
+    TargetModel {
+        name: "debian-12".into(),
+        source: SourceKind::Profile,
+        native_arches: vec!["x86_64".into(), "i386".into()],
+        libc: Some(Libc {
+            family: LibcFamily::Glibc,
+            version: "2.36".into(),
+            loader: "/lib64/ld-linux-x86-64.so.2".into(),
+            arch: "x86_64".into(),
+        }),
+        interpreters: vec!["/lib64/ld-linux-x86-64.so.2".into()],
+        runtime_files: RuntimeFiles {
+            ca_bundle: Some("/etc/ssl/certs/ca-certificates.crt".into()),
+            ca_dirs: vec!["/etc/ssl/certs".into()],
+            zoneinfo: Some("/usr/share/zoneinfo".into()),
+            passwd: true,
+            group: true,
+            nsswitch_hosts: Some("files dns".into()),
+            resolv_conf: true,
+            etc_hosts: true,
+            tmp: true,
+        },
+        ..Default::default()
+    }
+}
+
+/// Alpine 3.19 on x86_64: musl 1.2.4.
+pub fn alpine() -> TargetModel {
+    TargetModel {
+        name: "alpine-3.19".into(),
+        libc: Some(Libc {
+            family: LibcFamily::Musl,
+            version: "1.2.4".into(),
+            loader: "/lib/ld-musl-x86_64.so.1".into(),
+            arch: "x86_64".into(),
+        }),
+        interpreters: vec!["/lib/ld-musl-x86_64.so.1".into()],
+        ..debian12()
+    }
+}
+
+pub fn resolution(interpreter_found: Option<bool>) -> LibraryResolution {
+    LibraryResolution {
+        method: "index".into(),
+        interpreter_found,
+        libraries: Vec::new(),
+    }
+}
+
+/// The codes of every finding for this binary on this target.
+pub fn codes(facts: &Facts, target: &TargetModel, libs: &LibraryResolution) -> Vec<&'static str> {
+    run(facts, target, libs).iter().map(|f| f.code).collect()
+}
+
+pub fn run(facts: &Facts, target: &TargetModel, libs: &LibraryResolution) -> Vec<crate::Finding> {
+    let options = CheckOptions::default();
+    let ctx = CheckContext {
+        binary: Binary {
+            display_path: "./app".into(),
+            path_in_target: "/app".into(),
+            facts,
+            mode: Some(0o755),
+            uid: Some(0),
+            gid: Some(0),
+        },
+        target,
+        libraries: libs,
+        options: &options,
+    };
+    crate::check(&ctx)
+}
