@@ -38,6 +38,8 @@ base_pkgs=(
   golang-github-mattn-go-sqlite3-dev
   gcc g++ musl-tools binutils file
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross
+  gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
+  gcc-arm-linux-gnueabi libc6-dev-armel-cross
   libsqlite3-dev
   python3
 )

@@ -12,4 +12,5 @@ else
   echo "test.sh: scripts/install-deps.sh needs root; skipping it, run it as root once" >&2
 fi
 bash fixtures/build.sh
+bash fixtures/roots/build.sh   # Debian roots for the loader tests, cached outside git
 cargo test --workspace --locked

@@ -61,12 +61,22 @@ fn write_binary(out: &mut dyn Write, b: &BinaryReport) -> std::io::Result<()> {
 }
 
 fn write_matrix(out: &mut dyn Write, targets: &[TargetReport]) -> std::io::Result<()> {
-    let width = targets.iter().map(|t| t.target.chars().count()).max().unwrap_or(0);
+    let width = targets
+        .iter()
+        .map(|t| t.target.chars().count())
+        .max()
+        .unwrap_or(0);
     writeln!(out)?;
     for t in targets {
         let (style, mark) = verdict_style(t.verdict);
-        let top = t.findings.iter().find(|f| !f.undecided).or(t.findings.first());
-        let cause = top.map(|f| format!("  {DIM}{} {}{DIM:#}", f.code, f.message)).unwrap_or_default();
+        let top = t
+            .findings
+            .iter()
+            .find(|f| !f.undecided)
+            .or(t.findings.first());
+        let cause = top
+            .map(|f| format!("  {DIM}{} {}{DIM:#}", f.code, f.message))
+            .unwrap_or_default();
         writeln!(
             out,
             "  {:<width$}  {style}{mark} {:<26}{style:#}{cause}",
@@ -89,10 +99,18 @@ fn write_target(out: &mut dyn Write, t: &TargetReport) -> std::io::Result<()> {
     )?;
     for f in &t.findings {
         let s = severity_style(f);
-        let severity = if f.undecided { "cannot tell" } else { f.severity.label() };
+        let severity = if f.undecided {
+            "cannot tell"
+        } else {
+            f.severity.label()
+        };
         writeln!(out, "    {s}{} {severity}{s:#}  {}", f.code, f.message)?;
         for e in &f.evidence {
-            writeln!(out, "      {DIM}·{DIM:#} {}  {DIM}[{}]{DIM:#}", e.what, e.location)?;
+            writeln!(
+                out,
+                "      {DIM}·{DIM:#} {}  {DIM}[{}]{DIM:#}",
+                e.what, e.location
+            )?;
         }
         if let Some(fix) = &f.fix {
             writeln!(out, "      {GREEN}fix{GREEN:#} {}", fix.summary)?;

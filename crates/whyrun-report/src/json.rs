@@ -16,7 +16,11 @@ struct Document<'a> {
     report: &'a CheckReport,
 }
 
-pub fn write(out: &mut dyn Write, report: &CheckReport, whyrun_version: &str) -> std::io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    report: &CheckReport,
+    whyrun_version: &str,
+) -> std::io::Result<()> {
     let doc = Document {
         schema: CHECK_SCHEMA,
         whyrun_version,

@@ -43,6 +43,10 @@ pub struct TargetReport {
 impl CheckReport {
     /// The worst verdict of all.
     pub fn worst(&self) -> Option<Verdict> {
-        self.binaries.iter().flat_map(|b| &b.targets).map(|t| t.verdict).min()
+        self.binaries
+            .iter()
+            .flat_map(|b| &b.targets)
+            .map(|t| t.verdict)
+            .min()
     }
 }

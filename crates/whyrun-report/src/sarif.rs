@@ -100,7 +100,11 @@ pub fn to_value(report: &CheckReport, whyrun_version: &str) -> Value {
     })
 }
 
-pub fn write(out: &mut dyn Write, report: &CheckReport, whyrun_version: &str) -> std::io::Result<()> {
+pub fn write(
+    out: &mut dyn Write,
+    report: &CheckReport,
+    whyrun_version: &str,
+) -> std::io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, &to_value(report, whyrun_version))?;
     writeln!(out)
 }

@@ -50,7 +50,11 @@ impl Verdict {
     /// The verdict of a set of findings: the worst severity wins; an undecidable check
     /// outranks only a clean result.
     pub fn of(findings: &[Finding]) -> Verdict {
-        let worst = findings.iter().filter(|f| !f.undecided).map(|f| f.severity).min();
+        let worst = findings
+            .iter()
+            .filter(|f| !f.undecided)
+            .map(|f| f.severity)
+            .min();
         match worst {
             Some(Severity::BlocksStart) => Verdict::WontStart,
             Some(Severity::FailsAtRuntime) => Verdict::FailsAtRuntime,

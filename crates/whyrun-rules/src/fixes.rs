@@ -10,7 +10,8 @@ use crate::finding::Finding;
 pub fn libc_of_interpreter(interp: &str) -> &'static str {
     if interp.contains("ld-musl") {
         "musl"
-    } else if interp.contains("ld-linux") || interp.contains("ld64.so") || interp.contains("ld.so") {
+    } else if interp.contains("ld-linux") || interp.contains("ld64.so") || interp.contains("ld.so")
+    {
         "glibc"
     } else {
         "an unknown libc"
@@ -20,7 +21,12 @@ pub fn libc_of_interpreter(interp: &str) -> &'static str {
 /// The `go build` command that rebuilds this binary with `env` overrides (`("CGO_ENABLED",
 /// "0")`), extra tags and without the flags named in `drop` (`-buildmode`), from the
 /// settings recorded in its build info. `None` for a binary without Go build settings.
-pub fn go_build_command(facts: &Facts, env: &[(&str, &str)], add_tags: &[&str], drop: &[&str]) -> Option<String> {
+pub fn go_build_command(
+    facts: &Facts,
+    env: &[(&str, &str)],
+    add_tags: &[&str],
+    drop: &[&str],
+) -> Option<String> {
     let bi = facts.go.as_ref()?.build_info.as_ref()?;
     let typed = &bi.typed;
     let mut vars: Vec<(String, String)> = Vec::new();
@@ -29,7 +35,12 @@ pub fn go_build_command(facts: &Facts, env: &[(&str, &str)], add_tags: &[&str], 
             vars.push((k.to_string(), v));
         }
     };
-    set("CGO_ENABLED", typed.cgo_enabled.map(|c| if c { "1" } else { "0" }.to_string()));
+    set(
+        "CGO_ENABLED",
+        typed
+            .cgo_enabled
+            .map(|c| if c { "1" } else { "0" }.to_string()),
+    );
     set("GOOS", typed.goos.clone());
     set("GOARCH", typed.goarch.clone());
     if let Some(level) = &typed.arch_level {
@@ -65,17 +76,29 @@ pub fn go_build_command(facts: &Facts, env: &[(&str, &str)], add_tags: &[&str], 
     }
     let package = bi.path.clone().unwrap_or_else(|| ".".into());
     cmd.push(format!("-o {}", output_name(facts, &package)));
-    cmd.push(if package == "command-line-arguments" { ".".into() } else { package });
+    cmd.push(if package == "command-line-arguments" {
+        ".".into()
+    } else {
+        package
+    });
     Some(cmd.join(" "))
 }
 
 fn output_name(_facts: &Facts, package: &str) -> String {
-    package.rsplit('/').next().filter(|s| !s.is_empty() && *s != "command-line-arguments").unwrap_or("app").to_string()
+    package
+        .rsplit('/')
+        .next()
+        .filter(|s| !s.is_empty() && *s != "command-line-arguments")
+        .unwrap_or("app")
+        .to_string()
 }
 
 /// Quotes a value for a POSIX shell when it needs it.
 pub fn shell_quote(s: &str) -> String {
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b)) {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,+@%".contains(&b))
+    {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', r"'\''"))
@@ -89,7 +112,11 @@ pub fn no_libc_fix(ctx: &CheckContext<'_>, finding: Finding) -> Finding {
     let facts = ctx.facts();
     let interp = facts.elf.interpreter.as_deref().unwrap_or("");
     let libc = libc_of_interpreter(interp);
-    let uses_cgo = facts.go.as_ref().and_then(|g| g.symtab.as_ref()).is_some_and(|s| s.needs.cgo);
+    let uses_cgo = facts
+        .go
+        .as_ref()
+        .and_then(|g| g.symtab.as_ref())
+        .is_some_and(|s| s.needs.cgo);
     if facts.go.is_some() {
         if let Some(cmd) = go_build_command(facts, &[("CGO_ENABLED", "0")], &[], &["-buildmode"]) {
             let why = if uses_cgo {
@@ -106,6 +133,9 @@ pub fn no_libc_fix(ctx: &CheckContext<'_>, finding: Finding) -> Finding {
     };
     finding.fix(
         format!("Run it on a base image with {libc} ({image}), or link it statically"),
-        vec![format!("FROM {}", image.split(' ').next().unwrap_or(image)), "cc -static … (or musl-gcc -static …)".into()],
+        vec![
+            format!("FROM {}", image.split(' ').next().unwrap_or(image)),
+            "cc -static … (or musl-gcc -static …)".into(),
+        ],
     )
 }

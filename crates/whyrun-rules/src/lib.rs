@@ -3,6 +3,7 @@
 //! of them. Rules are pure functions of a `CheckContext`: no I/O happens here.
 
 pub mod context;
+pub mod explain;
 pub mod finding;
 pub mod fixes;
 pub mod rule;
@@ -10,7 +11,9 @@ pub mod rules;
 #[cfg(test)]
 mod testing;
 
-pub use context::{Binary, CheckContext, CheckOptions, LibraryResolution, MissingVersion, ResolvedLibrary};
+pub use context::{
+    Binary, CheckContext, CheckOptions, LibraryResolution, MissingVersion, ResolvedLibrary,
+};
 pub use finding::{Evidence, Finding, Fix, Severity, Verdict};
 pub use rule::{Family, Rule, RuleMeta};
 pub use rules::RULES;
@@ -18,7 +21,12 @@ pub use rules::RULES;
 /// Runs every rule and returns the findings, worst first (then by code).
 pub fn check(ctx: &CheckContext<'_>) -> Vec<Finding> {
     let mut findings: Vec<Finding> = RULES.iter().flat_map(|r| r.check(ctx)).collect();
-    findings.sort_by(|a, b| a.severity.cmp(&b.severity).then(a.undecided.cmp(&b.undecided)).then(a.code.cmp(b.code)));
+    findings.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then(a.undecided.cmp(&b.undecided))
+            .then(a.code.cmp(b.code))
+    });
     findings
 }
 

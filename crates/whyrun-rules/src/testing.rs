@@ -10,7 +10,9 @@ use crate::context::{Binary, CheckContext, CheckOptions, LibraryResolution};
 
 /// The facts of `fixtures/small/NAME`.
 pub fn fixture(name: &str) -> Facts {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/small").join(name);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/small")
+        .join(name);
     whyrun_facts::inspect_path(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 

@@ -55,6 +55,9 @@ pub struct TargetModel {
     pub mounts: Vec<Mount>,
     /// Where each fact of a built-in profile comes from: field name to source.
     pub sources: BTreeMap<String, String>,
+    /// What could not be read while describing (a file too large, unreadable, malformed);
+    /// the other facts stand.
+    pub warnings: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

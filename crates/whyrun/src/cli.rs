@@ -30,6 +30,18 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Will this binary run on that system? A verdict per target, the causes ranked, the
+    /// evidence, and a fix for this binary.
+    #[command(after_help = CHECK_HELP)]
+    Check(CheckArgs),
+    /// Name the causes of an error message, and with a binary, say which one applies.
+    #[command(after_help = EXPLAIN_HELP)]
+    Explain(ExplainArgs),
+    /// List every rule: code, severity and what it finds.
+    Rules,
+    /// Print one rule's documentation.
+    #[command(after_help = "Example:\n  whyrun rule LIBC001\n  whyrun rule missing-interpreter")]
+    Rule(RuleArgs),
     /// Show every fact a binary states about what it needs to run.
     #[command(after_help = "\
 Examples:
@@ -39,12 +51,126 @@ Examples:
 
 Exit codes: 0 all files inspected, 2 a file could not be read.")]
     Inspect(InspectArgs),
+    /// Show the shared-library tree the dynamic loader would build, and why each library
+    /// is found where it is (or where it was looked for).
+    #[command(after_help = "\
+Examples:
+  whyrun tree /usr/bin/curl
+  whyrun tree --root /srv/rootfs /usr/bin/python3
+  whyrun tree --json ./server | jq '.files[0].tree.missing'
+
+Exit codes: 0 every library and symbol version found, 1 something is missing,
+2 a file could not be read.")]
+    Tree(TreeArgs),
     /// Print a shell completion script to standard output.
     #[command(after_help = "Example:\n  whyrun completions bash > /etc/bash_completion.d/whyrun")]
     Completions(CompletionsArgs),
     /// Print the man page (roff) to standard output.
     #[command(after_help = "Example:\n  whyrun man > whyrun.1 && man ./whyrun.1")]
     Man,
+}
+
+const CHECK_HELP: &str = "\
+Placement:
+  BINARY is a file on this machine, checked as if copied to --as PATH in each target
+  (default /usr/local/bin/NAME). With --inside PATH the binary is already in the target
+  (a path in the root or image) and is read there, with its $ORIGIN libraries.
+  With --image and neither, the image's entrypoint is checked.
+
+Examples:
+  whyrun check ./server                                 on this machine
+  whyrun check ./server --target alpine-3.19 --target scratch --target debian-12
+  whyrun check ./server --image app.tar                 a docker save tarball or OCI layout
+  whyrun check --image app.tar                          the image's own entrypoint
+  whyrun check --root /srv/rootfs --inside /usr/bin/app a binary already in a root
+  whyrun check ./server --target fleet/web-01.json      a snapshot (whyrun snapshot)
+  whyrun check ./server --format sarif > whyrun.sarif   for code scanning
+
+Exit codes:
+  0  runs on every target (risks and notes may be reported)
+  1  will not start, or fails at run time, on at least one target
+  2  usage error, or an input (binary, root, image, snapshot) could not be read";
+
+const EXPLAIN_HELP: &str = "\
+Examples:
+  whyrun explain \"exec format error\"
+  whyrun explain \"version \\`GLIBC_2.34' not found\" ./server --target debian-11
+  whyrun explain \"x509: certificate signed by unknown authority\" ./server --image app.tar
+
+Exit codes: 0 the message was recognised, 1 it was not, 2 usage or input error.";
+
+/// Where the binary runs: built-in profiles, snapshots, root directories, images.
+#[derive(Debug, Args, Clone, Default)]
+pub struct TargetArgs {
+    /// A built-in profile (`whyrun check --list-targets`) or a snapshot file written by
+    /// `whyrun snapshot`. Repeatable.
+    #[arg(long = "target", short = 't', value_name = "NAME|FILE.json")]
+    pub targets: Vec<String>,
+    /// A root file system (chroot semantics). Repeatable.
+    #[arg(long = "root", value_name = "DIR")]
+    pub roots: Vec<PathBuf>,
+    /// A container image: `docker save` tarball, or OCI image layout (directory or tar).
+    /// Repeatable.
+    #[arg(long = "image", value_name = "PATH")]
+    pub images: Vec<PathBuf>,
+    /// The roots and images will run on this machine: take the kernel, CPU and
+    /// binfmt_misc handlers from it (otherwise they are unknown).
+    #[arg(long)]
+    pub this_machine: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// The binary on this machine to check (omit with --inside, or with --image to check
+    /// the image's entrypoint).
+    #[arg(value_name = "BINARY")]
+    pub binary: Option<PathBuf>,
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// The binary is already in the target, at this path.
+    #[arg(long, value_name = "PATH", conflicts_with = "binary")]
+    pub inside: Option<String>,
+    /// Where the binary will be placed in the target (default /usr/local/bin/NAME).
+    #[arg(long = "as", value_name = "PATH", requires = "binary")]
+    pub deploy_as: Option<String>,
+    /// The user it will run as (default: the image's User, else root).
+    #[arg(long, value_name = "USER")]
+    pub user: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// List the built-in target profiles and exit.
+    #[arg(long, exclusive = true)]
+    pub list_targets: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Human,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// The error message as the user saw it.
+    #[arg(value_name = "MESSAGE")]
+    pub message: String,
+    /// The binary that printed it (or failed to start), to say which cause applies.
+    #[arg(value_name = "BINARY")]
+    pub binary: Option<PathBuf>,
+    #[command(flatten)]
+    pub targets: TargetArgs,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct RuleArgs {
+    /// A rule code (LIBC001) or name (missing-interpreter).
+    #[arg(value_name = "CODE")]
+    pub code: String,
 }
 
 #[derive(Debug, Args)]
@@ -56,6 +182,27 @@ pub struct InspectArgs {
     #[arg(long)]
     pub json: bool,
     /// List every dependency, symbol version and build setting.
+    #[arg(short, long)]
+    pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TreeArgs {
+    /// ELF executables or shared libraries (paths inside the target).
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+    /// Describe the root file system in DIR instead of this machine (chroot semantics:
+    /// FILE and every symlink resolve inside DIR).
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// LD_LIBRARY_PATH to search with (default: this process's for the host, none for a
+    /// root).
+    #[arg(long, value_name = "PATH")]
+    pub ld_library_path: Option<String>,
+    /// Print JSON (schema `whyrun.tree/1`) instead of the tree.
+    #[arg(long)]
+    pub json: bool,
+    /// Also show libraries already listed, and the search configuration.
     #[arg(short, long)]
     pub verbose: bool,
 }

@@ -15,6 +15,8 @@ use cli::{Cli, Command};
 pub mod exit {
     /// Everything inspected; every target runs the binary.
     pub const OK: u8 = 0;
+    /// The binary will not start, or fails at run time, on some target.
+    pub const FAILS: u8 = 1;
     /// A usage error, or an input that could not be read.
     pub const INPUT_ERROR: u8 = 2;
 }
@@ -22,7 +24,12 @@ pub mod exit {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
+        Command::Check(args) => commands::check::run(&args),
+        Command::Explain(args) => commands::explain::run(&args),
+        Command::Rules => commands::rules::list(),
+        Command::Rule(args) => commands::rules::show(&args),
         Command::Inspect(args) => commands::inspect::run(&args),
+        Command::Tree(args) => commands::tree::run(&args),
         Command::Completions(args) => commands::generate::completions(&args),
         Command::Man => commands::generate::man(),
     };

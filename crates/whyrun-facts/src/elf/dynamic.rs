@@ -61,8 +61,10 @@ impl<'data> Dynamic<'data> {
         }
         let find = |t: elf::DynamicTag| raw.iter().find(|(tag, _)| *tag == t.0).map(|(_, v)| *v);
 
-        let mut dynamic = Dynamic::default();
-        dynamic.strtab_addr = find(elf::DT_STRTAB);
+        let mut dynamic = Dynamic {
+            strtab_addr: find(elf::DT_STRTAB),
+            ..Dynamic::default()
+        };
         if let Some(addr) = find(elf::DT_STRTAB) {
             match view.bytes_from_vaddr(addr) {
                 Some(bytes) => {
@@ -120,7 +122,11 @@ impl<'data> Dynamic<'data> {
     /// them, in a small executable).
     pub fn symbol_count(&self, view: &ElfView<'data>) -> Option<u64> {
         let entsize: u64 = if view.is_64 { 24 } else { 16 };
-        if let Some(dynsym) = view.sections.iter().find(|s| s.sh_type == elf::SHT_DYNSYM.0) {
+        if let Some(dynsym) = view
+            .sections
+            .iter()
+            .find(|s| s.sh_type == elf::SHT_DYNSYM.0)
+        {
             return Some(dynsym.size / entsize);
         }
         let r = view.reader();

@@ -1,19 +1,103 @@
-//! Go facts: build info (`.go.buildinfo`) and the packages linked in (pclntab).
+//! Go facts: the toolchain version, the Go build ID, the build info (`.go.buildinfo`) and
+//! what the Go symbol table (pclntab) says about linked packages and their run-time needs.
+//! Parsing only: a broken Go structure becomes a warning, never a panic or a failed run.
+
+mod buildinfo;
+mod packages;
+mod pclntab;
+mod symbols;
+#[cfg(test)]
+mod tests;
 
 use serde::Serialize;
 
 use crate::elf::notes::RawNote;
 use crate::elf::view::ElfView;
 
-/// What the Go toolchain recorded in the binary.
-#[derive(Debug, Clone, Serialize)]
-pub struct GoFacts {}
+pub use buildinfo::{ArchLevel, BuildInfo, BuildSetting, Layout, Module, TypedSettings, Vcs};
+pub use packages::{
+    CgoStub, GoSymtab, NetNeeds, OsUserNeeds, RuntimeNeeds, TimezoneNeeds, X509Needs,
+};
+pub use pclntab::PclnVersion;
 
-/// Reads the Go facts; `None` when the binary was not built by Go.
+/// Note type of `.note.go.buildid` (note name `Go`).
+const NT_GO_BUILD_ID: u32 = 4;
+
+/// What the Go toolchain recorded in the binary.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct GoFacts {
+    /// `go1.24.4`: from the build info, else from `runtime.buildVersion` in the ELF symbol
+    /// table.
+    pub version: Option<String>,
+    /// The Go build ID from `.note.go.buildid`.
+    pub build_id: Option<String>,
+    pub build_info: Option<BuildInfo>,
+    pub symtab: Option<GoSymtab>,
+}
+
+/// Reads the Go facts; `None` when the binary shows no sign of the Go toolchain.
 pub fn inspect(
-    _view: &ElfView<'_>,
-    _notes: &[RawNote<'_>],
-    _warnings: &mut Vec<String>,
+    view: &ElfView<'_>,
+    notes: &[RawNote<'_>],
+    warnings: &mut Vec<String>,
 ) -> Option<GoFacts> {
-    None
+    let build_id = notes
+        .iter()
+        .find(|n| n.name == b"Go" && n.n_type == NT_GO_BUILD_ID)
+        .map(|n| {
+            let mut d = n.desc;
+            while let [rest @ .., 0] = d {
+                d = rest;
+            }
+            String::from_utf8_lossy(d).into_owned()
+        });
+    let (build_info, broken_build_info) = match buildinfo::read(view, warnings) {
+        Ok(b) => (b, false),
+        Err(e) => {
+            warnings.push(e);
+            (None, true)
+        }
+    };
+    // Looking for the symbol table without its section scans the segments, so it is done
+    // only for binaries that show another sign of Go.
+    let go_sections = [
+        ".gopclntab",
+        ".data.rel.ro.gopclntab",
+        ".gosymtab",
+        ".go.buildinfo",
+        ".note.go.buildid",
+    ];
+    let looks_like_go = build_id.is_some()
+        || build_info.is_some()
+        || broken_build_info
+        || go_sections.iter().any(|s| view.section(s).is_some());
+    let symtab = if looks_like_go {
+        match pclntab::locate(view) {
+            Ok(Some(table)) => Some(packages::symtab(&table, warnings)),
+            Ok(None) => None,
+            Err(e) => {
+                warnings.push(e);
+                None
+            }
+        }
+    } else {
+        None
+    };
+    let version = build_info
+        .as_ref()
+        .map(|b| b.go_version.clone())
+        .or_else(|| {
+            looks_like_go
+                .then(|| symbols::build_version(view))
+                .flatten()
+        });
+    if build_id.is_none() && build_info.is_none() && symtab.is_none() && version.is_none() {
+        return None;
+    }
+    Some(GoFacts {
+        version,
+        build_id,
+        build_info,
+        symtab,
+    })
 }

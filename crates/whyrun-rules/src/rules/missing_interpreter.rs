@@ -54,9 +54,15 @@ impl MissingInterpreter {
         }
         let target = ctx.target;
         let mut finding = Self::META
-            .finding(format!("the interpreter {interp} does not exist in {}", target.name))
+            .finding(format!(
+                "the interpreter {interp} does not exist in {}",
+                target.name
+            ))
             .evidence(
-                format!("PT_INTERP is {interp} ({})", fixes::libc_of_interpreter(interp)),
+                format!(
+                    "PT_INTERP is {interp} ({})",
+                    fixes::libc_of_interpreter(interp)
+                ),
                 ctx.binary.display_path.clone(),
             );
         finding = match &target.libc {

@@ -39,7 +39,13 @@ mod tests {
         for rule in RULES {
             let m = rule.meta();
             let docs = m.docs_markdown();
-            for section in ["## What it finds", "## Why it breaks", "## Example", "## Fix", "## References"] {
+            for section in [
+                "## What it finds",
+                "## Why it breaks",
+                "## Example",
+                "## Fix",
+                "## References",
+            ] {
                 assert!(docs.contains(section), "{} lacks {section:?}", m.code);
             }
         }
@@ -58,9 +64,22 @@ mod tests {
                 crate::Family::Go => "GO",
                 crate::Family::Fs => "FS",
             };
-            let digits = m.code.strip_prefix(prefix).unwrap_or_else(|| panic!("{} lacks {prefix}", m.code));
-            assert!(digits.len() == 3 && digits.bytes().all(|b| b.is_ascii_digit()), "{}", m.code);
-            assert!(m.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-' || b.is_ascii_digit()), "{}", m.name);
+            let digits = m
+                .code
+                .strip_prefix(prefix)
+                .unwrap_or_else(|| panic!("{} lacks {prefix}", m.code));
+            assert!(
+                digits.len() == 3 && digits.bytes().all(|b| b.is_ascii_digit()),
+                "{}",
+                m.code
+            );
+            assert!(
+                m.name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b == b'-' || b.is_ascii_digit()),
+                "{}",
+                m.name
+            );
         }
     }
 }

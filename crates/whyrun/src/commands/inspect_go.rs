@@ -20,7 +20,10 @@ pub fn print_go(go: Option<&GoFacts>, verbose: bool, row: fn(&str, String)) {
                 row("package", p.clone());
             }
         }
-        Some(_) => row("go", format!("{ACCENT}{version}{ACCENT:#}, GOPATH mode (no module information)")),
+        Some(_) => row(
+            "go",
+            format!("{ACCENT}{version}{ACCENT:#}, GOPATH mode (no module information)"),
+        ),
         None => row("go", format!("{ACCENT}{version}{ACCENT:#}, no build info")),
     }
     if let Some(bi) = &go.build_info {
@@ -54,7 +57,11 @@ pub fn print_go(go: Option<&GoFacts>, verbose: bool, row: fn(&str, String)) {
             row("build", parts.join(" "));
         }
         if let Some(vcs) = &t.vcs {
-            let dirty = if vcs.modified == Some(true) { format!(" {WARN}(modified){WARN:#}") } else { String::new() };
+            let dirty = if vcs.modified == Some(true) {
+                format!(" {WARN}(modified){WARN:#}")
+            } else {
+                String::new()
+            };
             row(
                 "vcs",
                 format!(
@@ -134,14 +141,21 @@ pub fn print_go(go: Option<&GoFacts>, verbose: bool, row: fn(&str, String)) {
             "symtab",
             format!(
                 "pclntab {}, {} functions, {} packages{}",
-                serde_json::to_value(sym.pclntab_version).ok().and_then(|v| v.as_str().map(String::from)).unwrap_or_default(),
+                sym.pclntab_version.as_str(),
                 sym.function_count,
                 sym.packages.len(),
-                if linked.is_empty() { String::new() } else { format!(" (links {})", linked.join(", ")) }
+                if linked.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (links {})", linked.join(", "))
+                }
             ),
         );
         for stub in &n.cgo_stubs {
-            row("cgo stub", format!("{BAD}{}{BAD:#}: {}", stub.package, stub.message));
+            row(
+                "cgo stub",
+                format!("{BAD}{}{BAD:#}: {}", stub.package, stub.message),
+            );
         }
         if verbose {
             row("packages", sym.packages.join(" "));

@@ -1,5 +1,9 @@
 //! One module per subcommand; each returns the exit code it ends with.
 
+pub mod check;
+pub mod explain;
 pub mod generate;
 pub mod inspect;
 mod inspect_go;
+pub mod rules;
+pub mod tree;

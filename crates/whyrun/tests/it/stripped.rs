@@ -62,7 +62,9 @@ fn ldflags_s_w_keeps_build_info_and_packages() {
     let go = fixtures::built_of_kind("go");
     let stripped = go
         .iter()
-        .find(|f| (f.name.contains("-sw") || f.name.contains("stripped")) && !f.name.contains("noshdr"))
+        .find(|f| {
+            (f.name.contains("-sw") || f.name.contains("stripped")) && !f.name.contains("noshdr")
+        })
         .expect("a -s -w Go fixture");
     let facts = fixtures::facts(&stripped.path);
     assert_eq!(facts["elf"]["stripped"], true);

@@ -1,0 +1,289 @@
+//! The error messages users see, and the causes that produce each: which rules detect a
+//! cause, and what else can produce the same text. `whyrun explain` matches a message here,
+//! then (given a binary and targets) keeps the causes whose rules fire.
+
+/// One cause of a message.
+#[derive(Debug, Clone, Copy)]
+pub struct Cause {
+    /// The rule that detects this cause, when whyrun checks it.
+    pub rule: Option<&'static str>,
+    pub text: &'static str,
+}
+
+/// A message as the kernel, the loader, libc or the Go runtime prints it.
+#[derive(Debug, Clone, Copy)]
+pub struct KnownError {
+    pub id: &'static str,
+    /// Lower-case fragments; the message matches when it contains any of them.
+    pub patterns: &'static [&'static str],
+    /// Who prints it and when.
+    pub origin: &'static str,
+    pub causes: &'static [Cause],
+}
+
+const fn cause(rule: &'static str, text: &'static str) -> Cause {
+    Cause {
+        rule: Some(rule),
+        text,
+    }
+}
+
+const fn other(text: &'static str) -> Cause {
+    Cause { rule: None, text }
+}
+
+/// Every message whyrun knows, most specific first.
+pub static KNOWN_ERRORS: &[KnownError] = &[
+    KnownError {
+        id: "goamd64-level",
+        patterns: &["this program can only be run on amd64 processors with"],
+        origin: "the Go runtime, before main: the binary was built with GOAMD64=v2/v3/v4 and the CPU lacks a required feature",
+        causes: &[cause("ARCH003", "GOAMD64 is above the x86-64 level of the CPU (for example v3 needs AVX2, BMI2, FMA)")],
+    },
+    KnownError {
+        id: "isa-level",
+        patterns: &["cpu isa level is lower than required"],
+        origin: "glibc's loader (2.33 and later), before the program runs: its .note.gnu.property names an x86-64 level the CPU lacks",
+        causes: &[cause("ARCH004", "the binary (or a library) was linked with -march=x86-64-v3 or -z x86-64-v3 and the CPU is older")],
+    },
+    KnownError {
+        id: "vfp",
+        patterns: &["has no vfpv3 floating point hardware", "no vfp"],
+        origin: "the Go runtime on ARM, before main",
+        causes: &[cause("ARCH005", "GOARM=7 (VFPv3) on a CPU without VFPv3: rebuild with GOARM=6 or 5")],
+    },
+    KnownError {
+        id: "kernel-too-old",
+        patterns: &["kernel too old"],
+        origin: "glibc's loader or its static start-up code: the kernel is older than the glibc build supports",
+        causes: &[cause("ARCH006", "the binary's glibc (its .note.ABI-tag) or Go release needs a newer kernel than the target runs")],
+    },
+    KnownError {
+        id: "glibc-version",
+        patterns: &["version `glibc_", "version 'glibc_", "version `glibc", "glibc_2."],
+        origin: "glibc's loader, before the program runs: a library does not define a symbol version the binary requires",
+        causes: &[cause(
+            "LIB003",
+            "built against a newer glibc than the target has (a program linked on glibc 2.34+ needs GLIBC_2.34 for __libc_start_main)",
+        )],
+    },
+    KnownError {
+        id: "cxx-version",
+        patterns: &["version `glibcxx_", "version `cxxabi_", "version `gcc_", "glibcxx_3.4", "cxxabi_1.3"],
+        origin: "glibc's loader: libstdc++ or libgcc_s in the target is older than the one the binary was built with",
+        causes: &[cause("LIB004", "built with a newer GCC/libstdc++ than the target has")],
+    },
+    KnownError {
+        id: "wrong-elf-class",
+        patterns: &["wrong elf class"],
+        origin: "glibc's loader: a library of the wrong class (32/64-bit) was found by name",
+        causes: &[cause("LIB002", "a 32-bit library shadows the 64-bit one (or the reverse) in a searched directory")],
+    },
+    KnownError {
+        id: "shared-library",
+        patterns: &["error while loading shared libraries", "cannot open shared object file"],
+        origin: "glibc's loader, before the program runs",
+        causes: &[
+            cause("LIB001", "a needed library is not installed in the target, or not where the loader searches"),
+            cause("LIB002", "only a copy of the wrong class or machine exists where it searched"),
+            cause("LIB005", "an RPATH/RUNPATH points at a directory of the build machine"),
+        ],
+    },
+    KnownError {
+        id: "musl-shared-library",
+        patterns: &["error loading shared library", "error relocating"],
+        origin: "musl's loader (Alpine), before the program runs",
+        causes: &[
+            cause("LIB001", "a needed library is not installed in the target"),
+            cause("LIBC002", "a glibc binary running on musl through gcompat: glibc-only symbols are missing (Error relocating … symbol not found)"),
+        ],
+    },
+    KnownError {
+        id: "exec-format",
+        patterns: &["exec format error", "cannot execute binary file", "exec format"],
+        origin: "the kernel's execve (ENOEXEC): it does not recognise the file as something it can run",
+        causes: &[
+            cause("ARCH001", "built for another CPU architecture (arm64 on amd64, or the reverse) or word size, with no binfmt_misc emulator registered"),
+            cause("ARCH002", "an ARM binary with the other float ABI (armhf vs armel)"),
+            other("a script without a #! line run directly, or a file that is not a binary at all (an HTML error page downloaded instead of the release asset, a truncated copy)"),
+        ],
+    },
+    KnownError {
+        id: "no-such-file",
+        patterns: &["no such file or directory", "not found"],
+        origin: "the kernel's execve (ENOENT) for a file that exists: the program interpreter it names does not",
+        causes: &[
+            cause("LIBC001", "the binary's program interpreter (/lib64/ld-linux-x86-64.so.2 or /lib/ld-musl-*.so.1) does not exist: a glibc binary on Alpine or scratch, a musl binary on Debian, a cgo or -buildmode=pie Go binary in scratch"),
+            cause("LIBC003", "a musl binary on a glibc system without musl's loader"),
+            other("a script whose #! interpreter is missing, or has a CRLF line ending (#!/bin/sh^M)"),
+        ],
+    },
+    KnownError {
+        id: "permission-denied",
+        patterns: &["permission denied"],
+        origin: "the kernel's execve (EACCES)",
+        causes: &[
+            cause("FS001", "the file lacks the execute bit for the user that runs it (lost in a copy, an unzip, a Docker COPY from a Windows checkout)"),
+            cause("FS002", "the file lies on a filesystem mounted noexec (/tmp, /home or /dev/shm on hardened hosts)"),
+            other("a directory on the path is not searchable (x) by that user, or SELinux/AppArmor denies execution (see the audit log)"),
+        ],
+    },
+    KnownError {
+        id: "illegal-instruction",
+        patterns: &["illegal instruction", "sigill"],
+        origin: "the CPU (SIGILL): an instruction the CPU does not implement",
+        causes: &[
+            cause("ARCH005", "GOARM64 above what the CPU implements: Go has no start-up check for GOARM64 (golang/go#69124)"),
+            cause("ARCH004", "a C/C++/Rust binary built for a newer x86-64 level, on a glibc too old to refuse it at load time"),
+            other("a binary or library built with -march=native on a newer machine"),
+        ],
+    },
+    KnownError {
+        id: "x509",
+        patterns: &["x509: certificate signed by unknown authority", "failed to load system roots", "x509:"],
+        origin: "Go's crypto/x509 at the first TLS connection",
+        causes: &[
+            cause("GO002", "no CA certificates in the target (scratch, distroless/static without them, a minimal image) and none embedded"),
+            other("a TLS-intercepting proxy whose CA is not installed in the target, or a server with an incomplete chain"),
+        ],
+    },
+    KnownError {
+        id: "unknown-time-zone",
+        patterns: &["unknown time zone"],
+        origin: "Go's time.LoadLocation",
+        causes: &[cause("GO003", "no zoneinfo in the target (scratch, alpine without tzdata) and no embedded time/tzdata")],
+    },
+    KnownError {
+        id: "cgo-stub",
+        patterns: &["compiled with 'cgo_enabled=0'", "requires cgo to work", "this is a stub"],
+        origin: "a Go package with a cgo-less stub (github.com/mattn/go-sqlite3), when first used",
+        causes: &[cause("GO001", "built with CGO_ENABLED=0: the package compiled to its stub")],
+    },
+    KnownError {
+        id: "os-user",
+        patterns: &["user: current requires cgo", "user: unknown user", "unknown userid"],
+        origin: "Go's os/user",
+        causes: &[cause("GO004", "no /etc/passwd in the target (scratch) and USER/HOME unset")],
+    },
+    KnownError {
+        id: "bind-permission",
+        patterns: &["bind: permission denied"],
+        origin: "the kernel's bind(2) (EACCES) when the server opens its port",
+        causes: &[other(
+            "a port below net.ipv4.ip_unprivileged_port_start (1024 by default; 0 inside Docker's own network namespace) opened by a user without CAP_NET_BIND_SERVICE: run as root, grant the capability (setcap cap_net_bind_service=+ep, or AmbientCapabilities=CAP_NET_BIND_SERVICE in the systemd unit; a plain copy drops file capabilities and nosuid mounts ignore them), or listen on a port above 1023",
+        )],
+    },
+];
+
+/// The known errors a message matches, most specific first.
+pub fn match_message(message: &str) -> Vec<&'static KnownError> {
+    let lower = message.to_lowercase();
+    // Straight and typographic quotes alike.
+    let lower = lower.replace(['‘', '’'], "'");
+    let mut hits: Vec<&'static KnownError> = KNOWN_ERRORS
+        .iter()
+        .filter(|k| k.patterns.iter().any(|p| lower.contains(p)))
+        .collect();
+    // `bind: permission denied` is not an exec failure.
+    if hits.iter().any(|k| k.id == "bind-permission") {
+        hits.retain(|k| k.id != "permission-denied");
+    }
+    // A glibc version message also contains "not found": it is not ENOENT.
+    if hits.iter().any(|k| {
+        matches!(
+            k.id,
+            "glibc-version"
+                | "cxx-version"
+                | "shared-library"
+                | "musl-shared-library"
+                | "unknown-time-zone"
+        )
+    }) {
+        hits.retain(|k| k.id != "no-such-file");
+    }
+    if hits.iter().any(|k| k.id == "cxx-version") {
+        hits.retain(|k| k.id != "glibc-version");
+    }
+    hits
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(msg: &str) -> Vec<&'static str> {
+        match_message(msg).iter().map(|k| k.id).collect()
+    }
+
+    #[test]
+    fn recognises_the_messages_users_paste() {
+        assert_eq!(
+            ids("bash: ./server: cannot execute binary file: Exec format error"),
+            ["exec-format"]
+        );
+        assert_eq!(
+            ids("exec /app/server: no such file or directory"),
+            ["no-such-file"]
+        );
+        assert_eq!(
+            ids("./server: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.34' not found (required by ./server)"),
+            ["glibc-version"]
+        );
+        assert_eq!(
+            ids("./app: /usr/lib/libstdc++.so.6: version `GLIBCXX_3.4.30' not found"),
+            ["cxx-version"]
+        );
+        assert_eq!(
+            ids("./server: error while loading shared libraries: libsqlite3.so.0: cannot open shared object file: No such file or directory"),
+            ["shared-library"]
+        );
+        assert_eq!(ids("Error loading shared library libsqlite3.so.0: No such file or directory (needed by /app)"), ["musl-shared-library"]);
+        assert_eq!(
+            ids("sh: ./server: Permission denied"),
+            ["permission-denied"]
+        );
+        assert_eq!(
+            ids("listen tcp :80: bind: permission denied"),
+            ["bind-permission"]
+        );
+        assert_eq!(
+            ids("Illegal instruction (core dumped)"),
+            ["illegal-instruction"]
+        );
+        assert_eq!(
+            ids("This program can only be run on AMD64 processors with v3 microarchitecture support."),
+            ["goamd64-level"]
+        );
+        assert_eq!(
+            ids("Fatal glibc error: CPU ISA level is lower than required"),
+            ["isa-level"]
+        );
+        assert_eq!(ids("Get \"https://x\": tls: failed to verify certificate: x509: certificate signed by unknown authority"), ["x509"]);
+        assert_eq!(
+            ids("panic: unknown time zone Europe/Berlin"),
+            ["unknown-time-zone"]
+        );
+        assert_eq!(
+            ids("Binary was compiled with 'CGO_ENABLED=0', go-sqlite3 requires cgo to work. This is a stub"),
+            ["cgo-stub"]
+        );
+        assert_eq!(ids("FATAL: kernel too old"), ["kernel-too-old"]);
+    }
+
+    #[test]
+    fn unknown_messages_match_nothing() {
+        assert!(ids("segmentation fault in my own code").is_empty());
+    }
+
+    /// Every rule a cause names exists.
+    #[test]
+    fn causes_name_real_rules() {
+        for k in KNOWN_ERRORS {
+            for c in k.causes {
+                if let Some(code) = c.rule {
+                    assert!(crate::rule(code).is_some(), "{}: no rule {code}", k.id);
+                }
+            }
+        }
+    }
+}

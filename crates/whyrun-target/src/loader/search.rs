@@ -1,0 +1,949 @@
+//! The search itself: glibc's `_dl_map_object` order (loaded names and SONAMEs, then
+//! DT_RPATH up the loader chain unless DT_RUNPATH, LD_LIBRARY_PATH, DT_RUNPATH,
+//! ld.so.cache unless NODEFLIB, default directories; each directory with its glibc-hwcaps
+//! subdirectories first; files of the wrong class or machine skipped) and musl's
+//! `load_library` order (libc's own names, loaded short names, LD_LIBRARY_PATH, RPATH or
+//! RUNPATH up the chain, the path file; the first file that opens is taken). Breadth-first
+//! over DT_NEEDED like `_dl_map_object_deps`. Reads through the loader's caches only.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use super::config::{default_glibc_loader, Libc, SearchConfig};
+use super::model::{
+    Interpreter, LoadTree, LoadedObject, MissingVersion, Need, NeedResult, Skipped, Step, Tried,
+};
+use super::object::{glibc_verify, ObjectInfo, Verdict};
+use super::{Entry, LoadError, Loader, OpenError};
+use crate::fs::{absolute, FileKind};
+
+/// musl resolves these names (`lib<name>.…`) to itself.
+const MUSL_RESERVED: &[&str] = &["c", "pthread", "rt", "m", "dl", "util", "xnet"];
+/// At most this many symbols are kept per missing version.
+const MAX_SYMBOLS_SHOWN: usize = 5;
+
+struct Obj {
+    info: Arc<Entry>,
+    /// The path it was opened by (glibc's `l_name`).
+    path: String,
+    canonical: String,
+    /// Names it answers to (glibc's `l_libname`).
+    names: Vec<String>,
+    /// musl's `shortname`: the name a search found it by.
+    shortname: Option<String>,
+    loader: Option<usize>,
+    interpreter: bool,
+    is_main: bool,
+    needs: Vec<Need>,
+}
+
+impl Obj {
+    fn info(&self) -> &ObjectInfo {
+        match &self.info.info {
+            Ok(i) => i,
+            Err(_) => unreachable!("only parsed objects are loaded"),
+        }
+    }
+
+    /// `$ORIGIN`: the directory of the path a library was opened by; for the program, of
+    /// its real path (glibc reads `/proc/self/exe`, where every symlink is resolved).
+    fn origin(&self) -> String {
+        let p = if self.is_main {
+            &self.canonical
+        } else {
+            &self.path
+        };
+        match p.rfind('/') {
+            Some(0) => "/".into(),
+            Some(i) => p[..i].to_string(),
+            None => "/".into(),
+        }
+    }
+}
+
+enum Probe {
+    Missing,
+    /// Passed over (glibc goes on searching; musl stops).
+    Rejected(String),
+    /// The loader gives up on the whole program.
+    Fatal(String),
+    /// Opening failed with an error other than ENOENT/EACCES (a symlink loop): glibc
+    /// abandons the current search list, musl the whole search.
+    StopList(String),
+    Found(String),
+}
+
+struct Resolver<'a> {
+    ld: &'a Loader,
+    cfg: Arc<SearchConfig>,
+    main: Arc<Entry>,
+    objects: Vec<Obj>,
+    /// The error that stopped the load (glibc), as `path: message`.
+    fatal: Option<String>,
+    missing_order: Vec<String>,
+}
+
+pub(super) fn resolve(ld: &Loader, path: &Path) -> Result<LoadTree, LoadError> {
+    let view = ld.target().view();
+    let shown = absolute(path).to_string_lossy().into_owned();
+    let canonical = view.canonicalize(path)?;
+    if view.metadata(&canonical)?.kind == FileKind::Dir {
+        return Err(LoadError::NotElf {
+            path: shown,
+            message: "is a directory".into(),
+        });
+    }
+    let main_arc = ld.object(&canonical);
+    let main = match &main_arc.info {
+        Ok(m) => m,
+        Err(e) => {
+            return Err(LoadError::NotElf {
+                path: shown,
+                message: e.clone(),
+            })
+        }
+    };
+    let (libc, loader_path) = pick_loader(ld, main);
+    let cfg = ld.config(libc, &loader_path, main);
+    let mut r = Resolver {
+        ld,
+        cfg: cfg.clone(),
+        main: main_arc.clone(),
+        objects: vec![Obj {
+            info: main_arc.clone(),
+            path: shown.clone(),
+            canonical: canonical.to_string_lossy().into_owned(),
+            names: vec![shown.clone()],
+            shortname: None,
+            loader: None,
+            interpreter: false,
+            is_main: true,
+            needs: Vec::new(),
+        }],
+        missing_order: Vec::new(),
+        fatal: None,
+    };
+    let mut warnings = Vec::new();
+
+    // The interpreter is mapped before any library (glibc's rtld map, musl's ldso).
+    let interpreter = if main.interpreter.is_some() || !main.needed.is_empty() {
+        let found = ld.canonical_file(&loader_path).ok();
+        if let Some(c) = &found {
+            let info = ld.object(c);
+            match &info.info {
+                Ok(i) if i.compatible_with(main) => {
+                    let mut names = vec![loader_path.clone()];
+                    names.extend(i.soname.clone());
+                    r.objects.push(Obj {
+                        info: info.clone(),
+                        path: loader_path.clone(),
+                        canonical: c.to_string_lossy().into_owned(),
+                        names,
+                        shortname: None,
+                        loader: None,
+                        interpreter: true,
+                        is_main: false,
+                        needs: Vec::new(),
+                    });
+                }
+                Ok(i) => warnings.push(format!(
+                    "{loader_path} is {}, the binary is {}",
+                    i.kind(),
+                    main.kind()
+                )),
+                Err(e) => warnings.push(format!("{loader_path}: {e}")),
+            }
+        }
+        Some(Interpreter {
+            path: loader_path.clone(),
+            found: found.map(|c| c.to_string_lossy().into_owned()),
+        })
+    } else {
+        None
+    };
+
+    // Breadth first, like _dl_map_object_deps and musl's load_deps.
+    let mut i = 0;
+    'bfs: while i < r.objects.len() {
+        let needed = r.objects[i].info().needed.clone();
+        for name in needed {
+            let result = match libc {
+                Libc::Glibc => r.map_glibc(i, &name),
+                Libc::Musl => r.map_musl(i, &name),
+            };
+            r.objects[i].needs.push(Need { name, result });
+            if r.fatal.is_some() {
+                break 'bfs;
+            }
+        }
+        i += 1;
+    }
+
+    let missing_versions = if libc == Libc::Glibc && r.fatal.is_none() {
+        r.check_versions(&mut warnings)
+    } else {
+        Vec::new()
+    };
+    let objects = r
+        .objects
+        .into_iter()
+        .map(|o| LoadedObject {
+            kind: o.info().kind(),
+            soname: o.info().soname.clone(),
+            path: o.path,
+            canonical: o.canonical,
+            loaded_by: o.loader,
+            interpreter: o.interpreter,
+            needs: o.needs,
+        })
+        .collect();
+    Ok(LoadTree {
+        file: shown,
+        search: cfg,
+        interpreter,
+        objects,
+        missing: r.missing_order,
+        missing_versions,
+        fatal: r.fatal,
+        warnings,
+    })
+}
+
+/// The libc rules and loader for `main`: its PT_INTERP, or for a library the target's
+/// glibc loader for its architecture (musl's when only that exists).
+fn pick_loader(ld: &Loader, main: &ObjectInfo) -> (Libc, String) {
+    if let Some(i) = &main.interpreter {
+        let libc = if i.contains("ld-musl-") {
+            Libc::Musl
+        } else {
+            Libc::Glibc
+        };
+        return (libc, i.clone());
+    }
+    let view = ld.target().view();
+    let glibc = default_glibc_loader(&main.machine, main.is_64);
+    if let Some(g) = glibc {
+        if view.exists(Path::new(g)) {
+            return (Libc::Glibc, g.to_string());
+        }
+    }
+    let musl_arch = match main.machine.as_str() {
+        "armel" => "arm",
+        "ppc64le" => "powerpc64le",
+        "ppc64" => "powerpc64",
+        m => m,
+    };
+    let musl = format!("/lib/ld-musl-{musl_arch}.so.1");
+    if view.exists(Path::new(&musl)) {
+        return (Libc::Musl, musl);
+    }
+    (
+        Libc::Glibc,
+        glibc.unwrap_or("/lib/ld-linux.so.2").to_string(),
+    )
+}
+
+impl Resolver<'_> {
+    fn main(&self) -> &ObjectInfo {
+        match &self.main.info {
+            Ok(m) => m,
+            Err(_) => unreachable!("resolution starts from a parsed binary"),
+        }
+    }
+
+    /// Looks for an object already answering to `name` (glibc `_dl_name_match_p`, then
+    /// the SONAME).
+    fn already_loaded(&mut self, name: &str) -> Option<NeedResult> {
+        for (j, o) in self.objects.iter_mut().enumerate() {
+            if o.names.iter().any(|n| n == name) {
+                return Some(NeedResult::Reused {
+                    object: j,
+                    matched: "name".into(),
+                });
+            }
+            if o.info().soname.as_deref() == Some(name) {
+                o.names.push(name.to_string());
+                return Some(NeedResult::Reused {
+                    object: j,
+                    matched: "soname".into(),
+                });
+            }
+        }
+        None
+    }
+
+    fn map_glibc(&mut self, loader: usize, name: &str) -> NeedResult {
+        if let Some(hit) = self.already_loaded(name) {
+            return hit;
+        }
+        // A name not found before is searched again: glibc's placeholder for it is
+        // `l_faked` and never matches (a later requester may find it elsewhere).
+        let result = self.search_glibc(loader, name);
+        self.note_missing(name, &result);
+        result
+    }
+
+    fn note_missing(&mut self, name: &str, result: &NeedResult) {
+        if matches!(result, NeedResult::NotFound { .. })
+            && !self.missing_order.iter().any(|m| m == name)
+        {
+            self.missing_order.push(name.to_string());
+        }
+    }
+
+    fn search_glibc(&mut self, loader: usize, name: &str) -> NeedResult {
+        let mut tried = Vec::new();
+        let mut skipped = Vec::new();
+        if name.contains('/') {
+            let Some(p) = expand_dst(name, &self.objects[loader].origin(), &self.cfg) else {
+                return NeedResult::NotFound {
+                    tried: vec![Tried {
+                        step: Step::Path,
+                        place: name.to_string(),
+                    }],
+                    skipped,
+                    hints: Vec::new(),
+                };
+            };
+            return match self.probe(&p) {
+                Probe::Found(c) => self.add(
+                    loader,
+                    name,
+                    p.clone(),
+                    c,
+                    Step::Path,
+                    dir_of(&p),
+                    None,
+                    skipped,
+                ),
+                Probe::Fatal(message) => self.fail(p, message),
+                Probe::Rejected(why) | Probe::StopList(why) => {
+                    skipped.push(Skipped {
+                        path: p.clone(),
+                        why,
+                    });
+                    NeedResult::NotFound {
+                        tried: vec![Tried {
+                            step: Step::Path,
+                            place: p,
+                        }],
+                        skipped,
+                        hints: Vec::new(),
+                    }
+                }
+                Probe::Missing => NeedResult::NotFound {
+                    tried: vec![Tried {
+                        step: Step::Path,
+                        place: p,
+                    }],
+                    skipped,
+                    hints: Vec::new(),
+                },
+            };
+        }
+
+        // DT_RPATH of the needing object and its loaders, unless it has DT_RUNPATH.
+        if self.objects[loader].info().runpath.is_none() {
+            let mut l = Some(loader);
+            while let Some(k) = l {
+                if let Some(rpath) = self.objects[k].info().rpath.clone() {
+                    let origin = self.objects[k].origin();
+                    let dirs = split_dirs(&rpath, ":", &origin, &self.cfg);
+                    let step = Step::Rpath {
+                        of: self.objects[k].path.clone(),
+                    };
+                    if let Some(hit) =
+                        self.try_dirs(loader, name, &dirs, &step, &mut tried, &mut skipped)
+                    {
+                        return hit;
+                    }
+                }
+                l = self.objects[k].loader;
+            }
+        }
+        if let Some(llp) = self.cfg.ld_library_path.clone() {
+            let origin = self.objects[0].origin();
+            let dirs = split_dirs(&llp, ":;", &origin, &self.cfg);
+            if let Some(hit) = self.try_dirs(
+                loader,
+                name,
+                &dirs,
+                &Step::LdLibraryPath,
+                &mut tried,
+                &mut skipped,
+            ) {
+                return hit;
+            }
+        }
+        if let Some(runpath) = self.objects[loader].info().runpath.clone() {
+            let origin = self.objects[loader].origin();
+            let dirs = split_dirs(&runpath, ":", &origin, &self.cfg);
+            let step = Step::Runpath {
+                of: self.objects[loader].path.clone(),
+            };
+            if let Some(hit) = self.try_dirs(loader, name, &dirs, &step, &mut tried, &mut skipped) {
+                return hit;
+            }
+        }
+        let nodeflib = self.objects[loader].info().nodeflib;
+        {
+            if let Some(cache) = self.cfg.cache.as_ref().and_then(|c| c.cache.clone()) {
+                let hw: Vec<&str> = self.cfg.hwcaps.iter().map(String::as_str).collect();
+                let hit = cache
+                    .lookup(name, self.cfg.cache_abi, &hw, self.cfg.isa_levels)
+                    .map(|h| (h.entry.value.clone(), h.hwcaps.map(str::to_string)));
+                if let Some((p, hwcaps)) = hit {
+                    // NODEFLIB also refuses cache entries in the default directories.
+                    let in_system_dir = self
+                        .cfg
+                        .system_dirs
+                        .iter()
+                        .any(|d| p.starts_with(d.as_str()));
+                    match if nodeflib && in_system_dir {
+                        Probe::Rejected("in a default directory, refused by NODEFLIB".into())
+                    } else {
+                        self.probe(&p)
+                    } {
+                        Probe::Fatal(message) => return self.fail(p, message),
+                        Probe::Found(c) => {
+                            return self.add(
+                                loader,
+                                name,
+                                p,
+                                c,
+                                Step::LdSoCache,
+                                self.cfg
+                                    .cache
+                                    .as_ref()
+                                    .map(|c| c.path.clone())
+                                    .unwrap_or_default(),
+                                hwcaps,
+                                skipped,
+                            );
+                        }
+                        Probe::Rejected(why) | Probe::StopList(why) => {
+                            skipped.push(Skipped { path: p, why })
+                        }
+                        Probe::Missing => skipped.push(Skipped {
+                            path: p,
+                            why: "listed in ld.so.cache but missing (stale cache)".into(),
+                        }),
+                    }
+                }
+                tried.push(Tried {
+                    step: Step::LdSoCache,
+                    place: self
+                        .cfg
+                        .cache
+                        .as_ref()
+                        .map(|c| c.path.clone())
+                        .unwrap_or_default(),
+                });
+            }
+            let dirs = self.cfg.system_dirs.clone();
+            if !nodeflib {
+                if let Some(hit) = self.try_dirs(
+                    loader,
+                    name,
+                    &dirs,
+                    &Step::DefaultPath,
+                    &mut tried,
+                    &mut skipped,
+                ) {
+                    return hit;
+                }
+            }
+        }
+        let hints = self.conf_hints(name);
+        NeedResult::NotFound {
+            tried,
+            skipped,
+            hints,
+        }
+    }
+
+    /// Directories of ld.so.conf that hold `name` although the search did not reach it:
+    /// the cache is older than the library (ldconfig was not run).
+    fn conf_hints(&self, name: &str) -> Vec<String> {
+        let conf = self.ld.ld_so_conf();
+        let mut out = Vec::new();
+        for d in &conf.dirs {
+            let dir = format!("{}/", d.dir.trim_end_matches('/'));
+            if let Probe::Found(_) = self.probe(&format!("{dir}{name}")) {
+                out.push(format!(
+                    "{dir}{name} exists, in a directory listed by {}:{}, but ld.so.cache \
+                     does not list it: run ldconfig",
+                    d.file, d.line
+                ));
+            }
+        }
+        out
+    }
+
+    /// glibc's `open_path` over one list: each directory's glibc-hwcaps subdirectories,
+    /// best first, then the directory itself.
+    fn try_dirs(
+        &mut self,
+        loader: usize,
+        name: &str,
+        dirs: &[String],
+        step: &Step,
+        tried: &mut Vec<Tried>,
+        skipped: &mut Vec<Skipped>,
+    ) -> Option<NeedResult> {
+        for dir in dirs {
+            let hwcaps = self.cfg.hwcaps.clone();
+            let subs = hwcaps.iter().map(Some).chain(std::iter::once(None));
+            for sub in subs {
+                let p = match sub {
+                    Some(s) => format!("{dir}glibc-hwcaps/{s}/{name}"),
+                    None => format!("{dir}{name}"),
+                };
+                match self.probe(&p) {
+                    Probe::Found(c) => {
+                        let taken = std::mem::take(skipped);
+                        return Some(self.add(
+                            loader,
+                            name,
+                            p,
+                            c,
+                            step.clone(),
+                            dir.clone(),
+                            sub.cloned(),
+                            taken,
+                        ));
+                    }
+                    Probe::Rejected(why) => skipped.push(Skipped { path: p, why }),
+                    Probe::Fatal(message) => return Some(self.fail(p, message)),
+                    Probe::StopList(why) => {
+                        skipped.push(Skipped {
+                            path: p,
+                            why: format!("{why}; the rest of this list is not searched"),
+                        });
+                        tried.push(Tried {
+                            step: step.clone(),
+                            place: dir.clone(),
+                        });
+                        return None;
+                    }
+                    Probe::Missing => {}
+                }
+            }
+            tried.push(Tried {
+                step: step.clone(),
+                place: dir.clone(),
+            });
+        }
+        None
+    }
+
+    /// Whether `path` names a file the loader would take for this binary.
+    fn probe(&self, path: &str) -> Probe {
+        let (dir, file) = match path.rfind('/') {
+            Some(i) => (&path[..=i], &path[i + 1..]),
+            None => ("/", path),
+        };
+        match self.ld.dir_names(dir) {
+            Some(names) if names.contains(file) => {}
+            _ => return Probe::Missing,
+        }
+        let canonical = match self.ld.canonical_file(path) {
+            Ok(c) => c,
+            Err(OpenError::NotFound) => return Probe::Missing,
+            Err(OpenError::Loop) => {
+                return Probe::StopList("too many levels of symbolic links (ELOOP)".into())
+            }
+            Err(OpenError::IsADirectory) => {
+                return Probe::Fatal("cannot read file data: Is a directory".into())
+            }
+        };
+        let entry = self.ld.object(&canonical);
+        let Some(header) = &entry.header else {
+            // Unreadable: glibc's open fails and the search goes on.
+            return Probe::Missing;
+        };
+        match glibc_verify(header, self.main()) {
+            Verdict::Skip(why) => Probe::Rejected(why),
+            Verdict::Fatal(message) => Probe::Fatal(message),
+            Verdict::Accept => match &entry.info {
+                Err(e) => Probe::Fatal(e.clone()),
+                Ok(_) => Probe::Found(canonical.to_string_lossy().into_owned()),
+            },
+        }
+    }
+
+    /// glibc gives up on the program: `error while loading shared libraries: PATH: MSG`.
+    fn fail(&mut self, path: String, message: String) -> NeedResult {
+        self.fatal = Some(format!("{path}: {message}"));
+        NeedResult::Failed { path, message }
+    }
+
+    /// Records a found file: the same file already loaded under another name is reused
+    /// (glibc compares device and inode), otherwise it joins the link map.
+    #[allow(clippy::too_many_arguments)]
+    fn add(
+        &mut self,
+        loader: usize,
+        name: &str,
+        opened: String,
+        canonical: String,
+        step: Step,
+        dir: String,
+        hwcaps: Option<String>,
+        skipped: Vec<Skipped>,
+    ) -> NeedResult {
+        if let Some(j) = self.objects.iter().position(|o| o.canonical == canonical) {
+            let o = &mut self.objects[j];
+            o.names.push(name.to_string());
+            if o.shortname.is_none() && !name.contains('/') {
+                o.shortname = Some(name.to_string());
+            }
+            return NeedResult::Reused {
+                object: j,
+                matched: "same file".into(),
+            };
+        }
+        let info = self.ld.object(Path::new(&canonical));
+        self.objects.push(Obj {
+            info,
+            names: vec![name.to_string(), opened.clone()],
+            shortname: (!name.contains('/')).then(|| name.to_string()),
+            path: opened,
+            canonical,
+            loader: Some(loader),
+            interpreter: false,
+            is_main: false,
+            needs: Vec::new(),
+        });
+        NeedResult::Loaded {
+            object: self.objects.len() - 1,
+            step,
+            dir,
+            hwcaps,
+            skipped,
+        }
+    }
+
+    fn map_musl(&mut self, loader: usize, name: &str) -> NeedResult {
+        if let Some(rest) = name.strip_prefix("lib") {
+            let stem = rest.split('.').next().unwrap_or("");
+            if rest.contains('.') && MUSL_RESERVED.contains(&stem) {
+                return match self.objects.iter().position(|o| o.interpreter) {
+                    Some(j) => NeedResult::Reused {
+                        object: j,
+                        matched: "libc itself".into(),
+                    },
+                    None => NeedResult::NotFound {
+                        tried: vec![Tried {
+                            step: Step::LibcItself,
+                            place: self.cfg.loader.clone(),
+                        }],
+                        skipped: Vec::new(),
+                        hints: Vec::new(),
+                    },
+                };
+            }
+        }
+        let result = self.search_musl(loader, name);
+        self.note_missing(name, &result);
+        result
+    }
+
+    fn search_musl(&mut self, loader: usize, name: &str) -> NeedResult {
+        let mut tried = Vec::new();
+        let mut skipped = Vec::new();
+        if name.contains('/') {
+            return match self.probe(name) {
+                Probe::Found(c) => self.add(
+                    loader,
+                    name,
+                    name.to_string(),
+                    c,
+                    Step::Path,
+                    dir_of(name),
+                    None,
+                    skipped,
+                ),
+                other => {
+                    if let Probe::Rejected(why) | Probe::Fatal(why) | Probe::StopList(why) = other {
+                        skipped.push(Skipped {
+                            path: name.into(),
+                            why,
+                        });
+                    }
+                    NeedResult::NotFound {
+                        tried: vec![Tried {
+                            step: Step::Path,
+                            place: name.into(),
+                        }],
+                        skipped,
+                        hints: Vec::new(),
+                    }
+                }
+            };
+        }
+        if let Some(j) = self
+            .objects
+            .iter()
+            .position(|o| o.shortname.as_deref() == Some(name))
+        {
+            return NeedResult::Reused {
+                object: j,
+                matched: "name".into(),
+            };
+        }
+        let mut lists: Vec<(Step, Vec<String>)> = Vec::new();
+        if let Some(llp) = &self.cfg.ld_library_path {
+            lists.push((Step::LdLibraryPath, musl_dirs(llp)));
+        }
+        let mut l = Some(loader);
+        while let Some(k) = l {
+            let o = &self.objects[k];
+            let info = o.info();
+            let (rp, is_runpath) = match (&info.runpath, &info.rpath_raw) {
+                (Some(r), _) => (Some(r.clone()), true),
+                (None, Some(r)) => (Some(r.clone()), false),
+                _ => (None, false),
+            };
+            if let Some(rp) = rp {
+                let origin = o.origin();
+                if let Some(expanded) = musl_expand_origin(&rp, &origin) {
+                    let step = if is_runpath {
+                        Step::Runpath { of: o.path.clone() }
+                    } else {
+                        Step::Rpath { of: o.path.clone() }
+                    };
+                    lists.push((step, musl_dirs(&expanded)));
+                }
+            }
+            l = o.loader;
+        }
+        lists.push((Step::DefaultPath, self.cfg.system_dirs.clone()));
+        for (step, dirs) in lists {
+            for dir in dirs {
+                let p = format!("{dir}/{name}");
+                match self.probe(&p) {
+                    Probe::Found(c) => {
+                        return self.add(loader, name, p, c, step, dir, None, skipped);
+                    }
+                    Probe::Rejected(why) | Probe::Fatal(why) | Probe::StopList(why) => {
+                        // musl takes the first file that opens and fails on it, and
+                        // abandons the search on an open error other than ENOENT.
+                        skipped.push(Skipped {
+                            path: p,
+                            why: format!("{why}; musl stops here"),
+                        });
+                        tried.push(Tried { step, place: dir });
+                        return NeedResult::NotFound {
+                            tried,
+                            skipped,
+                            hints: Vec::new(),
+                        };
+                    }
+                    Probe::Missing => tried.push(Tried {
+                        step: step.clone(),
+                        place: dir,
+                    }),
+                }
+            }
+        }
+        NeedResult::NotFound {
+            tried,
+            skipped,
+            hints: Vec::new(),
+        }
+    }
+
+    /// glibc's `_dl_check_all_versions`: every version an object requires from a library
+    /// must be in that library's DT_VERDEF.
+    fn check_versions(&self, warnings: &mut Vec<String>) -> Vec<MissingVersion> {
+        let mut out = Vec::new();
+        for (k, o) in self.objects.iter().enumerate() {
+            for vn in &o.info().version_needs {
+                let Some(p) = self.objects.iter().find(|p| {
+                    p.names.contains(&vn.library)
+                        || p.info().soname.as_deref() == Some(vn.library.as_str())
+                }) else {
+                    continue;
+                };
+                let defs = &p.info().version_definitions;
+                if defs.is_empty() {
+                    warnings.push(format!(
+                        "{}: no version information available (required by {})",
+                        p.path, o.path
+                    ));
+                    continue;
+                }
+                for v in &vn.versions {
+                    if !defs.contains(&v.name) {
+                        out.push(MissingVersion {
+                            required_by: k,
+                            library: vn.library.clone(),
+                            version: v.name.clone(),
+                            weak: v.weak,
+                            symbols: v.symbols.iter().take(MAX_SYMBOLS_SHOWN).cloned().collect(),
+                        });
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The directory part of a path, with its trailing `/`.
+fn dir_of(p: &str) -> String {
+    match p.rfind('/') {
+        Some(i) => p[..=i].to_string(),
+        None => String::new(),
+    }
+}
+
+/// Splits a glibc search list (`fillin_rpath`): empty elements mean the current directory,
+/// dynamic string tokens are expanded (an element whose `$ORIGIN` cannot be known is
+/// dropped), trailing slashes are normalised to one, duplicates dropped.
+fn split_dirs(list: &str, seps: &str, origin: &str, cfg: &SearchConfig) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for elem in list.split(|c| seps.contains(c)) {
+        let mut d = if elem.is_empty() {
+            String::new()
+        } else {
+            match expand_dst(elem, origin, cfg) {
+                Some(d) if !d.is_empty() => d,
+                _ => continue,
+            }
+        };
+        if !d.is_empty() {
+            while d.len() > 1 && d.ends_with('/') {
+                d.pop();
+            }
+            if !d.ends_with('/') {
+                d.push('/');
+            }
+        }
+        if !out.contains(&d) {
+            out.push(d);
+        }
+    }
+    out
+}
+
+/// glibc's dynamic string tokens: `$ORIGIN`, `$LIB`, `$PLATFORM`, braced or not; an
+/// unknown `$` is kept literally.
+fn expand_dst(s: &str, origin: &str, cfg: &SearchConfig) -> Option<String> {
+    if !s.contains('$') {
+        return Some(s.to_string());
+    }
+    let mut out = String::with_capacity(s.len() + 32);
+    let mut rest = s;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 1..];
+        let mut matched = false;
+        for (token, value) in [
+            ("ORIGIN", origin),
+            ("PLATFORM", cfg.platform.as_str()),
+            ("LIB", cfg.lib.as_str()),
+        ] {
+            if let Some(len) = dst_len(after, token) {
+                out.push_str(value);
+                rest = &after[len..];
+                matched = true;
+                break;
+            }
+        }
+        if !matched {
+            out.push('$');
+            rest = after;
+        }
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+/// glibc's `is_dst`: the length of `token` (or `{token}`) at the start of `s`, when not
+/// followed by an identifier character.
+fn dst_len(s: &str, token: &str) -> Option<usize> {
+    if let Some(inner) = s.strip_prefix('{') {
+        let rest = inner.strip_prefix(token)?;
+        rest.starts_with('}').then_some(token.len() + 2)
+    } else {
+        let rest = s.strip_prefix(token)?;
+        let next = rest.bytes().next();
+        (!next.is_some_and(|c| c.is_ascii_alphanumeric() || c == b'_')).then_some(token.len())
+    }
+}
+
+/// musl's search lists: `:` or newline separated, empty elements skipped.
+fn musl_dirs(list: &str) -> Vec<String> {
+    list.split([':', '\n'])
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// musl's `fixup_rpath`: only `$ORIGIN` / `${ORIGIN}` are known; any other `$` makes musl
+/// ignore the whole path.
+fn musl_expand_origin(rp: &str, origin: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut rest = rp;
+    while let Some(i) = rest.find('$') {
+        out.push_str(&rest[..i]);
+        let after = &rest[i..];
+        if let Some(r) = after.strip_prefix("${ORIGIN}") {
+            out.push_str(origin);
+            rest = r;
+        } else if let Some(r) = after.strip_prefix("$ORIGIN") {
+            out.push_str(origin);
+            rest = r;
+        } else {
+            return None;
+        }
+    }
+    out.push_str(rest);
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> SearchConfig {
+        let view = crate::fs::HostView;
+        let mut c = SearchConfig::musl(&view, "/lib/ld-musl-x86_64.so.1", "x86_64", None);
+        c.lib = "lib/x86_64-linux-gnu".into();
+        c.platform = "x86_64".into();
+        c
+    }
+
+    #[test]
+    fn dst_expansion() {
+        let c = cfg();
+        assert_eq!(
+            expand_dst("$ORIGIN/../lib", "/opt/app/bin", &c).unwrap(),
+            "/opt/app/bin/../lib"
+        );
+        assert_eq!(
+            expand_dst("${ORIGIN}/x:/usr/$LIB/$PLATFORM", "/o", &c).unwrap(),
+            "/o/x:/usr/lib/x86_64-linux-gnu/x86_64"
+        );
+        assert_eq!(expand_dst("$ORIGINAL", "/o", &c).unwrap(), "$ORIGINAL");
+        assert_eq!(expand_dst("$FOO/x", "/o", &c).unwrap(), "$FOO/x");
+    }
+
+    #[test]
+    fn search_lists() {
+        let c = cfg();
+        assert_eq!(
+            split_dirs("/a//:$ORIGIN:/a:", ":", "/bin", &c),
+            ["/a/", "/bin/", ""]
+        );
+        assert_eq!(split_dirs("/x;/y", ":;", "/", &c), ["/x/", "/y/"]);
+        assert_eq!(musl_dirs("/a:/b\n/c::"), ["/a", "/b", "/c"]);
+        assert_eq!(
+            musl_expand_origin("$ORIGIN/../lib:${ORIGIN}", "/o").unwrap(),
+            "/o/../lib:/o"
+        );
+        assert!(musl_expand_origin("$LIB", "/o").is_none());
+    }
+}

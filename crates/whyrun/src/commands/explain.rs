@@ -1,0 +1,143 @@
+//! `whyrun explain "<message>" [BINARY]`: names the causes of an error message; with a
+//! binary, checks it against the targets and says which causes apply there.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use anstream::println;
+use anyhow::{Context, Result};
+use serde::Serialize;
+use whyrun_rules::explain::match_message;
+use whyrun_rules::CheckOptions;
+
+use crate::cli::ExplainArgs;
+use crate::commands::check::{self, targets, Placement};
+use crate::exit;
+use crate::style::{ACCENT, BAD, LABEL, PATH};
+
+#[derive(Serialize)]
+struct Explanation {
+    schema: &'static str,
+    message: String,
+    matches: Vec<Match>,
+}
+
+#[derive(Serialize)]
+struct Match {
+    id: &'static str,
+    origin: &'static str,
+    causes: Vec<CauseReport>,
+}
+
+#[derive(Serialize)]
+struct CauseReport {
+    rule: Option<&'static str>,
+    text: &'static str,
+    /// The targets on which the binary shows this cause (with a binary given).
+    applies_on: Vec<String>,
+    /// The finding's message there.
+    findings: Vec<String>,
+}
+
+pub fn run(args: &ExplainArgs) -> Result<u8> {
+    let hits = match_message(&args.message);
+    // rule code -> [(target, finding message)]
+    let mut fired: BTreeMap<&'static str, Vec<(String, String)>> = BTreeMap::new();
+    let mut input_error = false;
+    if let Some(binary) = &args.binary {
+        let facts = Arc::new(
+            whyrun_facts::inspect_path(binary).with_context(|| binary.display().to_string())?,
+        );
+        let (opened, failed) = targets::open_all(&args.targets);
+        input_error |= failed;
+        let placement = Placement::Local {
+            file: binary.clone(),
+            at: None,
+        };
+        for t in &opened {
+            match check::evaluate(t, &placement, Some(facts.clone()), &CheckOptions::default()) {
+                Ok(e) => {
+                    for f in e.report.findings {
+                        fired
+                            .entry(f.code)
+                            .or_default()
+                            .push((t.model.name.clone(), f.message));
+                    }
+                }
+                Err(e) => {
+                    input_error = true;
+                    anstream::eprintln!("whyrun: {}: {e:#}", t.model.name);
+                }
+            }
+        }
+    }
+    let explanation = Explanation {
+        schema: "whyrun.explain/1",
+        message: args.message.clone(),
+        matches: hits
+            .iter()
+            .map(|k| Match {
+                id: k.id,
+                origin: k.origin,
+                causes: k
+                    .causes
+                    .iter()
+                    .map(|c| {
+                        let hits = c
+                            .rule
+                            .and_then(|r| fired.get(r))
+                            .cloned()
+                            .unwrap_or_default();
+                        CauseReport {
+                            rule: c.rule,
+                            text: c.text,
+                            applies_on: hits.iter().map(|(t, _)| t.clone()).collect(),
+                            findings: hits.into_iter().map(|(_, m)| m).collect(),
+                        }
+                    })
+                    .collect(),
+            })
+            .collect(),
+    };
+    if args.json {
+        serde_json::to_writer_pretty(std::io::stdout().lock(), &explanation)?;
+        println!();
+    } else {
+        print_human(&explanation, args.binary.is_some());
+    }
+    Ok(if input_error {
+        exit::INPUT_ERROR
+    } else if explanation.matches.is_empty() {
+        exit::FAILS
+    } else {
+        exit::OK
+    })
+}
+
+fn print_human(e: &Explanation, with_binary: bool) {
+    if e.matches.is_empty() {
+        println!("whyrun does not recognise this message. `whyrun check BINARY` may still find the cause.");
+        return;
+    }
+    for m in &e.matches {
+        println!("{PATH}{}{PATH:#}", m.origin);
+        for c in &m.causes {
+            let code = c.rule.unwrap_or("-");
+            if c.applies_on.is_empty() {
+                println!("  {LABEL}{code:<8}{LABEL:#} {}", c.text);
+            } else {
+                println!("  {BAD}{code:<8}{BAD:#} {}", c.text);
+                for (t, f) in c.applies_on.iter().zip(&c.findings) {
+                    println!("           {BAD}applies here{BAD:#} on {ACCENT}{t}{ACCENT:#}: {f}");
+                }
+            }
+        }
+    }
+    if with_binary
+        && e.matches
+            .iter()
+            .all(|m| m.causes.iter().all(|c| c.applies_on.is_empty()))
+    {
+        println!("\nNone of these causes shows in the binary on the given targets: check the target you ran it on (--target, --root, --image).");
+    }
+}
