@@ -1,0 +1,117 @@
+//! The emitters on a report built from real rule metadata: SARIF validates against the
+//! official 2.1.0 schema, and every format's output is pinned with a snapshot.
+
+use whyrun_report::{BinaryReport, CheckReport, TargetReport};
+use whyrun_rules::rules::MissingInterpreter;
+use whyrun_rules::{Severity, Verdict};
+
+fn report() -> CheckReport {
+    let blocked = MissingInterpreter::META
+        .finding("the interpreter /lib64/ld-linux-x86-64.so.2 does not exist in alpine-3.19")
+        .evidence("PT_INTERP is /lib64/ld-linux-x86-64.so.2 (glibc)", "./server")
+        .evidence("the target's libc is musl 1.2.4, whose loader is /lib/ld-musl-x86_64.so.1", "/lib/ld-musl-x86_64.so.1")
+        .fix(
+            "Rebuild without cgo so the binary needs no libc",
+            vec!["CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 go build -o ginapp example.com/ginapp".into()],
+        );
+    let undecided = MissingInterpreter::META
+        .finding("an undecidable finding, to show how it is rendered")
+        .severity(Severity::Risk)
+        .undecided();
+    CheckReport {
+        binaries: vec![BinaryReport {
+            path: "./my server".into(),
+            summary: "x86_64 ELF64, Go go1.24.4, CGO_ENABLED=1, dynamic (/lib64/ld-linux-x86-64.so.2)".into(),
+            targets: vec![
+                TargetReport {
+                    target: "alpine-3.19".into(),
+                    kind: "profile".into(),
+                    path_in_target: "/usr/local/bin/server".into(),
+                    verdict: Verdict::of(std::slice::from_ref(&blocked)),
+                    findings: vec![blocked],
+                },
+                TargetReport {
+                    target: "debian-12".into(),
+                    kind: "profile".into(),
+                    path_in_target: "/usr/local/bin/server".into(),
+                    verdict: Verdict::of(std::slice::from_ref(&undecided)),
+                    findings: vec![undecided],
+                },
+            ],
+        }],
+    }
+}
+
+/// The official schema, as shipped. Its `language` patterns have a stray `]`
+/// (`^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$`) that ECMA regexes tolerate and the
+/// validator rejects; those patterns are replaced by their intended form in memory (whyrun
+/// never writes `language`), the rest is used as it is.
+fn sarif_validator() -> jsonschema::Validator {
+    const BROKEN: &str = "^[a-zA-Z]{2}|^[a-zA-Z]{2}-[a-zA-Z]{2}]?$";
+    fn mend(v: &mut serde_json::Value, count: &mut usize) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    if k == "pattern" && v == BROKEN {
+                        *v = serde_json::json!("^[a-zA-Z]{2}(-[a-zA-Z]{2})?$");
+                        *count += 1;
+                    } else {
+                        mend(v, count);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(|v| mend(v, count)),
+            _ => {}
+        }
+    }
+    let mut schema: serde_json::Value =
+        serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).unwrap();
+    let mut count = 0;
+    mend(&mut schema, &mut count);
+    assert!(count > 0, "the schema no longer has the broken pattern: drop this mending");
+    jsonschema::validator_for(&schema).expect("the SARIF schema compiles")
+}
+
+#[test]
+fn sarif_validates_against_the_official_schema() {
+    let validator = sarif_validator();
+    let sarif = whyrun_report::sarif::to_value(&report(), "0.1.0");
+    let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    // Every result has a location and names a rule described in rules[].
+    let run = &sarif["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().unwrap();
+    for result in run["results"].as_array().unwrap() {
+        assert!(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].is_string());
+        let i = result["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(rules[i]["id"], result["ruleId"]);
+        assert!(rules[i]["help"]["markdown"].as_str().unwrap().contains("## Why it breaks"));
+    }
+    assert_eq!(run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "./my%20server");
+}
+
+#[test]
+fn a_report_that_is_not_sarif_fails_validation() {
+    let validator = sarif_validator();
+    let mut sarif = whyrun_report::sarif::to_value(&report(), "0.1.0");
+    sarif["runs"][0]["results"][0]["level"] = serde_json::json!("fatal");
+    assert!(!validator.is_valid(&sarif), "the schema check must be able to fail");
+}
+
+#[test]
+fn human_output() {
+    let mut out = Vec::new();
+    whyrun_report::human::write(&mut out, &report()).unwrap();
+    let text = anstream::adapter::strip_str(std::str::from_utf8(&out).unwrap()).to_string();
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn json_output() {
+    let mut out = Vec::new();
+    whyrun_report::json::write(&mut out, &report(), "0.1.0").unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert_eq!(json["schema"], "whyrun.check/1");
+    assert_eq!(json["worst_verdict"], "wont-start");
+    insta::assert_json_snapshot!(json);
+}
