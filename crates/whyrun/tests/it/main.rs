@@ -3,6 +3,7 @@
 //! `readelf`).
 
 mod bad_input;
+mod check_cli;
 mod elf_conformance;
 mod fixtures;
 mod go_conformance;

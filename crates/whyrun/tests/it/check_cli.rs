@@ -1,0 +1,158 @@
+//! `whyrun check`, `rules`, `rule` and `explain` from the command line: placement on the
+//! command line, exit codes, formats, and one-line errors for bad input.
+
+use std::path::PathBuf;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+use crate::fixtures;
+
+fn whyrun() -> Command {
+    Command::cargo_bin("whyrun").unwrap()
+}
+
+/// The debootstrapped bookworm root (fixtures/roots/build.sh).
+fn bookworm() -> PathBuf {
+    let roots = std::env::var_os("WHYRUN_ROOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/whyrun/roots"));
+    let root = roots.join("bookworm");
+    assert!(
+        root.join("usr/bin").is_dir(),
+        "{} missing: build it with `bash fixtures/roots/build.sh` (the test command does)",
+        root.display()
+    );
+    root
+}
+
+fn check_json(args: &[&str]) -> (Value, i32) {
+    let out = whyrun().arg("check").args(args).args(["--format", "json"]).output().unwrap();
+    let json = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    (json, out.status.code().unwrap())
+}
+
+fn target(json: &Value, i: usize) -> &Value {
+    &json["binaries"][0]["targets"][i]
+}
+
+#[test]
+fn a_musl_binary_will_not_start_in_a_glibc_root() {
+    let musl = fixtures::small("c-musl-dynamic");
+    let root = bookworm();
+    let (json, code) = check_json(&[musl.to_str().unwrap(), "--root", root.to_str().unwrap()]);
+    assert_eq!(code, 1, "{json}");
+    assert_eq!(json["schema"], "whyrun.check/1");
+    let t = target(&json, 0);
+    assert_eq!(t["verdict"], "wont-start");
+    assert_eq!(t["path_in_target"], "/usr/local/bin/c-musl-dynamic");
+    assert_eq!(t["findings"][0]["code"], "LIBC001", "{t}");
+}
+
+#[test]
+fn a_glibc_binary_runs_in_a_glibc_root() {
+    let glibc = fixtures::small("c-glibc-dynamic");
+    let root = bookworm();
+    let (json, code) = check_json(&[glibc.to_str().unwrap(), "--root", root.to_str().unwrap(), "--as", "/app/hello"]);
+    assert_eq!(code, 0, "{json}");
+    let t = target(&json, 0);
+    assert_eq!(t["verdict"], "runs", "{t}");
+    assert_eq!(t["path_in_target"], "/app/hello");
+}
+
+#[test]
+fn a_binary_inside_the_root_is_read_there() {
+    let root = bookworm();
+    let (json, code) = check_json(&["--root", root.to_str().unwrap(), "--inside", "/usr/bin/ls"]);
+    assert_eq!(code, 0, "{json}");
+    assert_eq!(target(&json, 0)["path_in_target"], "/usr/bin/ls");
+    assert!(json["binaries"][0]["summary"].as_str().unwrap().contains("x86_64"));
+}
+
+#[test]
+fn placement_must_be_unambiguous() {
+    let out = whyrun().args(["check"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--inside"));
+    let glibc = fixtures::small("c-glibc-dynamic");
+    let out = whyrun().args(["check", glibc.to_str().unwrap(), "--inside", "/usr/bin/ls"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_bad_target_is_one_line_and_the_others_are_still_checked() {
+    let glibc = fixtures::small("c-glibc-dynamic");
+    let root = bookworm();
+    let out = whyrun()
+        .args(["check", glibc.to_str().unwrap(), "--root", "/nonexistent-root", "--root", root.to_str().unwrap()])
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("whyrun: /nonexistent-root: "), "{stderr}");
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["binaries"][0]["targets"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn a_binary_that_is_not_elf_is_an_input_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("run.sh");
+    std::fs::write(&script, "#!/bin/sh\n").unwrap();
+    let out = whyrun().args(["check", script.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(stderr.contains("run.sh") && stderr.contains("not an ELF binary"), "{stderr}");
+}
+
+#[test]
+fn rules_lists_every_rule_and_rule_prints_its_docs() {
+    let out = whyrun().arg("rules").output().unwrap();
+    assert!(out.status.success());
+    let list = String::from_utf8(out.stdout).unwrap();
+    for rule in whyrun_rules::RULES {
+        assert!(list.contains(rule.meta().code), "{} missing from `whyrun rules`", rule.meta().code);
+    }
+    let out = whyrun().args(["rule", "libc001"]).output().unwrap();
+    assert!(out.status.success());
+    let doc = String::from_utf8(out.stdout).unwrap();
+    for section in ["## What it finds", "## Why it breaks", "## Example", "## Fix", "## References"] {
+        assert!(doc.contains(section), "{section} missing: {doc}");
+    }
+    let out = whyrun().args(["rule", "NOPE999"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn explain_names_the_cause_that_applies() {
+    let musl = fixtures::small("c-musl-dynamic");
+    let root = bookworm();
+    let out = whyrun()
+        .args(["explain", "exec ./app: no such file or directory"])
+        .arg(&musl)
+        .args(["--root", root.to_str().unwrap(), "--json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let causes = json["matches"][0]["causes"].as_array().unwrap();
+    let libc001 = causes.iter().find(|c| c["rule"] == "LIBC001").unwrap();
+    assert_eq!(libc001["applies_on"][0], root.to_str().unwrap());
+    let out = whyrun().args(["explain", "something nobody prints"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn help_completions_and_man_page() {
+    let help = whyrun().args(["check", "--help"]).output().unwrap();
+    let help = String::from_utf8(help.stdout).unwrap();
+    assert!(help.contains("Examples:") && help.contains("Exit codes:"), "{help}");
+    let bash = whyrun().args(["completions", "bash"]).output().unwrap();
+    assert!(String::from_utf8(bash.stdout).unwrap().contains("whyrun"));
+    let man = whyrun().arg("man").output().unwrap();
+    let man = String::from_utf8(man.stdout).unwrap();
+    assert!(man.starts_with(".ie") || man.contains(".TH"), "{}", &man[..100.min(man.len())]);
+}
