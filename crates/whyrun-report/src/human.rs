@@ -79,7 +79,7 @@ fn write_matrix(out: &mut dyn Write, targets: &[TargetReport]) -> std::io::Resul
             .unwrap_or_default();
         writeln!(
             out,
-            "  {:<width$}  {style}{mark} {:<26}{style:#}{cause}",
+            "  {:<width$}  {style}{mark} {:<30}{style:#}{cause}",
             t.target,
             t.verdict.label(),
         )?;

@@ -62,6 +62,15 @@ Examples:
 Exit codes: 0 every library and symbol version found, 1 something is missing,
 2 a file could not be read.")]
     Tree(TreeArgs),
+    /// Describe this machine (kernel, CPU, libc, libraries, runtime files) as
+    /// `whyrun.target/1` JSON, to check binaries against it from elsewhere.
+    #[command(after_help = "\
+Examples:
+  whyrun snapshot > host.json
+  whyrun snapshot --root /host -o /out/node.json     (a container with the host's / mounted)
+
+Exit codes: 0 written, 2 the root or the output could not be used.")]
+    Snapshot(SnapshotArgs),
     /// Print a shell completion script to standard output.
     #[command(after_help = "Example:\n  whyrun completions bash > /etc/bash_completion.d/whyrun")]
     Completions(CompletionsArgs),
@@ -205,6 +214,23 @@ pub struct TreeArgs {
     /// Also show libraries already listed, and the search configuration.
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Describe the files of the root file system in DIR (chroot semantics) with this
+    /// machine's kernel and CPU, as a container with the host's / mounted at DIR sees them.
+    #[arg(long, value_name = "DIR")]
+    pub root: Option<PathBuf>,
+    /// Name stored in the snapshot (default: this machine's host name).
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Leave out the library index (smaller; rules then see no libraries).
+    #[arg(long)]
+    pub no_libraries: bool,
+    /// Write to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Args)]

@@ -30,6 +30,7 @@ fn main() -> ExitCode {
         Command::Rule(args) => commands::rules::show(&args),
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Tree(args) => commands::tree::run(&args),
+        Command::Snapshot(args) => commands::snapshot::run(&args),
         Command::Completions(args) => commands::generate::completions(&args),
         Command::Man => commands::generate::man(),
     };

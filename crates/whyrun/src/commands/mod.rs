@@ -6,4 +6,5 @@ pub mod generate;
 pub mod inspect;
 mod inspect_go;
 pub mod rules;
+pub mod snapshot;
 pub mod tree;

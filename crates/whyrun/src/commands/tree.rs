@@ -2,12 +2,14 @@
 //! machine or `--root DIR`) with the loader emulation of `whyrun-target`, and prints it
 //! libtree-style (why each library was found where it was, where a missing one was looked
 //! for, missing symbol versions) or as `whyrun.tree/1` JSON. Rendering only: the search
-//! and every file read happen in the target crate.
+//! and every file read happen in the target crate. Output is formatted into one buffered
+//! writer with colour decided once, so a run over hundreds of files costs a few writes.
 
-use std::io::Write;
+use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
-use anstream::{eprintln, println};
+use anstream::eprintln;
+use anstyle::Style;
 use anyhow::{Context, Result};
 use rayon::prelude::*;
 use serde::Serialize;
@@ -17,6 +19,46 @@ use whyrun_target::{Loader, Target};
 use crate::cli::TreeArgs;
 use crate::exit;
 use crate::style::{ACCENT, BAD, GOOD, LABEL, PATH, WARN};
+
+/// Bytes buffered before a write to stdout.
+const OUT_BUFFER: usize = 1 << 16;
+
+/// The styles of one run: the terminal styles when stdout takes colour (as `anstream`
+/// decides it: a terminal, `NO_COLOR`, `CLICOLOR_FORCE`), plain ones otherwise.
+#[derive(Clone, Copy)]
+struct Palette {
+    path: Style,
+    label: Style,
+    good: Style,
+    warn: Style,
+    bad: Style,
+    accent: Style,
+}
+
+impl Palette {
+    fn for_stdout() -> Palette {
+        let plain = Style::new();
+        if anstream::AutoStream::choice(&io::stdout()) == anstream::ColorChoice::Never {
+            Palette {
+                path: plain,
+                label: plain,
+                good: plain,
+                warn: plain,
+                bad: plain,
+                accent: plain,
+            }
+        } else {
+            Palette {
+                path: PATH,
+                label: LABEL,
+                good: GOOD,
+                warn: WARN,
+                bad: BAD,
+                accent: ACCENT,
+            }
+        }
+    }
+}
 
 /// The JSON schema identifier; bumped on any incompatible change.
 pub const SCHEMA: &str = "whyrun.tree/1";
@@ -75,6 +117,7 @@ pub fn run(args: &TreeArgs) -> Result<u8> {
         }
     }
 
+    let mut out = BufWriter::with_capacity(OUT_BUFFER, io::stdout().lock());
     if args.json {
         let report = Report {
             schema: SCHEMA,
@@ -90,25 +133,28 @@ pub fn run(args: &TreeArgs) -> Result<u8> {
                 })
                 .collect(),
         };
-        let mut out = std::io::stdout().lock();
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
     } else {
+        let pal = Palette::for_stdout();
         let mut first = true;
         for (_, r) in &results {
             if let Ok(t) = r {
                 if !first {
-                    println!();
+                    writeln!(out)?;
                 }
                 first = false;
                 print_tree(
+                    &mut out,
+                    &pal,
                     t,
                     args.verbose,
                     args.root.is_some().then_some(describe.as_str()),
-                );
+                )?;
             }
         }
     }
+    out.flush()?;
     Ok(code)
 }
 
@@ -126,52 +172,71 @@ fn step_text(step: &Step, dir: &str, hwcaps: Option<&str>) -> String {
     s
 }
 
-fn print_tree(t: &LoadTree, verbose: bool, root: Option<&str>) {
+fn print_tree(
+    out: &mut impl Write,
+    pal: &Palette,
+    t: &LoadTree,
+    verbose: bool,
+    root: Option<&str>,
+) -> io::Result<()> {
+    let Palette {
+        path,
+        label,
+        good,
+        warn,
+        bad,
+        ..
+    } = *pal;
     let main = &t.objects[0];
-    let mut head = format!("{PATH}{}{PATH:#}", t.file);
+    let mut head = format!("{path}{}{path:#}", t.file);
     if let Some(r) = root {
-        head.push_str(&format!(" {LABEL}(in {r}){LABEL:#}"));
+        head.push_str(&format!(" {label}(in {r}){label:#}"));
     }
-    println!("{head}");
+    writeln!(out, "{head}")?;
     if let Some(i) = &t.interpreter {
         match &i.found {
-            Some(_) => println!("{LABEL}interpreter{LABEL:#} {}", i.path),
-            None => println!(
-                "{LABEL}interpreter{LABEL:#} {BAD}{} not found: the program cannot start{BAD:#}",
+            Some(_) => writeln!(out, "{label}interpreter{label:#} {}", i.path)?,
+            None => writeln!(
+                out,
+                "{label}interpreter{label:#} {bad}{} not found: the program cannot start{bad:#}",
                 i.path
-            ),
+            )?,
         }
     } else if main.needs.is_empty() {
-        println!("{LABEL}statically linked: no interpreter, no libraries{LABEL:#}");
+        writeln!(
+            out,
+            "{label}statically linked: no interpreter, no libraries{label:#}"
+        )?;
     }
     let mut expanded = vec![false; t.objects.len()];
     expanded[0] = true;
-    print_children(t, 0, "", verbose, &mut expanded);
+    print_children(out, pal, t, 0, "", verbose, &mut expanded)?;
     for w in &t.warnings {
-        println!("{WARN}warning:{WARN:#} {w}");
+        writeln!(out, "{warn}warning:{warn:#} {w}")?;
     }
     if verbose {
         let s = &t.search;
-        println!(
-            "{LABEL}search:{LABEL:#} {:?} via {}; default dirs {} ({})",
+        writeln!(
+            out,
+            "{label}search:{label:#} {:?} via {}; default dirs {} ({})",
             s.libc,
             s.loader,
             s.system_dirs.join(":"),
             s.system_dirs_source
-        );
+        )?;
         if !s.hwcaps.is_empty() {
-            println!("{LABEL}glibc-hwcaps:{LABEL:#} {}", s.hwcaps.join(", "));
+            writeln!(out, "{label}glibc-hwcaps:{label:#} {}", s.hwcaps.join(", "))?;
         }
         if let Some(c) = &s.cache {
             match (&c.entries, &c.error) {
-                (Some(n), _) => println!("{LABEL}cache:{LABEL:#} {} ({n} entries)", c.path),
-                (_, Some(e)) => println!("{LABEL}cache:{LABEL:#} {} unusable: {e}", c.path),
+                (Some(n), _) => writeln!(out, "{label}cache:{label:#} {} ({n} entries)", c.path)?,
+                (_, Some(e)) => writeln!(out, "{label}cache:{label:#} {} unusable: {e}", c.path)?,
                 _ => {}
             }
         }
     }
     if let Some(f) = &t.fatal {
-        println!("{BAD}error while loading shared libraries: {f}{BAD:#}");
+        writeln!(out, "{bad}error while loading shared libraries: {f}{bad:#}")?;
     }
     let bad_versions = t.missing_versions.iter().filter(|m| !m.weak).count();
     if !t.missing.is_empty() || bad_versions > 0 {
@@ -189,20 +254,37 @@ fn print_tree(t: &LoadTree, verbose: bool, root: Option<&str>) {
                 plural(bad_versions, "symbol version", "symbol versions")
             ));
         }
-        println!("{BAD}{}{BAD:#}", parts.join("; "));
+        writeln!(out, "{bad}{}{bad:#}", parts.join("; "))?;
     } else if t.ok() && t.objects.len() > 1 {
-        println!(
-            "{GOOD}{} loaded, every symbol version defined{GOOD:#}",
+        writeln!(
+            out,
+            "{good}{} loaded, every symbol version defined{good:#}",
             plural(t.objects.len() - 1, "object", "objects")
-        );
+        )?;
     }
+    Ok(())
 }
 
 fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
-fn print_children(t: &LoadTree, idx: usize, prefix: &str, verbose: bool, expanded: &mut [bool]) {
+fn print_children(
+    out: &mut impl Write,
+    pal: &Palette,
+    t: &LoadTree,
+    idx: usize,
+    prefix: &str,
+    verbose: bool,
+    expanded: &mut [bool],
+) -> io::Result<()> {
+    let Palette {
+        label,
+        warn,
+        bad,
+        accent,
+        ..
+    } = *pal;
     let obj = &t.objects[idx];
     let versions: Vec<_> = t
         .missing_versions
@@ -232,18 +314,23 @@ fn print_children(t: &LoadTree, idx: usize, prefix: &str, verbose: bool, expande
                 skipped,
             } => {
                 let o = &t.objects[*object];
-                println!(
-                    "{prefix}{branch}{ACCENT}{}{ACCENT:#} => {} {LABEL}[{}]{LABEL:#}",
+                writeln!(
+                    out,
+                    "{prefix}{branch}{accent}{}{accent:#} => {} {label}[{}]{label:#}",
                     need.name,
                     o.path,
                     step_text(step, dir, hwcaps.as_deref())
-                );
+                )?;
                 for s in skipped {
-                    println!("{child_prefix}{WARN}skipped{WARN:#} {}: {}", s.path, s.why);
+                    writeln!(
+                        out,
+                        "{child_prefix}{warn}skipped{warn:#} {}: {}",
+                        s.path, s.why
+                    )?;
                 }
                 if !expanded[*object] {
                     expanded[*object] = true;
-                    print_children(t, *object, &child_prefix, verbose, expanded);
+                    print_children(out, pal, t, *object, &child_prefix, verbose, expanded)?;
                 }
             }
             NeedResult::Reused { object, matched } => {
@@ -253,55 +340,66 @@ fn print_children(t: &LoadTree, idx: usize, prefix: &str, verbose: bool, expande
                 } else {
                     "already loaded"
                 };
-                println!(
-                    "{prefix}{branch}{LABEL}{} => {} [{what}, by {matched}]{LABEL:#}",
+                writeln!(
+                    out,
+                    "{prefix}{branch}{label}{} => {} [{what}, by {matched}]{label:#}",
                     need.name, o.path
-                );
+                )?;
             }
             NeedResult::NotFound {
                 tried,
                 skipped,
                 hints,
             } => {
-                println!("{prefix}{branch}{BAD}{} not found{BAD:#}", need.name);
+                writeln!(out, "{prefix}{branch}{bad}{} not found{bad:#}", need.name)?;
                 for s in skipped {
-                    println!("{child_prefix}{WARN}skipped{WARN:#} {}: {}", s.path, s.why);
+                    writeln!(
+                        out,
+                        "{child_prefix}{warn}skipped{warn:#} {}: {}",
+                        s.path, s.why
+                    )?;
                 }
                 let mut last_label = String::new();
                 for tr in tried {
-                    let label = step_text(&tr.step, "", None);
-                    let label = match &tr.step {
+                    let step_label = step_text(&tr.step, "", None);
+                    let step_label = match &tr.step {
                         Step::DefaultPath => "default path".to_string(),
                         Step::LdLibraryPath => "LD_LIBRARY_PATH".to_string(),
-                        _ => label,
+                        _ => step_label,
                     };
-                    if label != last_label {
-                        println!("{child_prefix}{LABEL}tried {label}:{LABEL:#} {}", tr.place);
-                        last_label = label;
+                    if step_label != last_label {
+                        writeln!(
+                            out,
+                            "{child_prefix}{label}tried {step_label}:{label:#} {}",
+                            tr.place
+                        )?;
+                        last_label = step_label;
                     } else {
-                        println!(
-                            "{child_prefix}{LABEL}      {:width$} {}{LABEL:#}",
+                        writeln!(
+                            out,
+                            "{child_prefix}{label}      {:width$} {}{label:#}",
                             "",
                             tr.place,
                             width = last_label.len() + 1
-                        );
+                        )?;
                     }
                 }
                 for h in hints {
-                    println!("{child_prefix}{WARN}hint:{WARN:#} {h}");
+                    writeln!(out, "{child_prefix}{warn}hint:{warn:#} {h}")?;
                 }
             }
-            NeedResult::Failed { path, message } => println!(
-                "{prefix}{branch}{BAD}{} => {path}: {message} (the loader gives up here){BAD:#}",
+            NeedResult::Failed { path, message } => writeln!(
+                out,
+                "{prefix}{branch}{bad}{} => {path}: {message} (the loader gives up here){bad:#}",
                 need.name
-            ),
-            _ => println!("{prefix}{branch}{}", need.name),
+            )?,
+            _ => writeln!(out, "{prefix}{branch}{}", need.name)?,
         }
     }
     for (k, m) in versions.iter().enumerate() {
         let last = shown.len() + k + 1 == total;
         let branch = if last { "└── " } else { "├── " };
-        let style = if m.weak { WARN } else { BAD };
+        let style = if m.weak { warn } else { bad };
         let weak = if m.weak {
             " (weak: a warning only)"
         } else {
@@ -312,9 +410,11 @@ fn print_children(t: &LoadTree, idx: usize, prefix: &str, verbose: bool, expande
         } else {
             format!(" for {}", m.symbols.join(", "))
         };
-        println!(
-            "{prefix}{branch}{style}version {} not found in {}{weak}{style:#}{LABEL}{syms}{LABEL:#}",
+        writeln!(
+ out,
+            "{prefix}{branch}{style}version {} not found in {}{weak}{style:#}{label}{syms}{label:#}",
             m.version, m.library
-        );
+        )?;
     }
+    Ok(())
 }

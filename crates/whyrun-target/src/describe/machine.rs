@@ -1,0 +1,331 @@
+//! The running machine, read from its `/proc` through a view: kernel release
+//! (`/proc/sys/kernel/osrelease`, what `uname -r` prints), CPU (architecture, x86-64
+//! level from cpuid via `crate::cpu`, flags and model from `/proc/cpuinfo`), the
+//! architectures its kernel runs natively, binfmt_misc handlers
+//! (`/proc/sys/fs/binfmt_misc/*`), mounts (`/proc/self/mountinfo`) and the effective
+//! user. Only used when the binary will run on this machine; never for a root or an image.
+//!
+//! Native architectures are an assumption, not a probe: an x86_64 kernel is taken to run
+//! i386 (true unless built without CONFIG_IA32_EMULATION, which no major distribution
+//! kernel does); an aarch64 kernel is taken to run aarch64 only, because whether the CPU
+//! executes AArch32 at EL0 (needed for armhf/armel) is not visible in `/proc/cpuinfo`
+//! and many current Arm server cores lack it.
+
+use std::path::Path;
+
+use crate::cpu::Cpu;
+use crate::fs::{FileKind, FileView};
+use crate::model::{BinfmtHandler, CpuInfo, Kernel, Mount, User};
+
+use super::read_small;
+
+/// Environment variables that change how a binary runs (FACTS.md: loader, crypto/x509,
+/// time, os/user; GODEBUG).
+pub const ENV_KEYS: &[&str] = &[
+    "LD_LIBRARY_PATH",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "ZONEINFO",
+    "TZ",
+    "USER",
+    "HOME",
+    "PATH",
+    "GODEBUG",
+];
+
+const MAX_CPUINFO: u64 = 16 << 20;
+const MAX_MOUNTINFO: u64 = 16 << 20;
+const MAX_BINFMT_ENTRY: u64 = 16 << 10;
+const MAX_BINFMT_ENTRIES: usize = 256;
+
+pub(super) fn kernel(view: &dyn FileView) -> Option<Kernel> {
+    let b = read_small(view, "/proc/sys/kernel/osrelease", 4096).ok()??;
+    let release = String::from_utf8_lossy(&b).trim().to_string();
+    (!release.is_empty()).then_some(Kernel { release })
+}
+
+/// The CPU whyrun runs on: cpuid for the x86-64 level, `/proc/cpuinfo` for flags and name.
+pub(super) fn cpu(view: &dyn FileView) -> CpuInfo {
+    let detected = Cpu::detect();
+    let arch = match detected.arch.as_str() {
+        "x86" => "i386".to_string(),
+        "arm" => "armhf".to_string(),
+        "powerpc64" if cfg!(target_endian = "little") => "ppc64le".to_string(),
+        other => other.to_string(),
+    };
+    let mut info = CpuInfo {
+        arch,
+        x86_isa_levels: detected.x86_isa_levels,
+        flags: Vec::new(),
+        model: None,
+    };
+    if let Ok(Some(b)) = read_small(view, "/proc/cpuinfo", MAX_CPUINFO) {
+        let text = String::from_utf8_lossy(&b);
+        // Only the first processor: the flags are the same on every core of a system the
+        // kernel accepts.
+        for line in text.lines() {
+            if line.trim().is_empty() && !info.flags.is_empty() {
+                break;
+            }
+            let Some((k, v)) = line.split_once(':') else {
+                continue;
+            };
+            match k.trim() {
+                "flags" | "Features" if info.flags.is_empty() => {
+                    info.flags = v.split_whitespace().map(String::from).collect();
+                }
+                "model name" | "Model" | "cpu model" if info.model.is_none() => {
+                    info.model = Some(v.trim().to_string());
+                }
+                _ => {}
+            }
+        }
+    }
+    info
+}
+
+/// The architectures a kernel on `arch` runs natively (see the module comment).
+pub(super) fn native_arches(arch: &str) -> Vec<String> {
+    match arch {
+        "x86_64" => vec!["x86_64".into(), "i386".into()],
+        other => vec![other.to_string()],
+    }
+}
+
+pub(super) fn binfmt(view: &dyn FileView, warnings: &mut Vec<String>) -> Vec<BinfmtHandler> {
+    let dir = "/proc/sys/fs/binfmt_misc";
+    let Ok(entries) = view.read_dir(Path::new(dir)) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for e in entries.iter().take(MAX_BINFMT_ENTRIES) {
+        if e.name == "register" || e.name == "status" || e.kind == FileKind::Dir {
+            continue;
+        }
+        match read_small(view, &format!("{dir}/{}", e.name), MAX_BINFMT_ENTRY) {
+            Ok(Some(b)) => out.push(parse_binfmt_entry(&e.name, &String::from_utf8_lossy(&b))),
+            Ok(None) => {}
+            Err(err) => warnings.push(err),
+        }
+    }
+    out
+}
+
+/// One binfmt_misc entry's text (`enabled`, `interpreter …`, `flags: …`, `offset N`,
+/// `magic HEX`, `mask HEX`).
+pub fn parse_binfmt_entry(name: &str, text: &str) -> BinfmtHandler {
+    let mut h = BinfmtHandler {
+        name: name.to_string(),
+        ..BinfmtHandler::default()
+    };
+    let (mut magic, mut mask, mut offset) = (None, None, 0usize);
+    for line in text.lines() {
+        let line = line.trim();
+        if line == "enabled" {
+            h.enabled = true;
+        } else if let Some(v) = line.strip_prefix("interpreter ") {
+            h.interpreter = v.trim().to_string();
+        } else if let Some(v) = line.strip_prefix("flags:") {
+            h.flags = v.trim().to_string();
+        } else if let Some(v) = line.strip_prefix("offset ") {
+            offset = v.trim().parse().unwrap_or(0);
+        } else if let Some(v) = line.strip_prefix("magic ") {
+            magic = hex(v.trim());
+        } else if let Some(v) = line.strip_prefix("mask ") {
+            mask = hex(v.trim());
+        }
+    }
+    if let Some(magic) = magic {
+        if offset == 0 {
+            h.arch = binfmt_arch(&magic, mask.as_deref());
+        }
+    }
+    h
+}
+
+fn hex(s: &str) -> Option<Vec<u8>> {
+    if s.len() % 2 != 0 || s.len() > 256 {
+        return None;
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(s.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+/// The ELF machine an ELF-matching binfmt magic selects, as the facts crate names it.
+/// `EM_ARM` gives `arm`: the handler takes armhf and armel alike (the float ABI lives in
+/// `e_flags`, which binfmt masks do not look at).
+pub fn binfmt_arch(magic: &[u8], mask: Option<&[u8]>) -> Option<String> {
+    let byte = |i: usize| -> Option<u8> {
+        let b = *magic.get(i)?;
+        let m = mask.map_or(Some(0xff), |m| m.get(i).copied())?;
+        Some(b & m)
+    };
+    if magic.get(..4)? != b"\x7fELF" {
+        return None;
+    }
+    let class = byte(4)?;
+    let big = byte(5)? == 2;
+    let (lo, hi) = (byte(18)?, byte(19)?);
+    let em = if big {
+        u16::from_be_bytes([lo, hi])
+    } else {
+        u16::from_le_bytes([lo, hi])
+    };
+    let is64 = class == 2;
+    Some(
+        match (em, is64, big) {
+            (3, _, _) => "i386",
+            (62, true, _) => "x86_64",
+            (62, false, _) => "x32",
+            (183, _, false) => "aarch64",
+            (183, _, true) => "aarch64_be",
+            (40, _, _) => "arm",
+            (21, _, false) => "ppc64le",
+            (21, _, true) => "ppc64",
+            (20, _, _) => "powerpc",
+            (22, true, _) => "s390x",
+            (22, false, _) => "s390",
+            (243, true, _) => "riscv64",
+            (243, false, _) => "riscv32",
+            (8, true, false) => "mips64el",
+            (8, true, true) => "mips64",
+            (8, false, false) => "mipsel",
+            (8, false, true) => "mips",
+            (258, true, _) => "loongarch64",
+            (43, _, _) => "sparc64",
+            (2, _, _) => "sparc",
+            (15, _, _) => "hppa",
+            (4, _, _) => "m68k",
+            (42, _, _) => "sh4",
+            (9926, _, _) => "alpha",
+            (other, _, _) => return Some(format!("e_machine={other}")),
+        }
+        .to_string(),
+    )
+}
+
+pub(super) fn mounts(view: &dyn FileView, warnings: &mut Vec<String>) -> Vec<Mount> {
+    match read_small(view, "/proc/self/mountinfo", MAX_MOUNTINFO) {
+        Ok(Some(b)) => parse_mountinfo(&String::from_utf8_lossy(&b)),
+        Ok(None) => Vec::new(),
+        Err(e) => {
+            warnings.push(e);
+            Vec::new()
+        }
+    }
+}
+
+/// `/proc/self/mountinfo`: `id parent maj:min root mountpoint options [optional…] -
+/// fstype source superoptions`; octal escapes (`\040`) in the mount point decoded.
+pub fn parse_mountinfo(text: &str) -> Vec<Mount> {
+    text.lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split(' ').collect();
+            let sep = fields.iter().position(|f| *f == "-")?;
+            if sep < 6 {
+                return None;
+            }
+            Some(Mount {
+                target: unescape(fields[4]),
+                fstype: fields.get(sep + 1)?.to_string(),
+                options: fields[5].split(',').map(String::from).collect(),
+            })
+        })
+        .collect()
+}
+
+fn unescape(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'\\'
+            && i + 4 <= b.len()
+            && b[i + 1..i + 4].iter().all(|c| (b'0'..=b'7').contains(c))
+        {
+            let v = (b[i + 1] - b'0') as u32 * 64
+                + (b[i + 2] - b'0') as u32 * 8
+                + (b[i + 3] - b'0') as u32;
+            out.push(v as u8);
+            i += 4;
+        } else {
+            out.push(b[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The effective user of this process by name, `None` for root.
+pub(super) fn current_user(view: &dyn FileView, users: &[User]) -> Option<String> {
+    let b = read_small(view, "/proc/self/status", 64 << 10).ok()??;
+    let text = String::from_utf8_lossy(&b);
+    let uid: u32 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    if uid == 0 {
+        return None;
+    }
+    Some(
+        users
+            .iter()
+            .find(|u| u.uid == uid)
+            .map_or_else(|| uid.to_string(), |u| u.name.clone()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qemu_aarch64() {
+        let h = parse_binfmt_entry(
+            "qemu-aarch64",
+            "enabled\ninterpreter /usr/libexec/qemu-binfmt/aarch64-binfmt-P\nflags: POCF\noffset 0\n\
+             magic 7f454c460201010000000000000000000200b700\n\
+             mask ffffffffffffff00fffffffffffffffffeffffff\n",
+        );
+        assert!(h.enabled);
+        assert_eq!(h.flags, "POCF");
+        assert_eq!(h.arch.as_deref(), Some("aarch64"));
+        assert_eq!(h.interpreter, "/usr/libexec/qemu-binfmt/aarch64-binfmt-P");
+    }
+
+    #[test]
+    fn qemu_arm_and_junk() {
+        let h = parse_binfmt_entry(
+            "qemu-arm",
+            "disabled\ninterpreter /usr/bin/qemu-arm-static\nflags: F\noffset 0\n\
+             magic 7f454c4601010100000000000000000002002800\n\
+             mask ffffffffffffff00fffffffffffffffffeffffff\n",
+        );
+        assert!(!h.enabled);
+        assert_eq!(h.arch.as_deref(), Some("arm"));
+        let j = parse_binfmt_entry("x", "magic zz\nmask 0\noffset q\n\u{0}\u{1}");
+        assert_eq!(j.arch, None);
+        let mz = parse_binfmt_entry(
+            "DOSWin",
+            "enabled\ninterpreter /usr/bin/wine\nflags: \noffset 0\nmagic 4d5a\n",
+        );
+        assert_eq!(mz.arch, None);
+    }
+
+    #[test]
+    fn mountinfo() {
+        let m = parse_mountinfo(
+            "22 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw\n\
+             30 22 0:25 / /tmp\\040dir rw,nosuid,nodev,noexec - tmpfs tmpfs rw\nbroken\n",
+        );
+        assert_eq!(m.len(), 2);
+        assert_eq!(m[1].target, "/tmp dir");
+        assert!(m[1].options.iter().any(|o| o == "noexec"));
+        assert_eq!(m[0].fstype, "ext4");
+    }
+}
