@@ -8,6 +8,7 @@
 pub mod elf;
 mod error;
 pub mod go;
+pub mod link;
 pub mod rust;
 
 use std::fs::File;
@@ -53,6 +54,14 @@ pub fn inspect_path(path: &Path) -> Result<Facts, FactsError> {
     #[cfg(unix)]
     let _ = map.advise(memmap2::Advice::Random);
     inspect_bytes(&map)
+}
+
+/// Reads only what a dynamic loader needs of an ELF image held in memory (see [`link`]):
+/// the cheap entry point for reading many libraries. Fails exactly when
+/// [`inspect_bytes`] does.
+pub fn inspect_link(data: &[u8]) -> Result<link::LinkFacts, FactsError> {
+    let view = elf::view::ElfView::parse_segments_only(data)?;
+    Ok(link::LinkFacts::read(&view))
 }
 
 /// Reads the facts of an ELF image held in memory.

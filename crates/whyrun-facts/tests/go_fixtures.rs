@@ -62,6 +62,8 @@ fn nethello_needs_roots_resolver_and_zoneinfo() {
     let needs = go_facts(&path).symtab.unwrap().needs;
     let x509 = needs.x509.expect("crypto/x509 linked");
     assert!(x509.system_roots && !x509.fallback_roots_embedded);
+    // It calls x509.SystemCertPool, and links net/http without its client.
+    assert_eq!(x509.entry_points, ["crypto/x509.SystemCertPool"]);
     assert_eq!(
         needs.net,
         Some(NetNeeds {

@@ -50,11 +50,19 @@ pub struct ResolvedLibrary {
     pub wrong_arch: Vec<String>,
     /// Versions required from it that it does not define.
     pub missing_versions: Vec<MissingVersion>,
+    /// A file with the name was found but cannot be loaded at all (`path: message`, e.g.
+    /// `invalid ELF header`): glibc stops the program there.
+    pub failed: Option<String>,
+    /// Advice from the search (`run ldconfig`: the library sits in an ld.so.conf directory
+    /// the cache does not list).
+    pub hints: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct MissingVersion {
     pub version: String,
+    /// A weak requirement (VER_FLG_WEAK): glibc only warns when it is missing.
+    pub weak: bool,
     /// The object requiring it.
     pub required_by: String,
     pub symbols: Vec<String>,

@@ -110,8 +110,8 @@ pub static KNOWN_ERRORS: &[KnownError] = &[
     },
     KnownError {
         id: "no-such-file",
-        patterns: &["no such file or directory", "not found"],
-        origin: "the kernel's execve (ENOENT) for a file that exists: the program interpreter it names does not",
+        patterns: &["no such file or directory", "required file not found", "not found"],
+        origin: "the kernel's execve (ENOENT) for a file that exists: the program interpreter it names does not (Docker says `no such file or directory`, bash 5.2 `cannot execute: required file not found`, dash `not found`)",
         causes: &[
             cause("LIBC001", "the binary's program interpreter (/lib64/ld-linux-x86-64.so.2 or /lib/ld-musl-*.so.1) does not exist: a glibc binary on Alpine or scratch, a musl binary on Debian, a cgo or -buildmode=pie Go binary in scratch"),
             cause("LIBC003", "a musl binary on a glibc system without musl's loader"),
@@ -133,7 +133,7 @@ pub static KNOWN_ERRORS: &[KnownError] = &[
         patterns: &["illegal instruction", "sigill"],
         origin: "the CPU (SIGILL): an instruction the CPU does not implement",
         causes: &[
-            cause("ARCH005", "GOARM64 above what the CPU implements: Go has no start-up check for GOARM64 (golang/go#69124)"),
+            cause("ARCH005", "GOARM64 above what the CPU implements (Go has no start-up check for GOARM64, golang/go#69124), or GOARM=6/7 on a CPU without the VFP it needs (the runtime executes a VFP instruction before its own check)"),
             cause("ARCH004", "a C/C++/Rust binary built for a newer x86-64 level, on a glibc too old to refuse it at load time"),
             other("a binary or library built with -march=native on a newer machine"),
         ],
@@ -164,6 +164,18 @@ pub static KNOWN_ERRORS: &[KnownError] = &[
         patterns: &["user: current requires cgo", "user: unknown user", "unknown userid"],
         origin: "Go's os/user",
         causes: &[cause("GO004", "no /etc/passwd in the target (scratch) and USER/HOME unset")],
+    },
+    KnownError {
+        id: "plugin-not-implemented",
+        patterns: &["plugin: not implemented"],
+        origin: "Go's plugin.Open in a binary built without cgo",
+        causes: &[cause("GO008", "the plugin package is a stub without cgo: plugins need CGO_ENABLED=1 and the dynamic loader")],
+    },
+    KnownError {
+        id: "no-resolver-config",
+        patterns: &["127.0.0.1:53", "[::1]:53"],
+        origin: "Go's resolver, asking the default DNS server because /etc/resolv.conf is missing",
+        causes: &[cause("GO009", "no /etc/resolv.conf in the target: queries go to 127.0.0.1:53 and [::1]:53, where nothing listens")],
     },
     KnownError {
         id: "bind-permission",
@@ -268,6 +280,14 @@ mod tests {
             ["cgo-stub"]
         );
         assert_eq!(ids("FATAL: kernel too old"), ["kernel-too-old"]);
+        assert_eq!(
+            ids("plugin.Open(\"x.so\"): plugin: not implemented"),
+            ["plugin-not-implemented"]
+        );
+        assert_eq!(
+            ids("dial tcp: lookup db on [::1]:53: read udp [::1]:50000->[::1]:53: read: connection refused"),
+            ["no-resolver-config"]
+        );
     }
 
     #[test]

@@ -19,8 +19,9 @@ pub fn libc_of_interpreter(interp: &str) -> &'static str {
 }
 
 /// The `go build` command that rebuilds this binary with `env` overrides (`("CGO_ENABLED",
-/// "0")`), extra tags and without the flags named in `drop` (`-buildmode`), from the
-/// settings recorded in its build info. `None` for a binary without Go build settings.
+/// "0")`), extra tags and without the flags or variables named in `drop` (`-buildmode`,
+/// `GOAMD64`), from the settings recorded in its build info. `None` for a binary without Go
+/// build settings.
 pub fn go_build_command(
     facts: &Facts,
     env: &[(&str, &str)],
@@ -52,6 +53,7 @@ pub fn go_build_command(
             None => vars.push((k.to_string(), v.to_string())),
         }
     }
+    vars.retain(|(k, _)| !drop.contains(&k.as_str()));
     let mut cmd: Vec<String> = vars.iter().map(|(k, v)| format!("{k}={v}")).collect();
     cmd.push("go build".into());
     let mut tags = typed.tags.clone();
@@ -138,4 +140,120 @@ pub fn no_libc_fix(ctx: &CheckContext<'_>, finding: Finding) -> Finding {
             "cc -static … (or musl-gcc -static …)".into(),
         ],
     )
+}
+
+/// The Dockerfile line that installs `package` with the target's package manager
+/// ([`crate::distro::packaging`]: `apk` on Alpine, `apt-get` on Debian and Ubuntu, `dnf` on
+/// RHEL-likes, `yum` on CentOS/RHEL 7 and Amazon Linux 2). `None` when the target has no
+/// package manager (scratch, distroless) or its distribution is not known. The package
+/// names used by the GO rules (`ca-certificates`, `tzdata`) are the same on all of them.
+pub fn install_package(
+    target: &whyrun_target::model::TargetModel,
+    package: &str,
+) -> Option<String> {
+    use crate::distro::Packaging;
+    let packaging = crate::distro::packaging(target)?;
+    let os = target.os.as_ref()?;
+    let version = os.version_id.as_deref().unwrap_or("");
+    let line = match packaging {
+        Packaging::Apk => format!("RUN apk add --no-cache {package}"),
+        Packaging::Apt => format!(
+            "RUN apt-get update && apt-get install -y --no-install-recommends {package} && rm -rf /var/lib/apt/lists/*"
+        ),
+        Packaging::Dnf => {
+            let old = match os.id.as_str() {
+                "centos" | "rhel" | "ol" => version.starts_with('7'),
+                "amzn" => version == "2",
+                _ => false,
+            };
+            if old {
+                format!("RUN yum install -y {package}")
+            } else {
+                format!("RUN dnf install -y {package}")
+            }
+        }
+    };
+    Some(line)
+}
+
+/// How to rebuild this binary for `machine` (a facts-crate machine name; `cpu` picks GOARM
+/// for 32-bit ARM): for Go, the recorded `go build` line with GOARCH (and GOARM) changed
+/// and the old level variable dropped, plus Debian's cross C compiler and `CC` when cgo
+/// links a C library; for a Rust binary, `cargo build --target`; for anything else,
+/// Debian's cross compiler. `None` for a machine without a known toolchain.
+pub fn rebuild_for_arch(
+    facts: &Facts,
+    display_path: &str,
+    machine: &str,
+    cpu: Option<&whyrun_target::model::CpuInfo>,
+) -> Option<(String, Vec<String>)> {
+    use crate::arch;
+    arch::goarch(machine)?;
+    if let Some(go) = &facts.go {
+        let typed = go.build_info.as_ref().map(|b| &b.typed);
+        let current = typed.and_then(|t| t.goarch.as_deref());
+        let arch::GoArchEnv { mut env, drop } = arch::go_arch_env(current, machine, cpu)?;
+        let knobs: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let links_libc =
+            facts.elf.interpreter.is_some() && typed.and_then(|t| t.cgo_enabled) == Some(true);
+        let mut commands = Vec::new();
+        let mut cc = String::new();
+        if links_libc {
+            if let (Some(triplet), Some(pkg)) =
+                (arch::gnu_triplet(machine), arch::cross_gcc_package(machine))
+            {
+                commands.push(format!("apt-get install -y {pkg}"));
+                cc = format!("{triplet}-gcc");
+                env.push(("CC", cc.as_str()));
+            }
+        }
+        let summary = format!(
+            "Rebuild for {machine} ({}){}, keeping the binary's other recorded build settings",
+            knobs.join(" "),
+            if cc.is_empty() {
+                String::new()
+            } else {
+                format!(" with the cross C compiler {cc} for cgo")
+            }
+        );
+        let line = go_build_command(facts, &env, &[], &drop).unwrap_or_else(|| {
+            let vars: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            format!("GOOS=linux {} go build .", vars.join(" "))
+        });
+        commands.push(line);
+        return Some((summary, commands));
+    }
+    let name = display_path
+        .rsplit('/')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("app");
+    if facts.rust.is_some() {
+        let musl = match &facts.elf.interpreter {
+            Some(i) => i.contains("ld-musl"),
+            None => facts.elf.linkage == "static",
+        };
+        let target = arch::rust_target(machine, musl)?;
+        return Some((
+            format!("Rebuild for {machine} with Rust's {target} target"),
+            vec![
+                format!("rustup target add {target}"),
+                format!("cargo build --release --target {target}"),
+            ],
+        ));
+    }
+    let triplet = arch::gnu_triplet(machine)?;
+    let cxx = facts.elf.needed.iter().any(|n| n.starts_with("libstdc++"));
+    let (pkg, compiler) = if cxx {
+        (
+            format!("g++-{}", triplet.replace('_', "-")),
+            format!("{triplet}-g++"),
+        )
+    } else {
+        (arch::cross_gcc_package(machine)?, format!("{triplet}-gcc"))
+    };
+    Some((
+        format!("Rebuild for {machine} with Debian's cross compiler ({pkg}), using the same sources and flags"),
+        vec![format!("apt-get install -y {pkg}"), format!("{compiler} -o {name} …")],
+    ))
 }

@@ -2,10 +2,14 @@
 //! file under `rules/`, each documented by its own doc comment; `RULES` is the one table
 //! of them. Rules are pure functions of a `CheckContext`: no I/O happens here.
 
+pub mod access;
+pub mod arch;
 pub mod context;
+pub mod distro;
 pub mod explain;
 pub mod finding;
 pub mod fixes;
+pub(crate) mod libs;
 pub mod rule;
 pub mod rules;
 #[cfg(test)]

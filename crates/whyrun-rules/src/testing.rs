@@ -99,3 +99,55 @@ pub fn run(facts: &Facts, target: &TargetModel, libs: &LibraryResolution) -> Vec
     };
     crate::check(&ctx)
 }
+
+/// `target` with an `/etc/os-release` ID and VERSION_ID (the package manager and the
+/// replacement base images are chosen from them).
+pub fn with_os(mut target: TargetModel, id: &str, version_id: &str) -> TargetModel {
+    target.os = Some(whyrun_target::model::OsRelease {
+        id: id.into(),
+        version_id: Some(version_id.into()),
+        pretty_name: None,
+    });
+    target
+}
+
+/// Debian 11 on x86_64: glibc 2.31, with its os-release.
+pub fn debian11() -> TargetModel {
+    let mut t = with_os(debian12(), "debian", "11");
+    t.name = "debian-11".into();
+    if let Some(libc) = &mut t.libc {
+        libc.version = "2.31".into();
+    }
+    t
+}
+
+/// A library the loader found.
+pub fn found_lib(name: &str, path: &str) -> crate::ResolvedLibrary {
+    crate::ResolvedLibrary {
+        name: name.into(),
+        needed_by: "/app".into(),
+        found: Some(path.into()),
+        reason: Some("ld.so.cache".into()),
+        ..Default::default()
+    }
+}
+
+/// A library the loader did not find, with the places searched (`"/usr/lib/ (default
+/// path)"`, as the resolution writes them).
+pub fn missing_lib(name: &str, tried: &[&str]) -> crate::ResolvedLibrary {
+    crate::ResolvedLibrary {
+        name: name.into(),
+        needed_by: "/app".into(),
+        tried: tried.iter().map(|s| s.to_string()).collect(),
+        ..Default::default()
+    }
+}
+
+/// A resolution done by the loader's emulation (files searched), interpreter present.
+pub fn loader_resolution(libraries: Vec<crate::ResolvedLibrary>) -> LibraryResolution {
+    LibraryResolution {
+        method: "loader".into(),
+        interpreter_found: Some(true),
+        libraries,
+    }
+}

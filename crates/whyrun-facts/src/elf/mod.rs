@@ -5,6 +5,7 @@
 pub mod dynamic;
 pub mod machine;
 pub mod notes;
+pub mod static_nss;
 pub mod versions;
 pub mod view;
 
@@ -56,6 +57,9 @@ pub struct ElfFacts {
     pub abi_tag: Option<AbiTag>,
     /// x86-64 ISA level required by `.note.gnu.property`.
     pub x86_isa_needed: Option<X86IsaNeeded>,
+    /// For a static glibc executable (no interpreter, no DT_NEEDED, a `.note.ABI-tag`): the
+    /// traces of glibc's NSS, which loads modules with `dlopen` at run time.
+    pub static_nss: Option<static_nss::StaticNss>,
     /// GNU build-id, hex.
     pub build_id: Option<String>,
     /// Whether section headers are present (a loader never needs them).
@@ -132,6 +136,12 @@ impl ElfFacts {
             .find(|s| s.p_type == elf::PT_GNU_STACK.0)
             .is_some_and(|s| !s.executable());
         let has_section = |name: &str| view.section(name).is_some();
+        let abi_tag = notes::abi_tag(notes, view);
+        let static_nss = (linkage == "static"
+            && abi_tag.is_some()
+            && matches!(file_type.as_str(), "executable" | "static-pie"))
+        .then(|| static_nss::read(view))
+        .flatten();
 
         ElfFacts {
             class: if view.is_64 { "ELF64" } else { "ELF32" }.into(),
@@ -156,8 +166,9 @@ impl ElfFacts {
             version_needs,
             max_versions,
             version_definitions,
-            abi_tag: notes::abi_tag(notes, view),
+            abi_tag,
             x86_isa_needed: notes::x86_isa_needed(notes, view),
+            static_nss,
             build_id: notes::build_id(notes),
             section_headers: !view.sections.is_empty(),
             stripped: !has_section(".symtab"),

@@ -55,14 +55,44 @@ pub fn version_needs(
     dynamic: &Dynamic<'_>,
     warnings: &mut Vec<String>,
 ) -> Vec<VersionNeed> {
+    let (mut needs, by_index) = read_needs(view, dynamic, warnings);
+    attribute_symbols(view, dynamic, &by_index, &mut needs);
+    for need in &mut needs {
+        for v in &mut need.versions {
+            v.symbols.sort();
+            v.symbols.dedup();
+        }
+    }
+    needs
+}
+
+/// The version requirements alone, every `symbols` list left empty: what a loader checks,
+/// without the walk over the dynamic symbol table that [`version_needs`] adds.
+pub fn version_requirements(
+    view: &ElfView<'_>,
+    dynamic: &Dynamic<'_>,
+    warnings: &mut Vec<String>,
+) -> Vec<VersionNeed> {
+    read_needs(view, dynamic, warnings).0
+}
+
+/// Version index (vna_other) -> (need, requirement) positions.
+type ByIndex = BTreeMap<u16, (usize, usize)>;
+
+fn read_needs(
+    view: &ElfView<'_>,
+    dynamic: &Dynamic<'_>,
+    warnings: &mut Vec<String>,
+) -> (Vec<VersionNeed>, ByIndex) {
+    let mut by_index = ByIndex::new();
     let Some(addr) = dynamic.verneed else {
-        return Vec::new();
+        return (Vec::new(), by_index);
     };
     let Some(area) = view.bytes_from_vaddr(addr) else {
         warnings.push(format!(
             "DT_VERNEED points at {addr:#x}, outside the loadable segments"
         ));
-        return Vec::new();
+        return (Vec::new(), by_index);
     };
     let r = view.reader();
     let strtab = dynamic.strtab;
@@ -76,8 +106,6 @@ pub fn version_needs(
         .map_or(MAX_VERNEED_FILES, |n| (n as usize).min(MAX_VERNEED_FILES));
 
     let mut needs = Vec::new();
-    // version index (vna_other) -> (need, requirement) positions
-    let mut by_index: BTreeMap<u16, (usize, usize)> = BTreeMap::new();
     let mut at = 0usize;
     for _ in 0..limit {
         let (Some(cnt), Some(file), Some(aux), Some(next)) = (
@@ -127,21 +155,13 @@ pub fn version_needs(
         }
         at = at.saturating_add(next as usize);
     }
-
-    attribute_symbols(view, dynamic, &by_index, &mut needs);
-    for need in &mut needs {
-        for v in &mut need.versions {
-            v.symbols.sort();
-            v.symbols.dedup();
-        }
-    }
-    needs
+    (needs, by_index)
 }
 
 fn attribute_symbols(
     view: &ElfView<'_>,
     dynamic: &Dynamic<'_>,
-    by_index: &BTreeMap<u16, (usize, usize)>,
+    by_index: &ByIndex,
     needs: &mut [VersionNeed],
 ) {
     let (Some(symtab), Some(versym)) = (dynamic.symtab, dynamic.versym) else {

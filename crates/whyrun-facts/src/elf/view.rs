@@ -72,6 +72,17 @@ impl<'data> ElfView<'data> {
     /// Parses the headers. Fails for anything that is not a well-formed ELF file whose
     /// loadable segments lie inside the file.
     pub fn parse(data: &'data [u8]) -> Result<Self, FactsError> {
+        Self::parse_with(data, true)
+    }
+
+    /// [`ElfView::parse`] without reading the section headers (`sections` stays empty):
+    /// for readers that need only what the loader sees, which never touches them. Fails
+    /// exactly when `parse` does.
+    pub fn parse_segments_only(data: &'data [u8]) -> Result<Self, FactsError> {
+        Self::parse_with(data, false)
+    }
+
+    fn parse_with(data: &'data [u8], sections: bool) -> Result<Self, FactsError> {
         if data.len() < 4 || &data[..4] != ELF_MAGIC {
             return Err(FactsError::NotElf(describe_magic(data)));
         }
@@ -82,8 +93,8 @@ impl<'data> ElfView<'data> {
             )));
         }
         let view = match elf::FileClass(data[4]) {
-            elf::ELFCLASS32 => Self::parse_as::<elf::FileHeader32<Endianness>>(data)?,
-            elf::ELFCLASS64 => Self::parse_as::<elf::FileHeader64<Endianness>>(data)?,
+            elf::ELFCLASS32 => Self::parse_as::<elf::FileHeader32<Endianness>>(data, sections)?,
+            elf::ELFCLASS64 => Self::parse_as::<elf::FileHeader64<Endianness>>(data, sections)?,
             other => {
                 return Err(FactsError::Malformed(format!(
                     "unknown ELF class {} in byte 4 (expected 1 for 32-bit or 2 for 64-bit)",
@@ -97,6 +108,7 @@ impl<'data> ElfView<'data> {
 
     fn parse_as<Elf: FileHeader<Endian = Endianness>>(
         data: &'data [u8],
+        sections: bool,
     ) -> Result<Self, FactsError> {
         let header =
             Elf::parse(data).map_err(|e| FactsError::Malformed(format!("ELF header: {e}")))?;
@@ -124,11 +136,14 @@ impl<'data> ElfView<'data> {
                 align: p.p_align(endian).into(),
             })
             .collect();
-        let (sections, section_headers_error) =
+        let (sections, section_headers_error) = if !sections {
+            (Vec::new(), None)
+        } else {
             match Self::read_sections::<Elf>(header, endian, data) {
                 Ok(s) => (s, None),
                 Err(e) => (Vec::new(), Some(e)),
-            };
+            }
+        };
         let ident = header.e_ident();
         Ok(ElfView {
             data,

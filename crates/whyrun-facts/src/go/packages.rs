@@ -48,6 +48,14 @@ pub struct X509Needs {
     pub system_roots: bool,
     /// `golang.org/x/crypto/x509roots/fallback` is linked: roots are embedded as a fallback.
     pub fallback_roots_embedded: bool,
+    /// Linked functions through which the program itself verifies certificates against the
+    /// system roots: `crypto/tls.dial` (tls.Dial and tls.Dialer),
+    /// `net/http.(*Transport).dialConn` (the net/http client), `crypto/x509.SystemCertPool`.
+    /// Empty when the root loader is linked only as part of the TLS stack: net/http links
+    /// the TLS client handshake and the root loader even into a program that only serves
+    /// plain HTTP (Go 1.24's server wraps connections in `tls.Client` for unencrypted
+    /// HTTP/2), and such a program never reads the roots.
+    pub entry_points: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -92,6 +100,21 @@ const NET_CGO_GETADDRINFO: &[&str] = &[
     "net._Cfunc_getaddrinfo",
 ];
 
+/// Functions through which a program verifies certificates against the system roots. Each
+/// is linked only when something calls it: a program that only serves HTTP links none of
+/// them (checked against Go 1.19-1.24 builds of a plain `http.ListenAndServe` server, an
+/// `http.Get` client and a Gin service).
+const X509_ENTRY_POINTS: &[&str] = &[
+    // tls.Dial, tls.DialWithDialer, (*tls.Dialer).Dial and DialContext (Go 1.15+).
+    "crypto/tls.dial",
+    // Before Go 1.15 the dialing code was in DialWithDialer itself.
+    "crypto/tls.DialWithDialer",
+    // Every request of net/http's client goes through the Transport's dialer.
+    "net/http.(*Transport).dialConn",
+    "golang.org/x/net/http2.(*Transport).dialTLS",
+    "crypto/x509.SystemCertPool",
+];
+
 /// Functions of the resolver in `net` (present whenever host names can be looked up).
 const NET_RESOLVER: &[&str] = &[
     "net.(*Resolver).lookupIPAddr",
@@ -106,6 +129,7 @@ struct Scan<'data> {
     packages: BTreeSet<Cow<'data, [u8]>>,
     cgo_packages: BTreeSet<Cow<'data, [u8]>>,
     x509_system_roots: bool,
+    x509_entry_points: BTreeSet<&'static str>,
     net_resolver: bool,
     net_cgo: bool,
     load_location: bool,
@@ -120,6 +144,9 @@ impl<'data> Scan<'data> {
             b"crypto/x509.loadSystemRoots" => self.x509_system_roots = true,
             b"time.LoadLocation" => self.load_location = true,
             _ => {}
+        }
+        if let Some(e) = X509_ENTRY_POINTS.iter().find(|e| e.as_bytes() == name) {
+            self.x509_entry_points.insert(e);
         }
         if name.starts_with(b"net.") {
             if NET_CGO_GETADDRINFO.iter().any(|n| n.as_bytes() == name) {
@@ -172,6 +199,11 @@ impl<'data> Scan<'data> {
                 fallback_roots_embedded: packages
                     .iter()
                     .any(|p| is_package_or_vendored(p, "golang.org/x/crypto/x509roots/fallback")),
+                entry_points: self
+                    .x509_entry_points
+                    .iter()
+                    .map(|e| e.to_string())
+                    .collect(),
             }),
             net: (self.net_resolver || self.net_cgo).then_some(NetNeeds {
                 cgo_resolver: self.net_cgo,
@@ -366,6 +398,7 @@ mod tests {
             "crosscall2",
             "crypto/x509.loadSystemRoots",
             "crypto/x509.ParseCertificate",
+            "net/http.(*Transport).dialConn",
             "net._C2func_getaddrinfo",
             "net.(*Resolver).lookupIPAddr",
             "os/user._Cfunc_mygetpwuid_r",
@@ -382,7 +415,8 @@ mod tests {
             n.x509,
             Some(X509Needs {
                 system_roots: true,
-                fallback_roots_embedded: true
+                fallback_roots_embedded: true,
+                entry_points: vec!["net/http.(*Transport).dialConn".to_string()],
             })
         );
         assert_eq!(n.net, Some(NetNeeds { cgo_resolver: true }));
@@ -406,7 +440,8 @@ mod tests {
             n.x509,
             Some(X509Needs {
                 system_roots: false,
-                fallback_roots_embedded: false
+                fallback_roots_embedded: false,
+                entry_points: Vec::new(),
             })
         );
         assert_eq!(

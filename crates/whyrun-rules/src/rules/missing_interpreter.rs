@@ -13,10 +13,13 @@ crate::declare_rule! {
     ///
     /// ## Why it breaks
     /// The kernel opens the interpreter before anything of the program runs. When that path
-    /// is missing, `execve` fails with `ENOENT`, and the shell reports
-    /// `no such file or directory` for a binary that plainly exists. This is what happens to
-    /// a glibc binary in an Alpine (musl) or `FROM scratch` image, to a musl binary on
-    /// Debian, and to a Go binary built with cgo or `-buildmode=pie` in a scratch image.
+    /// is missing, `execve` fails with `ENOENT` for a binary that plainly exists: Docker
+    /// reports `exec /app: no such file or directory`, bash 5.2 `cannot execute: required
+    /// file not found`, dash `not found`. This is what happens to
+    /// a glibc binary in an Alpine (musl) or `FROM scratch` image, to a musl binary in
+    /// scratch, and to a Go binary built with cgo or `-buildmode=pie` in a scratch image.
+    /// A musl binary on a glibc system (Debian) is reported by LIBC003 instead, with
+    /// musl's own fix.
     ///
     /// ## Example
     /// ```text
@@ -50,6 +53,10 @@ impl MissingInterpreter {
             return Vec::new();
         };
         if ctx.libraries.interpreter_found != Some(false) {
+            return Vec::new();
+        }
+        // A musl binary on a glibc system: LIBC003 reports it with musl's own fix.
+        if super::MuslBinaryOnGlibc::applies(ctx) {
             return Vec::new();
         }
         let target = ctx.target;

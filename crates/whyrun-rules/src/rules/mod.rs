@@ -1,9 +1,60 @@
 //! The rules, one per file, and the table that lists them. A code is never reused: a
 //! retired rule's code stays out of this table for good.
 
+mod arm_float_abi_mismatch;
+mod build_machine_rpath;
+mod cgo_resolver_without_nss;
+mod cgo_stub_linked;
+mod cxx_abi_version_missing;
+mod dirty_vcs_build;
+mod glibc_binary_on_musl;
+mod go_release_end_of_life;
+mod go_runtime;
+mod goamd64_level_above_cpu;
+mod goarm_vfp_unsupported;
+mod kernel_too_old;
+mod library_not_found;
 mod missing_interpreter;
+mod musl_binary_on_glibc;
+mod no_ca_certificates;
+mod no_passwd_for_os_user;
+mod no_resolver_config;
+mod no_zoneinfo;
+mod noexec_mount;
+mod not_executable;
+mod plugin_needs_dynamic_loader;
+mod static_glibc_nss;
+mod symbol_version_missing;
+mod wrong_architecture;
+mod wrong_class_library;
+mod x86_isa_level_above_cpu;
 
+pub use arm_float_abi_mismatch::ArmFloatAbiMismatch;
+pub use build_machine_rpath::BuildMachineRpath;
+pub use cgo_resolver_without_nss::CgoResolverWithoutNss;
+pub use cgo_stub_linked::CgoStubLinked;
+pub use cxx_abi_version_missing::CxxAbiVersionMissing;
+pub use dirty_vcs_build::DirtyVcsBuild;
+pub use glibc_binary_on_musl::GlibcBinaryOnMusl;
+pub use go_release_end_of_life::GoReleaseEndOfLife;
+pub use goamd64_level_above_cpu::Goamd64LevelAboveCpu;
+pub use goarm_vfp_unsupported::GoarmVfpUnsupported;
+pub use kernel_too_old::KernelTooOld;
+pub use library_not_found::LibraryNotFound;
 pub use missing_interpreter::MissingInterpreter;
+pub use musl_binary_on_glibc::MuslBinaryOnGlibc;
+pub use no_ca_certificates::NoCaCertificates;
+pub use no_passwd_for_os_user::NoPasswdForOsUser;
+pub use no_resolver_config::NoResolverConfig;
+pub use no_zoneinfo::NoZoneinfo;
+pub use noexec_mount::NoexecMount;
+pub use not_executable::NotExecutable;
+pub use plugin_needs_dynamic_loader::PluginNeedsDynamicLoader;
+pub use static_glibc_nss::StaticGlibcNss;
+pub use symbol_version_missing::SymbolVersionMissing;
+pub use wrong_architecture::WrongArchitecture;
+pub use wrong_class_library::WrongClassLibrary;
+pub use x86_isa_level_above_cpu::X86IsaLevelAboveCpu;
 
 use crate::context::CheckContext;
 use crate::finding::Finding;
@@ -26,7 +77,34 @@ macro_rules! register {
     };
 }
 
-register![MissingInterpreter];
+register![
+    WrongArchitecture,
+    ArmFloatAbiMismatch,
+    Goamd64LevelAboveCpu,
+    X86IsaLevelAboveCpu,
+    GoarmVfpUnsupported,
+    KernelTooOld,
+    MissingInterpreter,
+    GlibcBinaryOnMusl,
+    MuslBinaryOnGlibc,
+    StaticGlibcNss,
+    LibraryNotFound,
+    WrongClassLibrary,
+    SymbolVersionMissing,
+    CxxAbiVersionMissing,
+    BuildMachineRpath,
+    CgoStubLinked,
+    NoCaCertificates,
+    NoZoneinfo,
+    NoPasswdForOsUser,
+    CgoResolverWithoutNss,
+    GoReleaseEndOfLife,
+    DirtyVcsBuild,
+    PluginNeedsDynamicLoader,
+    NoResolverConfig,
+    NotExecutable,
+    NoexecMount,
+];
 
 #[cfg(test)]
 mod tests {

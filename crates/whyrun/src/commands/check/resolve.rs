@@ -67,10 +67,14 @@ pub fn from_tree(tree: &LoadTree) -> LibraryResolution {
                 .filter(|m| m.required_by == i && m.library == need.name)
                 .map(|m| MissingVersion {
                     version: m.version.clone(),
+                    weak: m.weak,
                     required_by: object.path.clone(),
                     symbols: m.symbols.clone(),
                 })
                 .collect();
+            if matches!(need.result, NeedResult::Reused { .. }) && lib.missing_versions.is_empty() {
+                continue;
+            }
             libraries.push(lib);
         }
     }
@@ -117,6 +121,7 @@ pub fn from_index(facts: &Facts, model: &TargetModel, binary: &str) -> LibraryRe
                         .filter(|v| !v.weak && !defined.contains(v.name.as_str()))
                         .map(|v| MissingVersion {
                             version: v.name.clone(),
+                            weak: v.weak,
                             required_by: binary.to_string(),
                             symbols: v.symbols.clone(),
                         })

@@ -1,0 +1,334 @@
+//! Reading a `LibraryResolution` the way the shared-library rules need it: the candidates
+//! the loader passed over and why, the places it searched, a file that was found but
+//! could not be loaded, and the note that a profile resolves by SONAME only. Parsing of
+//! the resolution's strings lives here so the rules do not each repeat it.
+
+use std::cmp::Ordering;
+
+use whyrun_target::profiles::compare_names;
+
+use crate::context::{CheckContext, MissingVersion, ResolvedLibrary};
+
+/// A candidate file the loader passed over.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped<'a> {
+    pub path: &'a str,
+    pub why: &'a str,
+}
+
+/// Why a candidate of the wrong kind was skipped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WrongKind {
+    /// `ELFCLASS32` or `ELFCLASS64`: the candidate's class.
+    Class(&'static str),
+    /// The candidate's machine, by name where known (`aarch64`, `e_machine 8`).
+    Machine(String),
+}
+
+impl WrongKind {
+    /// `32-bit (ELFCLASS32)`, `built for aarch64`.
+    pub fn describe(&self) -> String {
+        match self {
+            WrongKind::Class(c) if c.ends_with("32") => format!("32-bit ({c})"),
+            WrongKind::Class(c) => format!("64-bit ({c})"),
+            WrongKind::Machine(m) => format!("built for {m}"),
+        }
+    }
+}
+
+/// Splits `path (why)` as the resolution writes skipped candidates and searched places.
+fn split_paren(entry: &str) -> (&str, &str) {
+    match entry.find(" (") {
+        Some(i) if entry.ends_with(')') => (&entry[..i], &entry[i + 2..entry.len() - 1]),
+        _ => (entry, ""),
+    }
+}
+
+/// The candidates passed over for this library, with the reason.
+pub fn skipped(lib: &ResolvedLibrary) -> Vec<Skipped<'_>> {
+    lib.wrong_arch
+        .iter()
+        .map(|e| {
+            let (path, why) = split_paren(e);
+            Skipped { path, why }
+        })
+        .collect()
+}
+
+/// Whether musl's loader stopped at this candidate (it takes the first file it can open).
+pub fn musl_stopped(s: &Skipped<'_>) -> bool {
+    s.why.ends_with("musl stops here")
+}
+
+/// The candidate's wrong class or machine, when that is why it was skipped.
+pub fn wrong_kind(s: &Skipped<'_>) -> Option<WrongKind> {
+    let why = s.why;
+    if why.starts_with("ELF32, the binary is") {
+        return Some(WrongKind::Class("ELFCLASS32"));
+    }
+    if why.starts_with("ELF64, the binary is") {
+        return Some(WrongKind::Class("ELFCLASS64"));
+    }
+    let rest = why.strip_prefix("e_machine ")?;
+    let num: String = rest.chars().take_while(char::is_ascii_digit).collect();
+    let name = match num.parse::<u16>().ok()? {
+        3 => "i386".to_string(),
+        8 => "mips".to_string(),
+        20 => "ppc".to_string(),
+        21 => "ppc64".to_string(),
+        22 => "s390x".to_string(),
+        40 => "arm".to_string(),
+        62 => "x86_64".to_string(),
+        183 => "aarch64".to_string(),
+        243 => "riscv".to_string(),
+        258 => "loongarch".to_string(),
+        n => format!("e_machine {n}"),
+    };
+    Some(WrongKind::Machine(name))
+}
+
+/// The candidates of the wrong class or machine.
+pub fn wrong_kind_candidates(lib: &ResolvedLibrary) -> Vec<(Skipped<'_>, WrongKind)> {
+    skipped(lib)
+        .into_iter()
+        .filter_map(|s| wrong_kind(&s).map(|k| (s, k)))
+        .collect()
+}
+
+/// A file found under the name that the loader could not load at all (glibc stops the
+/// program: `invalid ELF header`, `file too short`): `(path, message)`.
+pub fn failed_load(lib: &ResolvedLibrary) -> Option<(&str, &str)> {
+    if let Some(f) = &lib.failed {
+        return f.split_once(": ");
+    }
+    if lib.found.is_some() || lib.tried.len() != 1 {
+        return None;
+    }
+    let t = &lib.tried[0];
+    if !t.starts_with('/') || t.ends_with(')') {
+        return None;
+    }
+    t.split_once(": ")
+}
+
+/// The places searched for a library not found, as `(place, step)`: `("/usr/lib/",
+/// "default path")`.
+pub fn tried(lib: &ResolvedLibrary) -> Vec<(&str, &str)> {
+    lib.tried.iter().map(|t| split_paren(t)).collect()
+}
+
+/// The evidence line saying a profile resolves libraries by SONAME only.
+pub fn index_note(ctx: &CheckContext<'_>) -> Option<String> {
+    (ctx.libraries.method == "index").then(|| {
+        format!(
+            "{} is a profile: its libraries are matched by SONAME against its package list, \
+             without a file system to search",
+            ctx.target.name
+        )
+    })
+}
+
+/// Whether `needed_by` names the binary being checked.
+pub fn is_binary(ctx: &CheckContext<'_>, needed_by: &str) -> bool {
+    needed_by == ctx.binary.path_in_target || needed_by == ctx.binary.display_path
+}
+
+/// A path with `.` and `..` resolved and no trailing `/` (except for `/` itself).
+pub fn normalize(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for p in path.split('/') {
+        match p {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// The directory holding `path`: `/app` for `/app/server`.
+pub fn dir_of(path: &str) -> &str {
+    match path.rfind('/') {
+        Some(0) => "/",
+        Some(i) => &path[..i],
+        None => ".",
+    }
+}
+
+/// Fix alternatives joined with "; or ", the first capitalised and the others not.
+pub fn alternatives(parts: &[String]) -> String {
+    let mut out = String::new();
+    for (i, p) in parts.iter().enumerate() {
+        let mut chars = p.chars();
+        let Some(c) = chars.next() else { continue };
+        if i > 0 {
+            out.push_str("; or ");
+        }
+        // Lower-case a leading capital only when it starts an ordinary word.
+        let second = p.chars().nth(1).unwrap_or(' ');
+        let c = match i {
+            0 => c.to_ascii_uppercase(),
+            _ if second.is_ascii_lowercase() => c.to_ascii_lowercase(),
+            _ => c,
+        };
+        out.push(c);
+        out.push_str(chars.as_str());
+    }
+    out
+}
+
+/// A glibc binary on a musl system whose glibc interpreter path exists (gcompat, LIBC002):
+/// musl's loader runs it, with its own search path and libc names, which the resolution
+/// (done by glibc's rules for a glibc interpreter) does not model.
+pub fn glibc_through_musl(ctx: &CheckContext<'_>) -> bool {
+    ctx.facts()
+        .elf
+        .interpreter
+        .as_deref()
+        .is_some_and(|i| crate::fixes::libc_of_interpreter(i) == "glibc")
+        && ctx.libraries.interpreter_found == Some(true)
+        && crate::distro::is_musl(ctx.target)
+}
+
+/// A version of GCC's C++ runtime or support library (LIB004's), not of glibc or another
+/// library (LIB003's).
+pub fn is_cxx_version(version: &str) -> bool {
+    ["GLIBCXX_", "CXXABI_", "GCC_"]
+        .iter()
+        .any(|p| version.starts_with(p))
+}
+
+/// The missing symbol versions of one library for one requiring object.
+#[derive(Debug)]
+pub struct MissingGroup<'a> {
+    pub library: &'a ResolvedLibrary,
+    pub required_by: &'a str,
+    pub versions: Vec<&'a MissingVersion>,
+}
+
+impl MissingGroup<'_> {
+    /// The highest version among them (by number within its family), else the first.
+    pub fn highest(&self) -> &MissingVersion {
+        let mut best = self.versions[0];
+        for v in &self.versions[1..] {
+            if compare_names(&v.version, &best.version) == Some(Ordering::Greater) {
+                best = v;
+            }
+        }
+        best
+    }
+
+    /// `GLIBC_2.34 (__libc_start_main, pthread_create)` for each version, joined.
+    pub fn describe(&self) -> String {
+        self.versions
+            .iter()
+            .map(|v| match v.symbols.is_empty() {
+                true => v.version.clone(),
+                false => format!("{} ({})", v.version, symbols(&v.symbols)),
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// Up to four symbol names, then a count.
+pub fn symbols(list: &[String]) -> String {
+    let mut s = list.iter().take(4).cloned().collect::<Vec<_>>().join(", ");
+    if list.len() > 4 {
+        s.push_str(&format!(" and {} more", list.len() - 4));
+    }
+    s
+}
+
+/// The missing versions whose name passes `keep`, grouped by library and requiring
+/// object, in load order. Weak requirements of the binary (glibc only warns about them)
+/// are left out.
+pub fn missing_versions<'a>(
+    ctx: &CheckContext<'a>,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<MissingGroup<'a>> {
+    let mut out: Vec<MissingGroup<'a>> = Vec::new();
+    for lib in &ctx.libraries.libraries {
+        for mv in &lib.missing_versions {
+            if !keep(&mv.version) || is_weak(ctx, &lib.name, mv) {
+                continue;
+            }
+            match out
+                .iter_mut()
+                .find(|g| g.library.name == lib.name && g.required_by == mv.required_by)
+            {
+                Some(g) => {
+                    if !g.versions.iter().any(|v| v.version == mv.version) {
+                        g.versions.push(mv);
+                    }
+                }
+                None => out.push(MissingGroup {
+                    library: lib,
+                    required_by: &mv.required_by,
+                    versions: vec![mv],
+                }),
+            }
+        }
+    }
+    out
+}
+
+fn is_weak(ctx: &CheckContext<'_>, library: &str, mv: &MissingVersion) -> bool {
+    mv.weak
+        || is_binary(ctx, &mv.required_by)
+        && ctx
+            .facts()
+            .elf
+            .version_needs
+            .iter()
+            .filter(|n| n.library == library)
+            .flat_map(|n| &n.versions)
+            .any(|v| v.name == mv.version && v.weak)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_resolution_strings() {
+        let lib = ResolvedLibrary {
+            name: "libfoo.so.1".into(),
+            wrong_arch: vec![
+                "/opt/l32/libfoo.so.1 (ELF32, the binary is ELF64)".into(),
+                "/opt/a64/libfoo.so.1 (e_machine 183, the binary is x86_64)".into(),
+                "/usr/lib/libfoo.so.1 (listed in ld.so.cache but missing (stale cache))".into(),
+            ],
+            tried: vec![
+                "/opt/l32/ (rpath)".into(),
+                "/etc/ld.so.cache (ld.so.cache)".into(),
+            ],
+            ..Default::default()
+        };
+        let wrong = wrong_kind_candidates(&lib);
+        assert_eq!(wrong.len(), 2);
+        assert_eq!(wrong[0].1.describe(), "32-bit (ELFCLASS32)");
+        assert_eq!(wrong[1].1.describe(), "built for aarch64");
+        assert_eq!(
+            skipped(&lib)[2].why,
+            "listed in ld.so.cache but missing (stale cache)"
+        );
+        assert_eq!(
+            tried(&lib),
+            [("/opt/l32/", "rpath"), ("/etc/ld.so.cache", "ld.so.cache")]
+        );
+        assert_eq!(failed_load(&lib), None);
+        let bad = ResolvedLibrary {
+            tried: vec!["/opt/sc/mixed/libz.so.1: invalid ELF header".into()],
+            ..Default::default()
+        };
+        assert_eq!(
+            failed_load(&bad),
+            Some(("/opt/sc/mixed/libz.so.1", "invalid ELF header"))
+        );
+        assert_eq!(normalize("/app/../lib/"), "/lib");
+        assert_eq!(dir_of("/app/server"), "/app");
+    }
+}

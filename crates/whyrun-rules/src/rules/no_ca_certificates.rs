@@ -1,0 +1,420 @@
+//! GO002: a Go binary verifies certificates against the system roots and the target has no
+//! CA certificates where crypto/x509 looks.
+
+use whyrun_target::model::SourceKind;
+
+use crate::context::CheckContext;
+use crate::finding::{Finding, Severity};
+use crate::fixes;
+use crate::rule::Family;
+use crate::rules::go_runtime::{self, RuntimeFile};
+
+crate::declare_rule! {
+    /// ## What it finds
+    /// A Go binary that loads the system's CA roots (`crypto/x509.loadSystemRoots` is
+    /// linked, and the roots of `golang.org/x/crypto/x509roots/fallback` are not embedded)
+    /// on a target with no CA bundle in any of the files Go reads
+    /// (`/etc/ssl/certs/ca-certificates.crt`, `/etc/pki/tls/certs/ca-bundle.crt`,
+    /// `/etc/ssl/ca-bundle.pem`, `/etc/pki/tls/cacert.pem`,
+    /// `/etc/pki/ca-trust/extracted/pem/tls-ca-bundle.pem`, `/etc/ssl/cert.pem`), no
+    /// certificates in `/etc/ssl/certs` or `/etc/pki/tls/certs`, and neither `SSL_CERT_FILE`
+    /// nor `SSL_CERT_DIR` set. Typical: a `FROM scratch` image.
+    ///
+    /// The severity follows what the binary can do. net/http links the TLS client and the
+    /// root loader even into a program that only serves plain HTTP, so the loader alone
+    /// proves nothing. It *fails at run time* when the program's own code dials TLS
+    /// (`tls.Dial`, a `tls.Dialer`, the net/http client, the x/net/http2 client); it is a
+    /// *risk* when it only calls `x509.SystemCertPool` or links a client library that
+    /// connects with TLS when configured to (gRPC credentials, database and message-queue
+    /// drivers, net/smtp); otherwise it is *info*.
+    ///
+    /// ## Why it breaks
+    /// With no file found, Go's root pool is empty without an error: `x509.SystemCertPool()`
+    /// succeeds and the program starts. The first TLS connection then fails its certificate
+    /// check with `tls: failed to verify certificate: x509: certificate signed by unknown
+    /// authority`. (`x509: failed to load system roots and no roots provided` appears only
+    /// when a bundle exists but cannot be read.)
+    ///
+    /// ## Example
+    /// ```text
+    /// GO002 fails at run time: TLS connections fail in scratch: no CA certificates where crypto/x509 looks
+    ///   binary: crypto/x509.loadSystemRoots is linked and no fallback roots are embedded
+    ///   binary: net/http.(*Transport).dialConn is linked: the net/http client (https:// URLs)
+    ///   /etc/ssl/certs: none of the CA bundles Go reads exists, and no certificate directory has certificates
+    ///   environment: SSL_CERT_FILE and SSL_CERT_DIR are not set
+    /// fix: COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+    /// ```
+    ///
+    /// ## Fix
+    /// Put a CA bundle where Go looks: on Alpine `apk add ca-certificates`, on Debian or
+    /// Ubuntu `apt-get install ca-certificates`; in a scratch image copy it from the build
+    /// stage (`COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/`) or
+    /// start from `gcr.io/distroless/static-debian12`, which has it. Or embed Mozilla's roots
+    /// as a fallback (Go 1.20+): `import _ "golang.org/x/crypto/x509roots/fallback"` and
+    /// rebuild. Or point `SSL_CERT_FILE` at a bundle the target has.
+    ///
+    /// ## References
+    /// - Go `src/crypto/x509/root_linux.go` (the files and directories), `root_unix.go`
+    ///   (`SSL_CERT_FILE`, `SSL_CERT_DIR`; no file found gives an empty pool, no error),
+    ///   `verify.go` (`UnknownAuthorityError`, `SystemRootsError`).
+    /// - `golang.org/x/crypto/x509roots/fallback` and `x509.SetFallbackRoots` (Go 1.20).
+    /// - Seen here: a CGO_ENABLED=0 Go 1.24 binary in an empty root, `tls.Dial` to a public
+    ///   HTTPS server: `tls: failed to verify certificate: x509: certificate signed by
+    ///   unknown authority`; `x509.SystemCertPool()` returned a pool and no error.
+    pub struct NoCaCertificates {
+        code: "GO002",
+        name: "no-ca-certificates",
+        family: Family::Go,
+        severity: Severity::FailsAtRuntime,
+        summary: "The binary verifies TLS certificates against system roots the target lacks",
+    }
+}
+
+/// Linked functions that dial TLS and verify the server against the system roots, with
+/// what they are in the user's terms.
+const DIALERS: &[(&str, &str)] = &[
+    ("crypto/tls.dial", "tls.Dial or a tls.Dialer"),
+    ("crypto/tls.DialWithDialer", "tls.DialWithDialer"),
+    (
+        "net/http.(*Transport).dialConn",
+        "the net/http client (https:// URLs)",
+    ),
+    (
+        "golang.org/x/net/http2.(*Transport).dialTLS",
+        "the golang.org/x/net/http2 client",
+    ),
+];
+
+/// Packages that open TLS connections verified against the system roots when configured
+/// to (a URL, a DSN or credentials option), through `tls.Client` in their own code.
+const TLS_CLIENT_PACKAGES: &[&str] = &[
+    "google.golang.org/grpc/credentials",
+    "github.com/jackc/pgx/v5/pgconn",
+    "github.com/jackc/pgx/v4",
+    "github.com/jackc/pgconn",
+    "github.com/lib/pq",
+    "github.com/go-sql-driver/mysql",
+    "go.mongodb.org/mongo-driver/x/mongo/driver/topology",
+    "go.mongodb.org/mongo-driver/v2/x/mongo/driver/topology",
+    "github.com/redis/go-redis/v9",
+    "github.com/go-redis/redis/v8",
+    "github.com/segmentio/kafka-go",
+    "github.com/IBM/sarama",
+    "github.com/Shopify/sarama",
+    "github.com/nats-io/nats.go",
+    "github.com/go-ldap/ldap/v3",
+    "net/smtp",
+];
+
+impl NoCaCertificates {
+    pub fn run(ctx: &CheckContext<'_>) -> Vec<Finding> {
+        let facts = ctx.facts();
+        let Some(symtab) = facts.go.as_ref().and_then(|g| g.symtab.as_ref()) else {
+            return Vec::new();
+        };
+        let Some(x509) = &symtab.needs.x509 else {
+            return Vec::new();
+        };
+        if !x509.system_roots || x509.fallback_roots_embedded {
+            return Vec::new();
+        }
+        let target = ctx.target;
+        let env_cert_file = go_runtime::env(target, "SSL_CERT_FILE");
+        let env_cert_dir = go_runtime::env(target, "SSL_CERT_DIR");
+        if env_cert_file.is_some() || env_cert_dir.is_some() {
+            return Vec::new();
+        }
+        if RuntimeFile::CaCertificates.present(target) {
+            return Vec::new();
+        }
+        let known = go_runtime::knows(target, RuntimeFile::CaCertificates);
+
+        let binary = ctx.binary.display_path.clone();
+        let dialers: Vec<(&str, &str)> = DIALERS
+            .iter()
+            .copied()
+            .filter(|(name, _)| x509.entry_points.iter().any(|e| e == name))
+            .collect();
+        let cert_pool = x509
+            .entry_points
+            .iter()
+            .any(|e| e == "crypto/x509.SystemCertPool");
+        let clients: Vec<&str> = TLS_CLIENT_PACKAGES
+            .iter()
+            .copied()
+            .filter(|p| {
+                symtab
+                    .packages
+                    .iter()
+                    .any(|q| q == p || q.strip_prefix(p).is_some_and(|r| r.starts_with('/')))
+            })
+            .collect();
+
+        let (severity, message) = if !dialers.is_empty() {
+            (
+                Severity::FailsAtRuntime,
+                format!(
+                    "TLS connections fail in {}: no CA certificates where crypto/x509 looks",
+                    target.name
+                ),
+            )
+        } else if cert_pool || !clients.is_empty() {
+            (
+                Severity::Risk,
+                format!(
+                    "certificates verified against the system roots fail in {}: no CA certificates where crypto/x509 looks",
+                    target.name
+                ),
+            )
+        } else {
+            (
+                Severity::Info,
+                format!(
+                    "crypto/x509's root loader is linked but nothing in the binary dials TLS; {} has no CA certificates",
+                    target.name
+                ),
+            )
+        };
+        // An info finding on a target that does not say is not worth a "cannot tell".
+        if !known && severity == Severity::Info {
+            return Vec::new();
+        }
+        let mut finding = Self::META.finding(message).severity(severity).evidence(
+            "crypto/x509.loadSystemRoots is linked and no fallback roots are embedded",
+            binary.clone(),
+        );
+        for (name, what) in &dialers {
+            finding = finding.evidence(format!("{name} is linked: {what}"), binary.clone());
+        }
+        if cert_pool {
+            finding = finding.evidence(
+                "crypto/x509.SystemCertPool is linked: it returns an empty pool here, without an error",
+                binary.clone(),
+            );
+        }
+        if !clients.is_empty() {
+            finding = finding.evidence(
+                format!(
+                    "linked client libraries that connect with TLS when configured to: {}",
+                    clients.join(", ")
+                ),
+                binary.clone(),
+            );
+        }
+        if dialers.is_empty() && !cert_pool && clients.is_empty() {
+            finding = finding.evidence(
+                "no tls.Dial, net/http client or x509.SystemCertPool is linked: the loader comes with the TLS stack (net/http links it into plain HTTP servers too)",
+                binary.clone(),
+            );
+        }
+        finding = if known {
+            finding.evidence(
+                "none of the CA bundles Go reads exists, and no certificate directory has certificates",
+                "/etc/ssl/certs",
+            )
+        } else {
+            finding
+                .evidence(
+                    format!(
+                        "the profile {} does not say whether it has CA certificates",
+                        target.name
+                    ),
+                    "/etc/ssl/certs",
+                )
+                .undecided()
+        };
+        finding = finding.evidence("SSL_CERT_FILE and SSL_CERT_DIR are not set", "environment");
+        vec![fix(ctx, finding)]
+    }
+}
+
+/// The bundle to copy into a target without one: Debian's, the first path Go reads.
+const CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
+
+fn fix(ctx: &CheckContext<'_>, finding: Finding) -> Finding {
+    let target = ctx.target;
+    let facts = ctx.facts();
+    let mut commands = Vec::new();
+    let mut summary = match fixes::install_package(target, "ca-certificates") {
+        Some(line) => {
+            commands.push(line);
+            format!("Install the CA bundle in {}", target.name)
+        }
+        None if target.source == SourceKind::Root => {
+            commands.push(go_runtime::copy_into(target, CA_BUNDLE));
+            format!("Copy a CA bundle {}", go_runtime::copy_from(target))
+        }
+        None => {
+            commands.push(go_runtime::copy_into(target, CA_BUNDLE));
+            commands.push(format!("FROM {}", go_runtime::STATIC_BASE_IMAGE));
+            format!(
+                "Copy a CA bundle {}, or start from {}, which has one",
+                go_runtime::copy_from(target),
+                go_runtime::STATIC_BASE_IMAGE
+            )
+        }
+    };
+    if go_runtime::release(facts).is_some_and(|r| r >= (1, 20)) {
+        summary.push_str(
+            "; or embed Mozilla's roots as a fallback: import golang.org/x/crypto/x509roots/fallback and rebuild",
+        );
+        commands.push("import _ \"golang.org/x/crypto/x509roots/fallback\"".into());
+        if let Some(cmd) = fixes::go_build_command(facts, &[], &[], &[]) {
+            commands.push(cmd);
+        }
+    }
+    finding.fix(summary, commands)
+}
+
+#[cfg(test)]
+mod tests {
+    use whyrun_facts::Facts;
+    use whyrun_target::model::{OsRelease, SourceKind};
+
+    use crate::finding::Severity;
+    use crate::testing::*;
+    use crate::Finding;
+
+    fn go002(facts: &Facts, target: &whyrun_target::model::TargetModel) -> Option<Finding> {
+        run(facts, target, &resolution(None))
+            .into_iter()
+            .find(|f| f.code == "GO002")
+    }
+
+    fn set_entry_points(facts: &mut Facts, names: &[&str]) {
+        let x509 = facts
+            .go
+            .as_mut()
+            .unwrap()
+            .symtab
+            .as_mut()
+            .unwrap()
+            .needs
+            .x509
+            .as_mut()
+            .unwrap();
+        x509.entry_points = names.iter().map(|s| s.to_string()).collect();
+    }
+
+    #[test]
+    fn the_fixture_calls_system_cert_pool_only() {
+        // go124-nethello calls x509.SystemCertPool and links net/http without its client.
+        let facts = fixture("go124-nethello");
+        let x509 = facts
+            .go
+            .as_ref()
+            .unwrap()
+            .symtab
+            .as_ref()
+            .unwrap()
+            .needs
+            .x509
+            .clone()
+            .unwrap();
+        assert_eq!(x509.entry_points, ["crypto/x509.SystemCertPool"]);
+        let f = go002(&facts, &scratch()).expect("GO002");
+        assert_eq!(f.severity, Severity::Risk);
+        assert!(!f.undecided);
+        let fix = f.fix.unwrap();
+        assert!(fix.commands[0].starts_with("COPY --from=build /etc/ssl/certs/ca-certificates.crt"));
+        assert!(fix
+            .commands
+            .iter()
+            .any(|c| c.contains("x509roots/fallback")));
+        assert!(fix
+            .commands
+            .iter()
+            .any(|c| c.starts_with("CGO_ENABLED=0 ") && c.contains("go build")));
+    }
+
+    #[test]
+    fn fails_when_the_binary_dials_tls() {
+        let mut facts = fixture("go124-nethello");
+        set_entry_points(&mut facts, &["net/http.(*Transport).dialConn"]);
+        let f = go002(&facts, &scratch()).expect("GO002");
+        assert_eq!(f.severity, Severity::FailsAtRuntime);
+        assert!(f
+            .evidence
+            .iter()
+            .any(|e| e.what.contains("net/http client")));
+    }
+
+    #[test]
+    fn info_for_the_tls_stack_alone() {
+        let mut facts = fixture("go124-nethello");
+        set_entry_points(&mut facts, &[]);
+        let f = go002(&facts, &scratch()).expect("GO002");
+        assert_eq!(f.severity, Severity::Info);
+    }
+
+    #[test]
+    fn risk_for_a_tls_client_library() {
+        let mut facts = fixture("go124-nethello");
+        set_entry_points(&mut facts, &[]);
+        let symtab = facts.go.as_mut().unwrap().symtab.as_mut().unwrap();
+        symtab
+            .packages
+            .push("github.com/jackc/pgx/v5/pgconn".into());
+        let f = go002(&facts, &scratch()).expect("GO002");
+        assert_eq!(f.severity, Severity::Risk);
+        assert!(f
+            .evidence
+            .iter()
+            .any(|e| e.what.contains("github.com/jackc/pgx/v5/pgconn")));
+    }
+
+    #[test]
+    fn the_package_manager_of_the_target() {
+        let mut facts = fixture("go124-nethello");
+        set_entry_points(&mut facts, &["crypto/tls.dial"]);
+        let mut target = alpine();
+        target.source = SourceKind::Image;
+        target.os = Some(OsRelease {
+            id: "alpine".into(),
+            version_id: Some("3.19.1".into()),
+            pretty_name: None,
+        });
+        target.runtime_files.ca_bundle = None;
+        target.runtime_files.ca_dirs.clear();
+        let f = go002(&facts, &target).expect("GO002");
+        assert_eq!(
+            f.fix.unwrap().commands[0],
+            "RUN apk add --no-cache ca-certificates"
+        );
+    }
+
+    #[test]
+    fn undecided_for_a_profile_that_does_not_say() {
+        let facts = fixture("go124-nethello");
+        let mut target = debian12();
+        target.runtime_files.ca_bundle = None;
+        target.runtime_files.ca_dirs.clear();
+        let f = go002(&facts, &target).expect("GO002");
+        assert!(f.undecided);
+    }
+
+    #[test]
+    fn silent_when_roots_are_there_or_not_needed() {
+        let facts = fixture("go124-nethello");
+        assert!(go002(&facts, &debian12()).is_none());
+        let mut env = scratch();
+        env.env
+            .insert("SSL_CERT_FILE".into(), "/certs/ca.pem".into());
+        assert!(go002(&facts, &env).is_none());
+        let mut embedded = fixture("go124-nethello");
+        let x509 = embedded
+            .go
+            .as_mut()
+            .unwrap()
+            .symtab
+            .as_mut()
+            .unwrap()
+            .needs
+            .x509
+            .as_mut()
+            .unwrap();
+        x509.fallback_roots_embedded = true;
+        assert!(go002(&embedded, &scratch()).is_none());
+        assert!(go002(&fixture("go124-hello"), &scratch()).is_none());
+    }
+}

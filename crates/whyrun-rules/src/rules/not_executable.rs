@@ -1,0 +1,275 @@
+//! FS001: the binary's mode bits do not let the user that runs it execute it.
+
+use whyrun_target::model::SourceKind;
+
+use crate::access::{self, Class, Decision, FileMode, Perm, RunAs};
+use crate::context::CheckContext;
+use crate::finding::{Finding, Severity};
+use crate::rule::Family;
+
+crate::declare_rule! {
+    /// ## What it finds
+    /// A binary whose mode does not grant execute permission to the user it will run as:
+    /// `--user`, else the target's default user (an image's `USER`, the current user on
+    /// the host), else root. The kernel's rule applies: the owner's bits if that user owns
+    /// the file (even when group or others may do more), else the group's bits if the user
+    /// is in the file's group (primary or listed in `/etc/group`), else the others' bits.
+    /// Root may execute a file when any of the three `x` bits is set. When the target does
+    /// not say enough to decide (the user is not in its `/etc/passwd`, or the file's owner
+    /// is unknown and the bits differ by class), it is reported as undecided.
+    ///
+    /// ## Why it breaks
+    /// `execve(2)` fails with `EACCES`: the shell prints `permission denied`, Docker
+    /// `exec: "/app": permission denied`. Execute bits are lost by `unzip`, by copies from
+    /// a Windows checkout or an artifact store, by `COPY` of a file that was never
+    /// executable, and an owner-only mode (`0700`) stops everyone else once `USER nonroot`
+    /// is set.
+    ///
+    /// ## Example
+    /// ```text
+    /// FS001 blocks start: /app/server is not executable by nonroot (uid 65532, gid 65532): its mode 0744 (rwxr--r--) lets only its owner execute it (permission denied)
+    ///   /app/server: mode 0744 (rwxr--r--), owner uid 0, group gid 0
+    ///   /etc/passwd: runs as nonroot (uid 65532, gid 65532), from the target's default user
+    ///   fix: Give everyone execute permission when the file is copied into the image
+    ///        COPY --chmod=755 server /app/server
+    ///        RUN chmod 755 /app/server
+    /// ```
+    ///
+    /// ## Fix
+    /// Add the execute bits: `chmod a+x FILE` on a host or root; in a Dockerfile
+    /// `COPY --chmod=755 …` (BuildKit) or `RUN chmod 755 …` after the copy; or make the
+    /// user that runs it its owner (`COPY --chown=…`).
+    ///
+    /// ## References
+    /// - execve(2): EACCES "Execute permission is denied for the file or a script or ELF
+    ///   interpreter".
+    /// - path_resolution(7) and the kernel's `generic_permission` (owner, then group, then
+    ///   other bits); capabilities(7), CAP_DAC_OVERRIDE ("execute permission … if at least
+    ///   one of the file's execute permission bits is set").
+    /// - Dockerfile reference: `COPY --chmod`, `USER` (a bare uid not in /etc/passwd runs
+    ///   with gid 0).
+    pub struct NotExecutable {
+        code: "FS001",
+        name: "not-executable",
+        family: Family::Fs,
+        severity: Severity::BlocksStart,
+        summary: "The binary lacks execute permission for the user that runs it",
+    }
+}
+
+impl NotExecutable {
+    pub fn run(ctx: &CheckContext<'_>) -> Vec<Finding> {
+        let Some(mode) = ctx.binary.mode else {
+            return Vec::new();
+        };
+        let file = FileMode {
+            mode,
+            uid: ctx.binary.uid,
+            gid: ctx.binary.gid,
+            is_dir: false,
+        };
+        let who = RunAs::of_context(ctx);
+        let decision = access::decide(&file, &who, Perm::Exec);
+        if decision.allowed == Some(true) {
+            return Vec::new();
+        }
+        let path = &ctx.binary.path_in_target;
+        let mode_text = access::mode_text(mode);
+        let owner = |id: Option<u32>| id.map_or("unknown".to_string(), |i| i.to_string());
+        let finding = Self::META
+            .finding(message(ctx, &who, &file, decision))
+            .evidence(
+                format!(
+                    "mode {mode_text}, owner uid {}, group gid {}",
+                    owner(file.uid),
+                    owner(file.gid)
+                ),
+                path.clone(),
+            )
+            .evidence(
+                format!("runs as {}, from {}", who.describe(), who.source),
+                "/etc/passwd",
+            );
+        let finding = if decision.allowed.is_none() {
+            finding.undecided()
+        } else {
+            finding
+        };
+        vec![with_fix(ctx, finding, mode)]
+    }
+}
+
+fn message(ctx: &CheckContext<'_>, who: &RunAs, file: &FileMode, decision: Decision) -> String {
+    let path = &ctx.binary.path_in_target;
+    let user = who.describe();
+    let mode = access::mode_text(file.mode);
+    match decision.allowed {
+        None if who.uid.is_none() => format!(
+            "{path} may not be executable by {user}: its mode {mode} does not let everyone execute it"
+        ),
+        None => format!(
+            "{path} may not be executable by {user}: its mode {mode} does not let everyone execute it, and the file's owner is not known"
+        ),
+        _ if file.mode & 0o111 == 0 => format!(
+            "{path} is not executable by {user}: its mode {mode} has no execute bit (permission denied)"
+        ),
+        _ => {
+            let x = |shift: u32| file.mode >> shift & 1 != 0;
+            let allowed: Vec<&str> = [(6, "its owner"), (3, "its group"), (0, "others")]
+                .iter()
+                .filter(|(s, _)| x(*s))
+                .map(|(_, n)| *n)
+                .collect();
+            let class = match decision.class {
+                Some(Class::Owner) => " (the user owns it, and the owner's bits are the ones that apply)",
+                Some(Class::Group) => " (the group's bits apply to this user)",
+                _ => "",
+            };
+            format!(
+                "{path} is not executable by {user}: its mode {mode} lets only {} execute it{class} (permission denied)",
+                allowed.join(" and ")
+            )
+        }
+    }
+}
+
+fn with_fix(ctx: &CheckContext<'_>, finding: Finding, mode: u32) -> Finding {
+    let path = &ctx.binary.path_in_target;
+    let new_mode = format!("{:o}", (mode & 0o7777) | 0o111);
+    let name = ctx
+        .binary
+        .display_path
+        .rsplit('/')
+        .next()
+        .filter(|s| !s.is_empty())
+        .unwrap_or("app");
+    match ctx.target.source {
+        SourceKind::Image | SourceKind::Profile => finding.fix(
+            "Give everyone execute permission when the file is copied into the image",
+            vec![
+                format!("COPY --chmod={new_mode} {name} {path}"),
+                format!("RUN chmod {new_mode} {path}"),
+            ],
+        ),
+        _ => finding.fix(
+            "Give everyone execute permission",
+            vec![format!("chmod a+x {path}")],
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::context::{Binary, CheckOptions};
+    use crate::testing::*;
+    use whyrun_target::model::{TargetModel, User};
+
+    fn fs001(
+        mode: u32,
+        uid: Option<u32>,
+        target: &TargetModel,
+        run_as: Option<&str>,
+    ) -> Vec<Finding> {
+        let facts = fixture("go124-hello");
+        let libs = resolution(None);
+        let options = CheckOptions {
+            run_as: run_as.map(String::from),
+        };
+        let ctx = CheckContext {
+            binary: Binary {
+                display_path: "./server".into(),
+                path_in_target: "/app/server".into(),
+                facts: &facts,
+                mode: Some(mode),
+                uid,
+                gid: uid,
+            },
+            target,
+            libraries: &libs,
+            options: &options,
+        };
+        NotExecutable::run(&ctx)
+    }
+
+    fn distroless() -> TargetModel {
+        let mut t = scratch();
+        t.source = SourceKind::Image;
+        t.users = vec![
+            User {
+                name: "root".into(),
+                uid: 0,
+                gid: 0,
+                ..Default::default()
+            },
+            User {
+                name: "nonroot".into(),
+                uid: 65532,
+                gid: 65532,
+                ..Default::default()
+            },
+        ];
+        t
+    }
+
+    #[test]
+    fn fires_without_any_execute_bit() {
+        let f = fs001(0o100644, Some(0), &scratch(), None);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].severity, Severity::BlocksStart);
+        assert!(
+            f[0].message.contains("0644 (rw-r--r--) has no execute bit"),
+            "{}",
+            f[0].message
+        );
+        assert_eq!(
+            f[0].fix.as_ref().unwrap().commands[0],
+            "COPY --chmod=755 server /app/server"
+        );
+    }
+
+    #[test]
+    fn fires_for_an_owner_only_mode_and_a_nonroot_user() {
+        let mut t = distroless();
+        t.default_user = Some("nonroot".into());
+        let f = fs001(0o744, Some(0), &t, None);
+        assert_eq!(f.len(), 1);
+        assert!(
+            f[0].message.contains("lets only its owner execute it"),
+            "{}",
+            f[0].message
+        );
+        assert!(f[0].evidence[1]
+            .what
+            .contains("nonroot (uid 65532, gid 65532)"));
+        // --user wins over the default user: root runs it.
+        assert!(fs001(0o744, Some(0), &t, Some("root")).is_empty());
+    }
+
+    #[test]
+    fn undecided_when_the_user_or_owner_is_unknown() {
+        let t = distroless();
+        let f = fs001(0o700, Some(0), &t, Some("ghost"));
+        assert!(f[0].undecided);
+        let f = fs001(0o744, None, &t, Some("nonroot"));
+        assert!(f[0].undecided);
+        // A host target's fix is a chmod.
+        let mut host = distroless();
+        host.source = SourceKind::Host;
+        let f = fs001(0o600, Some(0), &host, None);
+        assert_eq!(
+            f[0].fix.as_ref().unwrap().commands,
+            ["chmod a+x /app/server"]
+        );
+    }
+
+    #[test]
+    fn silent_when_executable() {
+        assert!(fs001(0o755, Some(0), &scratch(), None).is_empty());
+        assert!(fs001(0o100, Some(0), &scratch(), None).is_empty());
+        assert!(fs001(0o755, None, &distroless(), Some("nonroot")).is_empty());
+        assert!(fs001(0o700, Some(65532), &distroless(), Some("nonroot")).is_empty());
+        // The common path through the registry (mode 0755, root).
+        assert!(!codes(&fixture("go124-hello"), &scratch(), &resolution(None)).contains(&"FS001"));
+    }
+}
