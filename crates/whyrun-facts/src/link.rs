@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::elf::dynamic::Dynamic;
 use crate::elf::machine::{self, Machine};
 use crate::elf::versions::{self, VersionNeed};
-use crate::elf::view::{c_str, ElfView};
+use crate::elf::view::{c_str, ElfView, Part};
 use crate::FactsError;
 
 const DF_1_PIE: u64 = 0x0800_0000;
@@ -54,6 +54,13 @@ impl LinkFacts {
     pub fn read(view: &ElfView<'_>) -> LinkFacts {
         // Warnings about damaged tables are the full facts' business; here a damaged table
         // reads as absent, exactly as it does there.
+        let dynamic = Dynamic::read(view, &mut Vec::new()).unwrap_or_default();
+        Self::with_dynamic(view, dynamic).0
+    }
+
+    /// The facts, and whether the version walks read past what the view held for them
+    /// (DT_VERNEED, DT_VERDEF).
+    fn with_dynamic(view: &ElfView<'_>, dynamic: Dynamic<'_>) -> (LinkFacts, [bool; 2]) {
         let mut warnings = Vec::new();
         let interpreter = view
             .segments
@@ -61,16 +68,17 @@ impl LinkFacts {
             .find(|s| s.p_type == elf::PT_INTERP.0)
             .and_then(|s| view.segment_data(s))
             .map(|b| String::from_utf8_lossy(c_str(b, 0).unwrap_or(b)).into_owned());
-        let dynamic = Dynamic::read(view, &mut warnings).unwrap_or_default();
-        let version_needs = versions::version_requirements(view, &dynamic, &mut warnings);
-        let version_definitions = versions::version_definitions(view, &dynamic);
+        let (version_needs, needs_overran) =
+            versions::version_requirements_checked(view, &dynamic, &mut warnings);
+        let (version_definitions, defs_overran) =
+            versions::version_definitions_checked(view, &dynamic);
         let file_type = file_type(
             view.e_type,
             dynamic.flags_1 & DF_1_PIE != 0,
             interpreter.is_some(),
             dynamic.soname.is_some(),
         );
-        LinkFacts {
+        let facts = LinkFacts {
             is_64: view.is_64,
             big_endian: view.big_endian,
             machine: machine::machine(view),
@@ -83,8 +91,139 @@ impl LinkFacts {
             needed: dynamic.needed,
             version_needs,
             version_definitions,
+        };
+        (facts, [needs_overran, defs_overran])
+    }
+}
+
+/// Bytes read beyond the head, at most, before [`inspect_parts`] gives up (a huge string
+/// table: the caller maps the file instead).
+const PARTS_BUDGET: u64 = 1 << 20;
+/// The first read of a version table: they are a few hundred bytes.
+const VERSION_TABLE_GUESS: u64 = 4096;
+/// Parts closer than this are read as one.
+const MERGE_GAP: u64 = 4096;
+/// Rounds of reading before giving up (each round reads what the previous one showed).
+const MAX_ROUNDS: usize = 8;
+
+/// The loader-relevant facts of a file of `file_len` bytes read by parts instead of whole:
+/// `head` is the file's first bytes (they must hold the file and program headers), and
+/// `read_at(offset, buf)` fills `buf` from the file at `offset` (a `pread`). Reads the
+/// program interpreter, the dynamic section, the dynamic string table and the version
+/// tables, each only as far as the full reading would look, so the result is exactly
+/// [`crate::inspect_link`]'s over the whole file. `None` when reading by parts does not
+/// fit (headers beyond the head, a malformed file, a failed read, more than a bounded
+/// amount to read): read the whole file then.
+pub fn inspect_parts(
+    head: &[u8],
+    file_len: u64,
+    read_at: &mut dyn FnMut(u64, &mut [u8]) -> std::io::Result<()>,
+) -> Option<Result<LinkFacts, FactsError>> {
+    if head.len() as u64 >= file_len {
+        let whole = head.get(..usize::try_from(file_len).ok()?)?;
+        return Some(crate::inspect_link(whole));
+    }
+    let mut want: Vec<(u64, u64)> = Vec::new();
+    {
+        let view = ElfView::parse_parts(head, file_len, Vec::new()).ok()?;
+        for ty in [elf::PT_INTERP.0, elf::PT_DYNAMIC.0] {
+            if let Some(s) = view.segments.iter().find(|s| s.p_type == ty) {
+                want.push((s.offset, s.filesz));
+            }
         }
     }
+    let mut parts: Vec<(u64, Vec<u8>)> = Vec::new();
+    let mut spent = 0u64;
+    for _ in 0..MAX_ROUNDS {
+        read_missing(head, &mut parts, &mut want, &mut spent, read_at)?;
+        let held = parts
+            .iter()
+            .map(|(offset, bytes)| Part {
+                offset: *offset,
+                bytes,
+            })
+            .collect();
+        let view = ElfView::parse_parts(head, file_len, held).ok()?;
+        let dynamic = Dynamic::read(&view, &mut Vec::new()).unwrap_or_default();
+        // The string table, as far as DT_STRSZ (or its segment) reaches.
+        if let Some((offset, rest)) = dynamic
+            .strtab_addr
+            .and_then(|a| view.file_extent_of_vaddr(a))
+        {
+            let len = dynamic.strsz.map_or(rest, |n| n.min(rest));
+            if (dynamic.strtab.len() as u64) < len {
+                want.push((offset, len));
+            }
+        }
+        // The version tables: a first guess, then as far as their walks go.
+        let tables = [dynamic.verneed, dynamic.verdef];
+        for addr in tables.iter().flatten() {
+            if let Some((offset, rest)) = view.file_extent_of_vaddr(*addr) {
+                if view.bytes_from_vaddr(*addr).is_none() {
+                    want.push((offset, rest.min(VERSION_TABLE_GUESS)));
+                }
+            }
+        }
+        if !want.is_empty() {
+            continue;
+        }
+        let (facts, overran) = LinkFacts::with_dynamic(&view, dynamic);
+        for (addr, overran) in tables.iter().zip(overran) {
+            let (Some(addr), true) = (addr, overran) else {
+                continue;
+            };
+            let (offset, rest) = view.file_extent_of_vaddr(*addr)?;
+            let held = view.bytes_from_vaddr(*addr).map_or(0, |b| b.len() as u64);
+            if held < rest {
+                want.push((offset, rest.min(held.saturating_mul(4).max(VERSION_TABLE_GUESS))));
+            }
+        }
+        if want.is_empty() {
+            return Some(Ok(facts));
+        }
+    }
+    None
+}
+
+/// Reads the wanted ranges the head and the parts do not hold yet, neighbours as one read.
+fn read_missing(
+    head: &[u8],
+    parts: &mut Vec<(u64, Vec<u8>)>,
+    want: &mut Vec<(u64, u64)>,
+    spent: &mut u64,
+    read_at: &mut dyn FnMut(u64, &mut [u8]) -> std::io::Result<()>,
+) -> Option<()> {
+    let held = |offset: u64, len: u64, parts: &[(u64, Vec<u8>)]| {
+        let end = offset.saturating_add(len);
+        end <= head.len() as u64
+            || parts
+                .iter()
+                .any(|(o, b)| *o <= offset && end <= o.saturating_add(b.len() as u64))
+    };
+    let mut todo: Vec<(u64, u64)> = want
+        .drain(..)
+        .filter(|&(offset, len)| len > 0 && !held(offset, len, parts))
+        .map(|(offset, len)| (offset, offset.saturating_add(len)))
+        .collect();
+    todo.sort_unstable();
+    let mut merged: Vec<(u64, u64)> = Vec::new();
+    for (start, end) in todo {
+        match merged.last_mut() {
+            Some(last) if start <= last.1.saturating_add(MERGE_GAP) => last.1 = last.1.max(end),
+            _ => merged.push((start, end)),
+        }
+    }
+    for (start, end) in merged {
+        let len = end - start;
+        *spent = spent.saturating_add(len);
+        if *spent > PARTS_BUDGET {
+            return None;
+        }
+        let mut buf = vec![0; usize::try_from(len).ok()?];
+        read_at(start, &mut buf).ok()?;
+        parts.push((start, buf));
+    }
+    Some(())
 }
 
 /// DT_VERNEED with the dynamic symbols bound to each version, as in the full facts: the

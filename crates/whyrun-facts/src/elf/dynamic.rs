@@ -20,6 +20,8 @@ pub struct Dynamic<'data> {
     pub flags_1: u64,
     pub strtab: &'data [u8],
     pub strtab_addr: Option<u64>,
+    /// DT_STRSZ.
+    pub strsz: Option<u64>,
     pub symtab: Option<u64>,
     pub syment: Option<u64>,
     pub hash: Option<u64>,
@@ -63,6 +65,7 @@ impl<'data> Dynamic<'data> {
 
         let mut dynamic = Dynamic {
             strtab_addr: find(elf::DT_STRTAB),
+            strsz: find(elf::DT_STRSZ),
             ..Dynamic::default()
         };
         if let Some(addr) = find(elf::DT_STRTAB) {

@@ -55,7 +55,7 @@ pub fn version_needs(
     dynamic: &Dynamic<'_>,
     warnings: &mut Vec<String>,
 ) -> Vec<VersionNeed> {
-    let (mut needs, by_index) = read_needs(view, dynamic, warnings);
+    let (mut needs, by_index, _) = read_needs(view, dynamic, warnings);
     attribute_symbols(view, dynamic, &by_index, &mut needs);
     for need in &mut needs {
         for v in &mut need.versions {
@@ -76,24 +76,39 @@ pub fn version_requirements(
     read_needs(view, dynamic, warnings).0
 }
 
+/// [`version_requirements`], and whether the walk tried to read past the bytes
+/// [`ElfView::bytes_from_vaddr`] gave it: for a view over parts of a file, the sign that
+/// a larger part must be read for the result to be the whole file's.
+pub(crate) fn version_requirements_checked(
+    view: &ElfView<'_>,
+    dynamic: &Dynamic<'_>,
+    warnings: &mut Vec<String>,
+) -> (Vec<VersionNeed>, bool) {
+    let (needs, _, overran) = read_needs(view, dynamic, warnings);
+    (needs, overran)
+}
+
 /// Version index (vna_other) -> (need, requirement) positions.
 type ByIndex = BTreeMap<u16, (usize, usize)>;
 
+/// The requirements, their version indexes, and whether a read went past the area.
 fn read_needs(
     view: &ElfView<'_>,
     dynamic: &Dynamic<'_>,
     warnings: &mut Vec<String>,
-) -> (Vec<VersionNeed>, ByIndex) {
+) -> (Vec<VersionNeed>, ByIndex, bool) {
     let mut by_index = ByIndex::new();
     let Some(addr) = dynamic.verneed else {
-        return (Vec::new(), by_index);
+        return (Vec::new(), by_index, false);
     };
     let Some(area) = view.bytes_from_vaddr(addr) else {
         warnings.push(format!(
             "DT_VERNEED points at {addr:#x}, outside the loadable segments"
         ));
-        return (Vec::new(), by_index);
+        return (Vec::new(), by_index, false);
     };
+    // The end of the furthest read tried.
+    let mut reach = 0usize;
     let r = view.reader();
     let strtab = dynamic.strtab;
     let name_at = |off: u32| -> String {
@@ -108,6 +123,7 @@ fn read_needs(
     let mut needs = Vec::new();
     let mut at = 0usize;
     for _ in 0..limit {
+        reach = reach.max(at.saturating_add(16));
         let (Some(cnt), Some(file), Some(aux), Some(next)) = (
             r.u16(area, at + 2),
             r.u32(area, at + 4),
@@ -126,6 +142,7 @@ fn read_needs(
         };
         let mut aux_at = at.saturating_add(aux as usize);
         for _ in 0..(cnt as usize).min(MAX_VERNAUX_PER_FILE) {
+            reach = reach.max(aux_at.saturating_add(16));
             let (Some(flags), Some(other), Some(name), Some(aux_next)) = (
                 r.u16(area, aux_at + 4),
                 r.u16(area, aux_at + 6),
@@ -155,7 +172,7 @@ fn read_needs(
         }
         at = at.saturating_add(next as usize);
     }
-    (needs, by_index)
+    (needs, by_index, reach > area.len())
 }
 
 fn attribute_symbols(
@@ -200,9 +217,20 @@ fn attribute_symbols(
 /// The version names a shared library defines (DT_VERDEF), excluding the base entry that
 /// names the file itself.
 pub fn version_definitions(view: &ElfView<'_>, dynamic: &Dynamic<'_>) -> Vec<String> {
+    version_definitions_checked(view, dynamic).0
+}
+
+/// [`version_definitions`], and whether the walk tried to read past the bytes it was given
+/// (see [`version_requirements_checked`]).
+pub(crate) fn version_definitions_checked(
+    view: &ElfView<'_>,
+    dynamic: &Dynamic<'_>,
+) -> (Vec<String>, bool) {
     let Some(area) = dynamic.verdef.and_then(|a| view.bytes_from_vaddr(a)) else {
-        return Vec::new();
+        return (Vec::new(), false);
     };
+    // The end of the furthest read tried.
+    let mut reach = 0usize;
     let r = view.reader();
     let limit = dynamic
         .verdef_num
@@ -210,6 +238,7 @@ pub fn version_definitions(view: &ElfView<'_>, dynamic: &Dynamic<'_>) -> Vec<Str
     let mut out = Vec::new();
     let mut at = 0usize;
     for _ in 0..limit {
+        reach = reach.max(at.saturating_add(20));
         let (Some(flags), Some(aux), Some(next)) = (
             r.u16(area, at + 2),
             r.u32(area, at + 12),
@@ -219,6 +248,7 @@ pub fn version_definitions(view: &ElfView<'_>, dynamic: &Dynamic<'_>) -> Vec<Str
         };
         const VER_FLG_BASE: u16 = 0x1;
         if flags & VER_FLG_BASE == 0 {
+            reach = reach.max(at.saturating_add(aux as usize).saturating_add(4));
             if let Some(name) = r
                 .u32(area, at.saturating_add(aux as usize))
                 .and_then(|off| c_str(dynamic.strtab, off as usize))
@@ -231,7 +261,7 @@ pub fn version_definitions(view: &ElfView<'_>, dynamic: &Dynamic<'_>) -> Vec<Str
         }
         at = at.saturating_add(next as usize);
     }
-    out
+    (out, reach > area.len())
 }
 
 /// Splits `GLIBC_2.2.5` into (`GLIBC`, [2, 2, 5]); `None` for names without a numeric part

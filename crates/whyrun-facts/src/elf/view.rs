@@ -45,9 +45,18 @@ pub struct Section<'data> {
     pub align: u64,
 }
 
+/// Bytes of a file read at an offset: one piece of a view over a file that is not held
+/// in memory whole (see [`ElfView::parse_parts`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Part<'data> {
+    pub offset: u64,
+    pub bytes: &'data [u8],
+}
+
 /// The parsed headers of an ELF file, borrowing the file's bytes.
 #[derive(Debug)]
 pub struct ElfView<'data> {
+    /// The file; for a view over parts of it ([`ElfView::parse_parts`]), its first bytes.
     pub data: &'data [u8],
     pub is_64: bool,
     pub big_endian: bool,
@@ -62,6 +71,10 @@ pub struct ElfView<'data> {
     /// `section_headers_error`).
     pub sections: Vec<Section<'data>>,
     pub section_headers_error: Option<String>,
+    /// The file's length: `data.len()` unless the view holds parts of it.
+    file_len: u64,
+    /// The other parts held, for a view over parts of a file.
+    parts: Vec<Part<'data>>,
 }
 
 const ELF_MAGIC: &[u8; 4] = b"\x7fELF";
@@ -82,7 +95,29 @@ impl<'data> ElfView<'data> {
         Self::parse_with(data, false)
     }
 
+    /// A view over parts of a file of `file_len` bytes: `head` from offset 0, which must
+    /// hold the file and program headers, and `parts` elsewhere. No section headers are
+    /// read. The checks are those of [`ElfView::parse`] against the whole file's length;
+    /// a read outside every part finds nothing, and [`ElfView::bytes_from_vaddr`] returns
+    /// what one part holds (the caller makes sure it holds what will be read).
+    pub fn parse_parts(
+        head: &'data [u8],
+        file_len: u64,
+        parts: Vec<Part<'data>>,
+    ) -> Result<Self, FactsError> {
+        Self::parse_inner(head, false, file_len, parts)
+    }
+
     fn parse_with(data: &'data [u8], sections: bool) -> Result<Self, FactsError> {
+        Self::parse_inner(data, sections, data.len() as u64, Vec::new())
+    }
+
+    fn parse_inner(
+        data: &'data [u8],
+        sections: bool,
+        file_len: u64,
+        parts: Vec<Part<'data>>,
+    ) -> Result<Self, FactsError> {
         if data.len() < 4 || &data[..4] != ELF_MAGIC {
             return Err(FactsError::NotElf(describe_magic(data)));
         }
@@ -92,7 +127,7 @@ impl<'data> ElfView<'data> {
                 data.len()
             )));
         }
-        let view = match elf::FileClass(data[4]) {
+        let mut view = match elf::FileClass(data[4]) {
             elf::ELFCLASS32 => Self::parse_as::<elf::FileHeader32<Endianness>>(data, sections)?,
             elf::ELFCLASS64 => Self::parse_as::<elf::FileHeader64<Endianness>>(data, sections)?,
             other => {
@@ -102,6 +137,8 @@ impl<'data> ElfView<'data> {
                 )))
             }
         };
+        view.file_len = file_len;
+        view.parts = parts;
         view.check_segments()?;
         Ok(view)
     }
@@ -158,6 +195,8 @@ impl<'data> ElfView<'data> {
             segments,
             sections,
             section_headers_error,
+            file_len: data.len() as u64,
+            parts: Vec::new(),
         })
     }
 
@@ -187,7 +226,7 @@ impl<'data> ElfView<'data> {
     /// A loadable segment whose file bytes lie past the end of the file means the file was
     /// cut short (a partial copy or download): the kernel would refuse it.
     fn check_segments(&self) -> Result<(), FactsError> {
-        let len = self.data.len() as u64;
+        let len = self.file_len;
         for (i, s) in self.segments.iter().enumerate() {
             if !(s.is_load() || s.p_type == elf::PT_INTERP.0 || s.p_type == elf::PT_DYNAMIC.0) {
                 continue;
@@ -230,22 +269,51 @@ impl<'data> ElfView<'data> {
         self.file_range(s.offset, s.filesz)
     }
 
-    /// `len` bytes at file offset `offset`, if they lie inside the file.
+    /// `len` bytes at file offset `offset`, if they lie inside the file (for a view over
+    /// parts, inside one part).
     pub fn file_range(&self, offset: u64, len: u64) -> Option<&'data [u8]> {
         let start = usize::try_from(offset).ok()?;
         let len = usize::try_from(len).ok()?;
-        self.data.get(start..start.checked_add(len)?)
+        if let Some(b) = self.data.get(start..start.checked_add(len)?) {
+            return Some(b);
+        }
+        self.parts.iter().find_map(|p| {
+            let at = usize::try_from(offset.checked_sub(p.offset)?).ok()?;
+            p.bytes.get(at..at.checked_add(len)?)
+        })
     }
 
     /// The file bytes from virtual address `vaddr` to the end of the PT_LOAD segment's file
-    /// image that contains it.
+    /// image that contains it. For a view over parts: as many of those as one part holds.
     pub fn bytes_from_vaddr(&self, vaddr: u64) -> Option<&'data [u8]> {
+        let (offset, len) = self.file_extent_of_vaddr(vaddr)?;
+        if self.parts.is_empty() && self.file_len == self.data.len() as u64 {
+            return self.file_range(offset, len);
+        }
+        let start = usize::try_from(offset).ok()?;
+        let len = usize::try_from(len).ok()?;
+        std::iter::once(Part {
+            offset: 0,
+            bytes: self.data,
+        })
+        .chain(self.parts.iter().copied())
+        .filter_map(|p| {
+            let at = start.checked_sub(usize::try_from(p.offset).ok()?)?;
+            let held = p.bytes.get(at..)?;
+            (!held.is_empty()).then(|| &held[..held.len().min(len)])
+        })
+        .max_by_key(|b| b.len())
+    }
+
+    /// The file offset of virtual address `vaddr` and the number of file bytes from there
+    /// to the end of the PT_LOAD segment holding it.
+    pub fn file_extent_of_vaddr(&self, vaddr: u64) -> Option<(u64, u64)> {
         let seg = self
             .segments
             .iter()
             .find(|s| s.is_load() && vaddr >= s.vaddr && vaddr - s.vaddr < s.filesz)?;
         let skip = vaddr - seg.vaddr;
-        self.file_range(seg.offset + skip, seg.filesz - skip)
+        Some((seg.offset + skip, seg.filesz - skip))
     }
 
     /// Exactly `len` file bytes at virtual address `vaddr`.

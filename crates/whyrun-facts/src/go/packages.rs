@@ -123,9 +123,29 @@ const NET_RESOLVER: &[&str] = &[
     "net.(*conf).hostLookupOrder",
 ];
 
+/// How many recent packages `Scan` remembers before consulting its set.
+const RECENT: usize = 8;
+
+/// The packages of every name `Scan::watch` looks for.
+const WATCHED_PACKAGES: &[&str] = &[
+    "crypto/x509",
+    "crypto/tls",
+    "time",
+    "net",
+    "net/http",
+    "golang.org/x/net/http2",
+];
+
 /// Collects packages and the names that say what the binary needs.
 #[derive(Debug, Default)]
 struct Scan<'data> {
+    /// The package of the previous name: the table lists a package's functions together,
+    /// so most names need no set lookup.
+    current: Option<Cow<'data, [u8]>>,
+    /// Whether `current` is one of the packages whose functions are looked for by name.
+    current_watched: bool,
+    /// The last few packages seen, newest last (all already in `packages`).
+    recent: Vec<Cow<'data, [u8]>>,
     packages: BTreeSet<Cow<'data, [u8]>>,
     cgo_packages: BTreeSet<Cow<'data, [u8]>>,
     x509_system_roots: bool,
@@ -139,8 +159,68 @@ struct Scan<'data> {
 
 impl<'data> Scan<'data> {
     fn add(&mut self, name: &'data [u8]) {
+        if name == b"crosscall2" || name == b"_cgo_topofstack" {
+            self.runtime_cgo = true;
+        }
+        // Fast path: the name continues the current package. `package_of` never returns a
+        // package whose last element holds a dot, so `PKG.rest` with no `/` or `[` in
+        // `rest` belongs to PKG.
+        if let Some(cur) = self.current.as_deref() {
+            if name.len() > cur.len() && name[cur.len()] == b'.' && name[..cur.len()] == *cur {
+                let rest = &name[cur.len()..];
+                if memchr::memchr2(b'/', b'[', rest).is_none() {
+                    if self.current_watched {
+                        self.watch(name);
+                    }
+                    if is_cgo_wrapper(rest) {
+                        let pkg = self.current.clone().unwrap_or_default();
+                        self.add_cgo_package(pkg);
+                    }
+                    return;
+                }
+            }
+        }
+        let Some(pkg) = package_of(name) else { return };
+        if self.current.as_deref() != Some(&*pkg) {
+            self.switch_to(pkg.clone());
+        }
+        if self.current_watched {
+            self.watch(name);
+        }
+        let rest = &name[pkg.len()..];
+        if is_cgo_wrapper(rest) {
+            self.add_cgo_package(pkg);
+        }
+    }
+
+    /// Makes `pkg` the current package. Inlined functions interleave a few packages, so
+    /// the last few are remembered before the set is consulted.
+    fn switch_to(&mut self, pkg: Cow<'data, [u8]>) {
+        self.current_watched = WATCHED_PACKAGES.iter().any(|w| w.as_bytes() == &*pkg);
+        if !self.recent.iter().any(|r| *r == pkg) {
+            if !self.packages.contains(&pkg) {
+                self.packages.insert(pkg.clone());
+            }
+            if self.recent.len() == RECENT {
+                self.recent.remove(0);
+            }
+            self.recent.push(pkg.clone());
+        }
+        self.current = Some(pkg);
+    }
+
+    fn add_cgo_package(&mut self, pkg: Cow<'data, [u8]>) {
+        if &*pkg == b"os/user" {
+            self.user_cgo = true;
+        }
+        if !self.cgo_packages.contains(&pkg) {
+            self.cgo_packages.insert(pkg);
+        }
+    }
+
+    /// The names looked for one by one, in the packages of `WATCHED_PACKAGES`.
+    fn watch(&mut self, name: &[u8]) {
         match name {
-            b"crosscall2" | b"_cgo_topofstack" => self.runtime_cgo = true,
             b"crypto/x509.loadSystemRoots" => self.x509_system_roots = true,
             b"time.LoadLocation" => self.load_location = true,
             _ => {}
@@ -155,19 +235,6 @@ impl<'data> Scan<'data> {
             if NET_RESOLVER.iter().any(|n| n.as_bytes() == name) {
                 self.net_resolver = true;
             }
-        }
-        let Some(pkg) = package_of(name) else { return };
-        let rest = &name[pkg.len()..];
-        if is_cgo_wrapper(rest) {
-            if &*pkg == b"os/user" {
-                self.user_cgo = true;
-            }
-            if !self.cgo_packages.contains(&pkg) {
-                self.cgo_packages.insert(pkg.clone());
-            }
-        }
-        if !self.packages.contains(&pkg) {
-            self.packages.insert(pkg);
         }
     }
 
@@ -258,31 +325,48 @@ pub(crate) fn symtab(table: &Pclntab<'_>, warnings: &mut Vec<String>) -> GoSymta
 /// finds it: drop instantiation brackets, then the text up to the first `.` after the last
 /// `/`. `None` for compiler-generated names and names without a package.
 pub(crate) fn package_of(name: &[u8]) -> Option<Cow<'_, [u8]>> {
-    let stripped: Cow<'_, [u8]> = match name.iter().position(|&c| c == b'[') {
-        Some(open) => match name.iter().rposition(|&c| c == b']') {
-            Some(close) if close > open => {
-                let mut v = name[..open].to_vec();
-                v.extend_from_slice(&name[close + 1..]);
-                Cow::Owned(v)
+    if name.starts_with(b"go:") || name.starts_with(b"type:") {
+        return None;
+    }
+    // A package path holds no `[`: when nothing after the type arguments holds a `/`, the
+    // package lies in the part before the first `[` and no copy is needed.
+    if let (Some(open), Some(close)) = (memchr::memchr(b'[', name), memchr::memrchr(b']', name)) {
+        if close > open {
+            let head = &name[..open];
+            let tail = &name[close + 1..];
+            if memchr::memchr(b'/', tail).is_none() {
+                if let Some(end) = package_end(head) {
+                    return Some(Cow::Borrowed(&name[..end]));
+                }
             }
-            _ => Cow::Borrowed(name),
-        },
-        None => Cow::Borrowed(name),
-    };
-    if is_generated(&stripped) {
+            return package_of_stripped(name, open, close);
+        }
+    }
+    package_end(name).map(|end| Cow::Borrowed(&name[..end]))
+}
+
+/// Where the package of `name` (a name without type arguments) ends: `debug/gosym`'s
+/// rule, the first `.` after the last `/`.
+fn package_end(name: &[u8]) -> Option<usize> {
+    if is_generated(name) {
         return None;
     }
-    let pathend = stripped.iter().rposition(|&c| c == b'/').unwrap_or(0);
-    let dot = stripped[pathend..].iter().position(|&c| c == b'.')?;
-    let end = pathend + dot;
-    if end == 0 {
-        return None;
-    }
+    let pathend = memchr::memrchr(b'/', name).unwrap_or(0);
+    let end = pathend + memchr::memchr(b'.', &name[pathend..])?;
+    (end > 0).then_some(end)
+}
+
+/// The general case: the name with its type arguments `[open..=close]` cut out.
+fn package_of_stripped(name: &[u8], open: usize, close: usize) -> Option<Cow<'_, [u8]>> {
+    let mut stripped = name[..open].to_vec();
+    stripped.extend_from_slice(&name[close + 1..]);
+    let end = package_end(&stripped)?;
     // The package is a prefix of the original name unless a bracket came before it.
     Some(if name.get(..end) == Some(&stripped[..end]) {
         Cow::Borrowed(&name[..end])
     } else {
-        Cow::Owned(stripped[..end].to_vec())
+        stripped.truncate(end);
+        Cow::Owned(stripped)
     })
 }
 

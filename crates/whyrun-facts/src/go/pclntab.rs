@@ -276,12 +276,14 @@ impl<'data> Pclntab<'data> {
                     .is_some_and(|o| (o as usize) < self.funcnametab.len())
             })
             .count();
-        let mut rest = self.funcnametab;
-        while let Some(end) = rest.iter().position(|&c| c == 0) {
-            if end > 0 {
-                f(&rest[..end]);
+        // One SIMD pass over the whole table rather than a search per name.
+        let names = self.funcnametab;
+        let mut start = 0;
+        for end in memchr::memchr_iter(0, names) {
+            if end > start {
+                f(&names[start..end]);
             }
-            rest = &rest[end + 1..];
+            start = end + 1;
         }
         bad
     }
@@ -309,7 +311,7 @@ impl<'data> Pclntab<'data> {
             }
             let end = match nul {
                 Some(e) if off <= e => e,
-                _ => match names[off..].iter().position(|&c| c == 0) {
+                _ => match memchr::memchr(0, &names[off..]) {
                     Some(p) => off + p,
                     None => {
                         bad += offs.len() - k;
