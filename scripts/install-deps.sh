@@ -42,6 +42,7 @@ base_pkgs=(
   gcc-arm-linux-gnueabi libc6-dev-armel-cross
   libsqlite3-dev
   python3
+  debootstrap musl busybox-static qemu-user-static util-linux   # e2e roots and runner
 )
 missing=()
 for p in "${base_pkgs[@]}"; do

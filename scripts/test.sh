@@ -13,4 +13,5 @@ else
 fi
 bash fixtures/build.sh
 bash fixtures/roots/build.sh   # Debian roots for the loader tests, cached outside git
+bash fixtures/e2e/build-roots.sh   # roots the e2e test runs the fixtures in, cached outside git
 cargo test --workspace --locked

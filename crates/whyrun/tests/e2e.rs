@@ -181,20 +181,13 @@ enum MarkKind {
     #[allow(dead_code)]
     CannotKnow(&'static str),
     /// whyrun is known to be wrong here: still asserted (the test fails until the rule is
-    /// fixed); the note says what is wrong.
+    /// fixed); the note says what is wrong. None today.
+    #[allow(dead_code)]
     Issue(&'static str),
 }
 
 /// Known disagreements and cells whyrun cannot decide.
-const MARKS: &[Mark] = &[Mark {
-    cells: "gin* @ scratch-ca-tz",
-    kind: MarkKind::Issue(
-        "GO004 (rules/no_passwd_for_os_user.rs) is severity risk with no /etc/passwd, no \
-         /etc/group and USER unset, yet user.Current() and user.LookupGroupId() failed for \
-         real with the very errors its evidence quotes; GO003 in the same position (the \
-         lookup is linked, the file is missing) is fails-at-runtime",
-    ),
-}];
+const MARKS: &[Mark] = &[];
 
 fn mark(id: &str) -> Option<&'static MarkKind> {
     MARKS.iter().find(|m| glob(m.cells, id)).map(|m| &m.kind)

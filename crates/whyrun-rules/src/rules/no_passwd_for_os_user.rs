@@ -26,7 +26,7 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// GO004 risk: os/user lookups fail in /srv/root: there is no /etc/passwd
+    /// GO004 fails at run time: os/user lookups fail in /srv/root: there is no /etc/passwd
     ///   binary: os/user is linked (Go's implementation, which reads /etc/passwd and /etc/group)
     ///   /etc/passwd: does not exist
     ///   /etc/group: does not exist: group lookups fail ("open /etc/group: no such file or directory")
@@ -51,7 +51,7 @@ crate::declare_rule! {
         code: "GO004",
         name: "no-passwd-for-os-user",
         family: Family::Go,
-        severity: Severity::Risk,
+        severity: Severity::FailsAtRuntime,
         summary: "The binary looks up users and the target has no passwd entry for them",
     }
 }
@@ -149,7 +149,7 @@ impl NoPasswdForOsUser {
         let (severity, env_evidence) = if os_user.cgo {
             let uid = who.uid.map_or("N".to_string(), |u| u.to_string());
             (
-                Severity::Risk,
+                Severity::FailsAtRuntime,
                 format!("the cgo implementation has no $USER/$HOME fallback: user.Current() fails with \"user: unknown userid {uid}\""),
             )
         } else if missing.is_empty() {
@@ -161,7 +161,7 @@ impl NoPasswdForOsUser {
             let vars: Vec<&str> = missing.iter().map(|v| &v[1..]).collect();
             let verb = if vars.len() > 1 { "are" } else { "is" };
             (
-                Severity::Risk,
+                Severity::FailsAtRuntime,
                 format!(
                     "{} {verb} not set: user.Current() fails with \"user: Current requires cgo or {} set in environment\"",
                     vars.join(" and "),
@@ -272,7 +272,9 @@ mod tests {
     #[test]
     fn fires_in_scratch() {
         let f = go004(&with_os_user(false), &scratch()).expect("GO004");
-        assert_eq!(f.severity, Severity::Risk);
+        // Proven for real (crates/whyrun/tests/e2e.rs, scratch with CA certificates and
+        // zoneinfo only): user.Current() and user.LookupGroupId() fail.
+        assert_eq!(f.severity, Severity::FailsAtRuntime);
         assert!(!f.undecided);
         // A container runtime sets HOME.
         assert!(f.evidence.iter().any(|e| e
@@ -313,7 +315,7 @@ mod tests {
         assert_eq!(f.severity, Severity::Info);
         // The cgo implementation does not read them.
         let f = go004(&with_os_user(true), &target).expect("GO004");
-        assert_eq!(f.severity, Severity::Risk);
+        assert_eq!(f.severity, Severity::FailsAtRuntime);
         assert!(f
             .evidence
             .iter()
