@@ -69,14 +69,17 @@ fn write_matrix(out: &mut dyn Write, targets: &[TargetReport]) -> std::io::Resul
     writeln!(out)?;
     for t in targets {
         let (style, mark) = verdict_style(t.verdict);
-        let top = t
-            .findings
-            .iter()
-            .find(|f| !f.undecided)
-            .or(t.findings.first());
-        let cause = top
-            .map(|f| format!("  {DIM}{} {}{DIM:#}", f.code, f.message))
-            .unwrap_or_default();
+        let cause = if t.verdict == Verdict::Runs {
+            match t.findings.len() {
+                0 => String::new(),
+                1 => format!("  {DIM}1 note{DIM:#}"),
+                n => format!("  {DIM}{n} notes{DIM:#}"),
+            }
+        } else {
+            let top = t.findings.iter().find(|f| !f.undecided).or(t.findings.first());
+            top.map(|f| format!("  {DIM}{} {}{DIM:#}", f.code, f.message))
+                .unwrap_or_default()
+        };
         writeln!(
             out,
             "  {:<width$}  {style}{mark} {:<30}{style:#}{cause}",
