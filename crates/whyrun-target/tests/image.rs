@@ -10,5 +10,7 @@ mod formats;
 mod hostile;
 #[path = "image/perf.rs"]
 mod perf;
+#[path = "image/seeds.rs"]
+mod seeds;
 #[path = "image/support.rs"]
 mod support;

@@ -61,4 +61,9 @@ impl FileView for HostView {
         let p = absolute(path);
         map_real(&p, &p)
     }
+
+    fn open_resolved(&self, path: &Path) -> Option<Result<std::fs::File, FsError>> {
+        let p = absolute(path);
+        Some(std::fs::File::open(&p).map_err(|e| FsError::io(&p, e)))
+    }
 }

@@ -136,6 +136,27 @@ pub trait FileView: Send + Sync + fmt::Debug {
     fn exists(&self, path: &Path) -> bool {
         self.metadata(path).is_ok()
     }
+    /// [`FileView::symlink_metadata`] of a path whose directory part is already resolved
+    /// (no symlink, `.` or `..` in it, as [`FileView::canonicalize`] returns it): a view
+    /// that resolves paths itself skips the walk.
+    fn symlink_metadata_resolved(&self, path: &Path) -> Result<Metadata, FsError> {
+        self.symlink_metadata(path)
+    }
+    /// [`FileView::read_link`] of a symlink whose directory part is already resolved.
+    fn read_link_resolved(&self, path: &Path) -> Result<PathBuf, FsError> {
+        self.read_link(path)
+    }
+    /// [`FileView::map`] of a path already resolved whole (by [`FileView::canonicalize`]).
+    fn map_resolved(&self, path: &Path) -> Result<FileBytes, FsError> {
+        self.map(path)
+    }
+    /// The real file behind a path already resolved whole, opened for positional reads
+    /// when the view sits on a real file system; `None` when it does not (read through
+    /// [`FileView::map`] then).
+    fn open_resolved(&self, path: &Path) -> Option<Result<std::fs::File, FsError>> {
+        let _ = path;
+        None
+    }
 }
 
 /// `path` as an absolute path inside a view: relative paths are taken from `/`.
@@ -183,7 +204,7 @@ pub(crate) fn read_real(real: &Path, shown: &Path, limit: u64) -> Result<Vec<u8>
         });
     }
     let mut buf = Vec::with_capacity(meta.len() as usize);
-    f.take(limit + 1)
+    f.take(limit.saturating_add(1))
         .read_to_end(&mut buf)
         .map_err(|e| FsError::io(shown, e))?;
     if buf.len() as u64 > limit {
@@ -208,7 +229,9 @@ pub(crate) fn map_real(real: &Path, shown: &Path) -> Result<FileBytes, FsError> 
     }
     // SAFETY: a read-only private map; a file truncated underneath while mapped can fault,
     // the documented risk every mmap-based reader of binaries accepts.
-    let map = unsafe { memmap2::Mmap::map(&f) }.map_err(|e| FsError::io(shown, e))?;
+    // The length is the one just read: `Mmap::map` would stat the file again.
+    let map = unsafe { memmap2::MmapOptions::new().len(meta.len() as usize).map(&f) }
+        .map_err(|e| FsError::io(shown, e))?;
     Ok(FileBytes::Mapped(map))
 }
 

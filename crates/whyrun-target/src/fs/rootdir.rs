@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use super::resolve::{resolve, RawTree};
 use super::{
-    map_real, metadata_of, read_dir_real, read_real, DirEntry, FileBytes, FileView, FsError,
-    Metadata,
+    absolute, map_real, metadata_of, read_dir_real, read_real, DirEntry, FileBytes, FileView,
+    FsError, Metadata,
 };
 
 /// A root file system stored in a host directory.
@@ -105,6 +105,45 @@ impl FileView for RootDirView {
         let (inside, real) = self.locate(path)?;
         map_real(&real, &inside)
     }
+
+    fn symlink_metadata_resolved(&self, path: &Path) -> Result<Metadata, FsError> {
+        match plain(path) {
+            Some(inside) => self.lstat(&inside),
+            None => self.symlink_metadata(path),
+        }
+    }
+
+    fn read_link_resolved(&self, path: &Path) -> Result<PathBuf, FsError> {
+        let Some(inside) = plain(path) else {
+            return self.read_link(path);
+        };
+        match self.lstat(&inside)?.kind {
+            super::FileKind::Symlink => self.readlink(&inside),
+            _ => Err(FsError::NotASymlink(inside)),
+        }
+    }
+
+    fn map_resolved(&self, path: &Path) -> Result<FileBytes, FsError> {
+        match plain(path) {
+            Some(inside) => map_real(&self.real(&inside), &inside),
+            None => self.map(path),
+        }
+    }
+
+    fn open_resolved(&self, path: &Path) -> Option<Result<std::fs::File, FsError>> {
+        let inside = plain(path)?;
+        Some(std::fs::File::open(self.real(&inside)).map_err(|e| FsError::io(&inside, e)))
+    }
+}
+
+/// `path` as an absolute path when it has no `.` or `..` component, the only shape the
+/// `*_resolved` shortcuts join onto the root directory (`..` there could climb out of it);
+/// anything else goes through the full resolution.
+fn plain(path: &Path) -> Option<PathBuf> {
+    use std::path::Component;
+    path.components()
+        .all(|c| matches!(c, Component::RootDir | Component::Normal(_)))
+        .then(|| absolute(path))
 }
 
 #[cfg(test)]

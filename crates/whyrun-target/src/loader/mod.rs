@@ -11,7 +11,9 @@ mod model;
 mod object;
 mod search;
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
@@ -19,7 +21,7 @@ pub use config::{default_glibc_loader, glibc_system_dirs, system_dirs_in, Libc, 
 pub use model::{LoadTree, LoadedObject, MissingVersion, Need, NeedResult, Skipped, Step, Tried};
 pub use object::{glibc_verify, Header, ObjectInfo, Verdict};
 
-use crate::fs::{FileKind, FsError};
+use crate::fs::{FileKind, FsError, MAX_SYMLINK_HOPS};
 use crate::ldconfig::{read_ld_so_conf, LdSoConf};
 use crate::Target;
 
@@ -52,6 +54,38 @@ pub struct Entry {
     pub info: Result<ObjectInfo, String>,
 }
 
+/// Bytes read first from a file read by parts: the headers, and in a small program the
+/// dynamic string and version tables too.
+const HEAD_BYTES: u64 = 8 << 10;
+
+/// Reads a regular file's loader facts with a few positional reads instead of mapping it
+/// whole (see [`whyrun_facts::link::inspect_parts`]); `None` when that does not fit and
+/// the file is to be mapped.
+fn read_by_parts(canonical: &Path, file: &std::fs::File) -> Option<Entry> {
+    use std::os::unix::fs::FileExt;
+    thread_local! {
+        /// The head buffer, reused from file to file.
+        static HEAD: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
+    }
+    let len = file.metadata().ok().filter(|m| m.is_file())?.len();
+    HEAD.with_borrow_mut(|buf| {
+        if buf.is_empty() {
+            buf.resize(HEAD_BYTES as usize, 0);
+        }
+        let head = &mut buf[..usize::try_from(len.min(HEAD_BYTES)).ok()?];
+        file.read_exact_at(head, 0).ok()?;
+        let facts = whyrun_facts::link::inspect_parts(head, len, &mut |at, buf| {
+            file.read_exact_at(buf, at)
+        })?;
+        Some(Entry {
+            header: Some(Header::read(&head[..head.len().min(64)])),
+            info: facts
+                .map(|f| ObjectInfo::from_link(canonical.to_path_buf(), f))
+                .map_err(|e| e.to_string()),
+        })
+    })
+}
+
 /// Loader path, e_machine, 64-bit, musl: what selects a search configuration.
 type ConfigKey = (String, u16, bool, bool);
 
@@ -59,9 +93,11 @@ type ConfigKey = (String, u16, bool, bool);
 #[derive(Debug)]
 pub struct Loader {
     target: Target,
-    objects: RwLock<HashMap<PathBuf, Arc<Entry>>>,
+    /// By canonical path (as bytes: hashing a `Path` walks its components).
+    objects: RwLock<HashMap<OsString, Arc<Entry>>>,
     dirs: RwLock<HashMap<String, Option<Arc<HashSet<String>>>>>,
     canon: RwLock<HashMap<String, Result<PathBuf, OpenError>>>,
+    canon_dirs: RwLock<HashMap<String, Result<PathBuf, OpenError>>>,
     configs: Mutex<HashMap<ConfigKey, Arc<SearchConfig>>>,
     conf: OnceLock<LdSoConf>,
 }
@@ -73,6 +109,7 @@ impl Loader {
             objects: RwLock::default(),
             dirs: RwLock::default(),
             canon: RwLock::default(),
+            canon_dirs: RwLock::default(),
             configs: Mutex::default(),
             conf: OnceLock::new(),
         }
@@ -89,10 +126,15 @@ impl Loader {
 
     /// The loader-relevant facts of the file at canonical `path`, read once.
     pub fn object(&self, canonical: &Path) -> Arc<Entry> {
-        if let Some(o) = self.objects.read().unwrap().get(canonical) {
+        if let Some(o) = self.objects.read().unwrap().get(canonical.as_os_str()) {
             return o.clone();
         }
-        let info = match self.target.view().map(canonical) {
+        let view = self.target.view();
+        let by_parts = match view.open_resolved(canonical) {
+            Some(Ok(file)) => read_by_parts(canonical, &file),
+            _ => None,
+        };
+        let info = by_parts.unwrap_or_else(|| match view.map_resolved(canonical) {
             Ok(bytes) => Entry {
                 header: Some(Header::read(&bytes[..bytes.len().min(64)])),
                 info: ObjectInfo::from_bytes(canonical.to_path_buf(), &bytes),
@@ -101,14 +143,33 @@ impl Loader {
                 header: None,
                 info: Err(e.to_string()),
             },
-        };
+        });
         let info = Arc::new(info);
         self.objects
             .write()
             .unwrap()
-            .entry(canonical.to_path_buf())
+            .entry(canonical.as_os_str().to_os_string())
             .or_insert(info)
             .clone()
+    }
+
+    /// The dynamic symbols of the file at canonical `path` bound to `version` required from
+    /// `library`, sorted; empty when the file cannot be read again. Read on demand: only a
+    /// missing version is shown with its symbols.
+    pub fn version_symbols(&self, canonical: &Path, library: &str, version: &str) -> Vec<String> {
+        let Ok(bytes) = self.target.view().map(canonical) else {
+            return Vec::new();
+        };
+        let Ok(needs) = whyrun_facts::link::version_needs(&bytes) else {
+            return Vec::new();
+        };
+        needs
+            .into_iter()
+            .filter(|n| n.library == library)
+            .flat_map(|n| n.versions)
+            .find(|v| v.name == version)
+            .map(|v| v.symbols)
+            .unwrap_or_default()
     }
 
     /// The names in directory `dir` (as the loader spells it), or `None` when it is not
@@ -136,8 +197,68 @@ impl Loader {
         if let Some(c) = self.canon.read().unwrap().get(path) {
             return c.clone();
         }
+        let c = self.resolve_file(path, 0);
+        self.canon
+            .write()
+            .unwrap()
+            .entry(path.to_string())
+            .or_insert(c)
+            .clone()
+    }
+
+    /// Resolves a file path the way the kernel does, with the directory part taken from
+    /// the cache of resolved directories (searches probe the same few directories for
+    /// every library): one lstat for the last component, and for a symlink its target
+    /// resolved in turn, at most [`MAX_SYMLINK_HOPS`] times.
+    fn resolve_file(&self, path: &str, hops: usize) -> Result<PathBuf, OpenError> {
+        let (dir, name) = match path.rfind('/') {
+            Some(i) => (&path[..=i], &path[i + 1..]),
+            None => ("/", path),
+        };
+        if matches!(name, "" | "." | "..") {
+            return self.resolve_file_whole(path);
+        }
+        let file = self.canonical_dir(dir)?.join(name);
         let view = self.target.view();
-        let c = match view.canonicalize(Path::new(path)) {
+        let meta = view
+            .symlink_metadata_resolved(&file)
+            .map_err(|_| OpenError::NotFound)?;
+        match meta.kind {
+            FileKind::Dir => Err(OpenError::IsADirectory),
+            FileKind::Symlink => {
+                if hops >= MAX_SYMLINK_HOPS {
+                    return Err(OpenError::Loop);
+                }
+                let target = view
+                    .read_link_resolved(&file)
+                    .map_err(|_| OpenError::NotFound)?;
+                let Some(target) = target.to_str() else {
+                    return self.resolve_file_whole(path);
+                };
+                if target.is_empty() {
+                    return Err(OpenError::NotFound);
+                }
+                let next = if target.starts_with('/') {
+                    target.to_string()
+                } else {
+                    // The directory holding the link, resolved: `..` in the target is
+                    // then the real parent, as for the kernel.
+                    let parent = file.parent().unwrap_or(Path::new("/"));
+                    format!(
+                        "{}/{target}",
+                        parent.to_string_lossy().trim_end_matches('/')
+                    )
+                };
+                self.resolve_file(&next, hops + 1)
+            }
+            _ => Ok(file),
+        }
+    }
+
+    /// The general case: the view resolves the whole path.
+    fn resolve_file_whole(&self, path: &str) -> Result<PathBuf, OpenError> {
+        let view = self.target.view();
+        match view.canonicalize(Path::new(path)) {
             Ok(c) => match view.metadata(&c) {
                 Ok(m) if m.kind == FileKind::Dir => Err(OpenError::IsADirectory),
                 Ok(_) => Ok(c),
@@ -145,11 +266,23 @@ impl Loader {
             },
             Err(FsError::Loop(_)) => Err(OpenError::Loop),
             Err(_) => Err(OpenError::NotFound),
+        }
+    }
+
+    /// The resolved path of directory `dir` (as a search spells it), cached.
+    fn canonical_dir(&self, dir: &str) -> Result<PathBuf, OpenError> {
+        if let Some(c) = self.canon_dirs.read().unwrap().get(dir) {
+            return c.clone();
+        }
+        let c = match self.target.view().canonicalize(Path::new(dir)) {
+            Ok(c) => Ok(c),
+            Err(FsError::Loop(_)) => Err(OpenError::Loop),
+            Err(_) => Err(OpenError::NotFound),
         };
-        self.canon
+        self.canon_dirs
             .write()
             .unwrap()
-            .entry(path.to_string())
+            .entry(dir.to_string())
             .or_insert(c)
             .clone()
     }

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use whyrun_facts::elf::versions::VersionNeed;
+use whyrun_facts::link::LinkFacts;
 
 /// The ELF identification a loader checks before anything else (glibc `open_verify`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -128,20 +129,29 @@ pub struct ObjectInfo {
     pub rpath_raw: Option<String>,
     /// DF_1_NODEFLIB: no ld.so.cache, no default directories for this object's needs.
     pub nodeflib: bool,
+    /// DT_VERNEED without the symbols of each version (the lists are empty):
+    /// [`crate::Loader::version_symbols`] reads them for a version found missing.
     pub version_needs: Vec<VersionNeed>,
     pub version_definitions: Vec<String>,
 }
 
 impl ObjectInfo {
-    /// Reads the facts of an ELF image.
+    /// Reads the facts of an ELF image (the loader's subset only: see
+    /// [`whyrun_facts::link`]).
     pub fn from_bytes(canonical: PathBuf, data: &[u8]) -> Result<ObjectInfo, String> {
-        let facts = whyrun_facts::inspect_bytes(data).map_err(|e| e.to_string())?;
-        let e = facts.elf;
-        let runpath = e.runpath.clone();
-        Ok(ObjectInfo {
+        whyrun_facts::inspect_link(data)
+            .map(|e| ObjectInfo::from_link(canonical, e))
+            .map_err(|e| e.to_string())
+    }
+
+    /// The loader's view of facts already read.
+    pub fn from_link(canonical: PathBuf, e: LinkFacts) -> ObjectInfo {
+        let nodeflib = e.nodeflib();
+        let runpath = e.runpath;
+        ObjectInfo {
             canonical,
-            is_64: e.class == "ELF64",
-            big_endian: e.endian == "big",
+            is_64: e.is_64,
+            big_endian: e.big_endian,
             e_machine: e.machine.e_machine,
             arm_hard_float: e.machine.arm_float_abi.as_deref() == Some("hard"),
             machine: e.machine.name,
@@ -156,10 +166,10 @@ impl ObjectInfo {
             },
             rpath_raw: e.rpath,
             runpath,
-            nodeflib: e.dt_flags_1.iter().any(|f| f == "NODEFLIB"),
+            nodeflib,
             version_needs: e.version_needs,
             version_definitions: e.version_definitions,
-        })
+        }
     }
 
     /// `ELF64 x86_64`.

@@ -86,13 +86,21 @@ struct Resolver<'a> {
 pub(super) fn resolve(ld: &Loader, path: &Path) -> Result<LoadTree, LoadError> {
     let view = ld.target().view();
     let shown = absolute(path).to_string_lossy().into_owned();
-    let canonical = view.canonicalize(path)?;
-    if view.metadata(&canonical)?.kind == FileKind::Dir {
-        return Err(LoadError::NotElf {
-            path: shown,
-            message: "is a directory".into(),
-        });
-    }
+    // The loader's cached resolution when the file opens; the view's own, for its
+    // precise error, when it does not.
+    let canonical = match ld.canonical_file(&shown) {
+        Ok(c) => c,
+        Err(_) => {
+            let canonical = view.canonicalize(path)?;
+            if view.metadata(&canonical)?.kind == FileKind::Dir {
+                return Err(LoadError::NotElf {
+                    path: shown,
+                    message: "is a directory".into(),
+                });
+            }
+            canonical
+        }
+    };
     let main_arc = ld.object(&canonical);
     let main = match &main_arc.info {
         Ok(m) => m,
@@ -776,12 +784,16 @@ impl Resolver<'_> {
                 }
                 for v in &vn.versions {
                     if !defs.contains(&v.name) {
+                        let mut symbols =
+                            self.ld
+                                .version_symbols(&o.info().canonical, &vn.library, &v.name);
+                        symbols.truncate(MAX_SYMBOLS_SHOWN);
                         out.push(MissingVersion {
                             required_by: k,
                             library: vn.library.clone(),
                             version: v.name.clone(),
                             weak: v.weak,
-                            symbols: v.symbols.iter().take(MAX_SYMBOLS_SHOWN).cloned().collect(),
+                            symbols,
                         });
                     }
                 }

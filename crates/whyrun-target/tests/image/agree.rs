@@ -36,7 +36,12 @@ fn chown(p: &Path, uid: u32, gid: u32) {
 /// The base tree: files, relative and absolute symlinks (into the tree, out of it, in a
 /// loop, dangling), a hard link, a setuid file, owned files, a FIFO, a large file.
 fn base(root: &Path) {
-    write(root, "etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n", 0o644);
+    write(
+        root,
+        "etc/passwd",
+        b"root:x:0:0:root:/root:/bin/sh\n",
+        0o644,
+    );
     write(root, "etc/group", b"root:x:0:\n", 0o644);
     write(root, "etc/shadow", b"root:*:19000:0:99999:7:::\n", 0o640);
     write(root, "etc/hostname", b"base\n", 0o644);
@@ -47,7 +52,12 @@ fn base(root: &Path) {
         0o644,
     );
     write(root, "etc/nsswitch.conf", b"hosts: files dns\n", 0o644);
-    write(root, "usr/lib/libz.so.1.2.13", b"\x7fELF not really zlib", 0o644);
+    write(
+        root,
+        "usr/lib/libz.so.1.2.13",
+        b"\x7fELF not really zlib",
+        0o644,
+    );
     symlink("libz.so.1.2.13", root.join("usr/lib/libz.so.1")).unwrap();
     symlink("usr/lib", root.join("lib")).unwrap();
     write(root, "usr/bin/app", b"#!/bin/sh\necho app\n", 0o755);
@@ -73,15 +83,16 @@ fn base(root: &Path) {
     std::fs::create_dir_all(root.join("tmp")).unwrap();
     std::fs::set_permissions(root.join("tmp"), std::fs::Permissions::from_mode(0o1777)).unwrap();
     std::fs::create_dir_all(root.join("private")).unwrap();
-    std::fs::set_permissions(root.join("private"), std::fs::Permissions::from_mode(0o700))
-        .unwrap();
+    std::fs::set_permissions(root.join("private"), std::fs::Permissions::from_mode(0o700)).unwrap();
     let fifo = std::process::Command::new("mkfifo")
         .arg(root.join("run/fifo"))
         .status()
         .unwrap();
     assert!(fifo.success());
     // Larger than the in-memory bound: read back from its layer on demand.
-    let big: Vec<u8> = (0..3_000_000u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let big: Vec<u8> = (0..3_000_000u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     write(root, "usr/lib/big.bin", &big, 0o644);
 }
 
@@ -98,15 +109,21 @@ fn step1(root: &Path) {
         b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/user:/bin/sh\n",
         0o644,
     );
-    std::fs::set_permissions(root.join("usr/bin/sg"), std::fs::Permissions::from_mode(0o750))
-        .unwrap();
+    std::fs::set_permissions(
+        root.join("usr/bin/sg"),
+        std::fs::Permissions::from_mode(0o750),
+    )
+    .unwrap();
     chown(&root.join("usr/bin/sg"), 0, 50);
     write(root, "usr/lib/libz.so.1.3", b"\x7fELF newer zlib", 0o644);
     std::fs::remove_file(root.join("usr/lib/libz.so.1")).unwrap();
     symlink("libz.so.1.3", root.join("usr/lib/libz.so.1")).unwrap();
     write(root, "usr/local/bin/tool", b"tool\n", 0o755);
-    std::fs::hard_link(root.join("usr/local/bin/tool"), root.join("usr/local/bin/tool2"))
-        .unwrap();
+    std::fs::hard_link(
+        root.join("usr/local/bin/tool"),
+        root.join("usr/local/bin/tool2"),
+    )
+    .unwrap();
 }
 
 /// The second build step: a file replaced by a directory, a directory by a file, a
@@ -117,7 +134,12 @@ fn step2(root: &Path) {
     std::fs::remove_dir_all(root.join("private")).unwrap();
     write(root, "private", b"now a file\n", 0o600);
     std::fs::remove_file(root.join("etc/nsswitch.conf")).unwrap();
-    write(root, "etc/nsswitch.conf/README", b"now a directory\n", 0o644);
+    write(
+        root,
+        "etc/nsswitch.conf/README",
+        b"now a directory\n",
+        0o644,
+    );
     write(root, "run/lock/step2.pid", b"2\n", 0o644);
     write(root, "etc/motd", b"hello\n", 0o644);
 }
@@ -140,7 +162,10 @@ fn build() -> (tempfile::TempDir, Vec<u8>) {
         Blob::new(&l2, Comp::Zstd),
         Blob::new(&l3, Comp::None),
     ];
-    let cfg = config(&layers, json!({"Entrypoint": ["app-link"], "Env": ["PATH=/usr/bin"]}));
+    let cfg = config(
+        &layers,
+        json!({"Entrypoint": ["app-link"], "Env": ["PATH=/usr/bin"]}),
+    );
     let tarball = archive(&docker_legacy(&layers, &cfg, "agree:1"));
     (dir, tarball)
 }
@@ -227,7 +252,11 @@ fn compare(root: &RootDirView, image: &ImageView, probes: &[&str]) -> usize {
                 let x = root.read(p, 1 << 40).unwrap();
                 let y = image.read(p, 1 << 40).unwrap();
                 assert!(x == y, "{}: contents differ", p.display());
-                assert!(*image.map(p).unwrap() == *x, "{}: mapped contents", p.display());
+                assert!(
+                    *image.map(p).unwrap() == *x,
+                    "{}: mapped contents",
+                    p.display()
+                );
                 if !x.is_empty() {
                     assert_eq!(
                         show(root.read(p, x.len() as u64 - 1)),
@@ -259,7 +288,10 @@ fn root_and_image_agree_path_by_path() {
     std::fs::write(&file, &tarball).unwrap();
     let image = ImageView::open(&file).unwrap();
     let kinds: Vec<Compression> = image.layers().iter().map(|l| l.compression).collect();
-    assert_eq!(kinds, [Compression::Gzip, Compression::Zstd, Compression::None]);
+    assert_eq!(
+        kinds,
+        [Compression::Gzip, Compression::Zstd, Compression::None]
+    );
     let root = RootDirView::new(dir.path()).unwrap();
     let probes = [
         "/lib/libz.so.1",
@@ -292,7 +324,10 @@ fn root_and_image_agree_path_by_path() {
         image.canonicalize(Path::new("/lib/libz.so.1")).unwrap(),
         Path::new("/usr/lib/libz.so.1.3")
     );
-    assert_eq!(image.metadata(Path::new("/usr/bin/su")).unwrap().mode, 0o4755);
+    assert_eq!(
+        image.metadata(Path::new("/usr/bin/su")).unwrap().mode,
+        0o4755
+    );
 
     // The target models built from both are the same, but for how they are named.
     let opts = DescribeOptions::files_only("t", SourceKind::Root);
@@ -332,18 +367,23 @@ fn base_layers_roundtrip(tmp: &Path, root: &RootDirView, tree: &BTreeMap<PathBuf
 }
 
 /// The debootstrapped Debian root, when fixtures/roots/build.sh has built it.
-fn debian_root() -> Option<PathBuf> {
-    let home = std::env::var_os("HOME")?;
-    let p = Path::new(&home).join(".cache/whyrun/roots/bookworm");
-    p.join("etc/debian_version").exists().then_some(p)
+/// The debootstrapped root; the test command builds it, so its absence is a failure.
+fn debian_root() -> PathBuf {
+    let roots = std::env::var_os("WHYRUN_ROOTS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(&std::env::var_os("HOME").expect("HOME")).join(".cache/whyrun/roots"));
+    let p = roots.join("bookworm");
+    assert!(
+        p.join("etc/debian_version").exists(),
+        "{} missing: build it with `bash fixtures/roots/build.sh` (the test command does)",
+        p.display()
+    );
+    p
 }
 
 #[test]
 fn debian_root_and_its_image_agree() {
-    let Some(src) = debian_root() else {
-        eprintln!("skipped: no Debian root (build it with fixtures/roots/build.sh)");
-        return;
-    };
+    let src = debian_root();
     let dir = tempfile::tempdir().unwrap();
     let root_dir = dir.path().join("root");
     let status = std::process::Command::new("cp")
@@ -367,7 +407,12 @@ fn debian_root_and_its_image_agree() {
         std::fs::remove_file(v).unwrap();
     }
     std::fs::remove_dir_all(root_dir.join("etc/apt")).unwrap();
-    write(&root_dir, "etc/apt/README", b"apt configuration removed\n", 0o644);
+    write(
+        &root_dir,
+        "etc/apt/README",
+        b"apt configuration removed\n",
+        0o644,
+    );
     write(&root_dir, "etc/motd", b"built\n", 0o644);
     let l2 = diff(&s1, &root_dir, &["etc/apt"]);
     let layers = vec![Blob::new(&l1, Comp::Zstd), Blob::new(&l2, Comp::Gzip)];
@@ -380,7 +425,11 @@ fn debian_root_and_its_image_agree() {
     let image = ImageView::open(&file).unwrap();
     eprintln!("opened in {:?}", t.elapsed());
     let root = RootDirView::new(&root_dir).unwrap();
-    let n = compare(&root, &image, &["/lib64/ld-linux-x86-64.so.2", "/bin/sh", "/usr/bin/awk"]);
+    let n = compare(
+        &root,
+        &image,
+        &["/lib64/ld-linux-x86-64.so.2", "/bin/sh", "/usr/bin/awk"],
+    );
     eprintln!("{n} paths agree");
 
     let opts = DescribeOptions::files_only("debian", SourceKind::Root);
@@ -406,13 +455,20 @@ fn debian_root_and_its_image_agree() {
             if e.kind != FileKind::File {
                 continue;
             }
-            let Ok(head) = root.read(&p, 1 << 40) else { continue };
+            let Ok(head) = root.read(&p, 1 << 40) else {
+                continue;
+            };
             if !head.starts_with(b"\x7fELF") {
                 continue;
             }
             let ta = la.resolve(&p).map(|t| serde_json::to_value(&t).unwrap());
             let tb = lb.resolve(&p).map(|t| serde_json::to_value(&t).unwrap());
-            assert_eq!(show(ta), show(tb), "{}: dependency trees differ", p.display());
+            assert_eq!(
+                show(ta),
+                show(tb),
+                "{}: dependency trees differ",
+                p.display()
+            );
             checked += 1;
         }
     }

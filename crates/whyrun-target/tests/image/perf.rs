@@ -21,16 +21,22 @@ fn host_layer(dirs: &[&str], budget: u64) -> (Vec<u8>, usize) {
     for d in dirs {
         let mut stack = vec![Path::new(d).to_path_buf()];
         while let Some(dir) = stack.pop() {
-            let Ok(rd) = std::fs::read_dir(&dir) else { continue };
+            let Ok(rd) = std::fs::read_dir(&dir) else {
+                continue;
+            };
             let mut entries: Vec<_> = rd.filter_map(Result::ok).map(|e| e.path()).collect();
             entries.sort();
             for p in entries {
-                let Ok(m) = std::fs::symlink_metadata(&p) else { continue };
+                let Ok(m) = std::fs::symlink_metadata(&p) else {
+                    continue;
+                };
                 let rel = p.strip_prefix("/").unwrap();
                 if m.is_dir() {
                     stack.push(p.clone());
                 } else if m.is_file() && used + m.len() <= budget {
-                    let Ok(data) = std::fs::read(&p) else { continue };
+                    let Ok(data) = std::fs::read(&p) else {
+                        continue;
+                    };
                     let mut h = tar::Header::new_gnu();
                     h.set_size(data.len() as u64);
                     h.set_mode(0o755);

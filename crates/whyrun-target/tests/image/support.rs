@@ -223,7 +223,10 @@ pub fn docker_legacy(layers: &[Blob], config: &[u8], tag: &str) -> Files {
     }
     files.push((format!("{chex}.json"), config.to_vec()));
     let manifest = json!([{"Config": format!("{chex}.json"), "RepoTags": [tag], "Layers": paths}]);
-    files.push(("manifest.json".into(), serde_json::to_vec(&manifest).unwrap()));
+    files.push((
+        "manifest.json".into(),
+        serde_json::to_vec(&manifest).unwrap(),
+    ));
     files.push(("repositories".into(), b"{}".to_vec()));
     files
 }
@@ -251,8 +254,14 @@ pub fn oci_layout(layers: &[Blob], config: &[u8], tag: &str, docker_manifest: bo
     for l in layers {
         files.push((format!("blobs/sha256/{}", hex(&l.digest())), l.data.clone()));
     }
-    files.push((format!("blobs/sha256/{}", hex(&sha256(config))), config.to_vec()));
-    files.push((format!("blobs/sha256/{}", hex(&sha256(&manifest))), manifest.clone()));
+    files.push((
+        format!("blobs/sha256/{}", hex(&sha256(config))),
+        config.to_vec(),
+    ));
+    files.push((
+        format!("blobs/sha256/{}", hex(&sha256(&manifest))),
+        manifest.clone(),
+    ));
     let index = json!({
         "schemaVersion": 2,
         "manifests": [{
@@ -265,7 +274,10 @@ pub fn oci_layout(layers: &[Blob], config: &[u8], tag: &str, docker_manifest: bo
         }]
     });
     files.push(("index.json".into(), serde_json::to_vec(&index).unwrap()));
-    files.push(("oci-layout".into(), br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec()));
+    files.push((
+        "oci-layout".into(),
+        br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
+    ));
     if docker_manifest {
         let paths: Vec<String> = layers
             .iter()
@@ -305,7 +317,10 @@ pub fn write_dir(files: &Files, dir: &Path) {
 
 /// Replaces the data of one member.
 pub fn replace(files: &mut Files, name_ends: &str, data: Vec<u8>) {
-    let f = files.iter_mut().find(|(n, _)| n.ends_with(name_ends)).unwrap();
+    let f = files
+        .iter_mut()
+        .find(|(n, _)| n.ends_with(name_ends))
+        .unwrap();
     f.1 = data;
 }
 
@@ -361,7 +376,10 @@ pub fn scan(root: &Path) -> BTreeMap<String, Stat> {
                     link,
                     data,
                     ino: (m.dev(), m.ino()),
-                    rdev: (((m.rdev() >> 8) & 0xfff) as u32, ((m.rdev() & 0xff) | ((m.rdev() >> 12) & 0xfff00)) as u32),
+                    rdev: (
+                        ((m.rdev() >> 8) & 0xfff) as u32,
+                        ((m.rdev() & 0xff) | ((m.rdev() >> 12) & 0xfff00)) as u32,
+                    ),
                 },
             );
         }
@@ -371,14 +389,31 @@ pub fn scan(root: &Path) -> BTreeMap<String, Stat> {
 
 /// Appends one path of a scanned tree to a layer; a file whose inode was already written
 /// becomes a hard link to it.
-fn append(b: &mut tar::Builder<Vec<u8>>, rel: &str, s: &Stat, seen: &mut HashMap<(u64, u64), String>) {
+fn append(
+    b: &mut tar::Builder<Vec<u8>>,
+    rel: &str,
+    s: &Stat,
+    seen: &mut HashMap<(u64, u64), String>,
+) {
     match s.kind {
         'd' => {
-            let mut h = header(tar::EntryType::Directory, s.mode, s.uid.into(), s.gid.into(), 0);
+            let mut h = header(
+                tar::EntryType::Directory,
+                s.mode,
+                s.uid.into(),
+                s.gid.into(),
+                0,
+            );
             b.append_data(&mut h, format!("{rel}/"), &[][..]).unwrap();
         }
         'l' => {
-            let mut h = header(tar::EntryType::Symlink, 0o777, s.uid.into(), s.gid.into(), 0);
+            let mut h = header(
+                tar::EntryType::Symlink,
+                0o777,
+                s.uid.into(),
+                s.gid.into(),
+                0,
+            );
             link(b, &mut h, rel, s.link.as_ref().unwrap());
         }
         'f' => {
@@ -389,7 +424,13 @@ fn append(b: &mut tar::Builder<Vec<u8>>, rel: &str, s: &Stat, seen: &mut HashMap
             }
             seen.insert(s.ino, rel.to_string());
             let data = s.data.as_ref().unwrap();
-            let mut h = header(tar::EntryType::Regular, s.mode, s.uid.into(), s.gid.into(), data.len() as u64);
+            let mut h = header(
+                tar::EntryType::Regular,
+                s.mode,
+                s.uid.into(),
+                s.gid.into(),
+                data.len() as u64,
+            );
             b.append_data(&mut h, rel, &data[..]).unwrap();
         }
         'p' | 'c' | 'b' => {
@@ -463,7 +504,11 @@ pub fn diff(before: &BTreeMap<String, Stat>, after_root: &Path, opaque: &[&str])
     for rel in &deleted {
         let p = Path::new(rel.as_str());
         let name = p.file_name().unwrap().to_str().unwrap();
-        let wh = match p.parent().and_then(|d| d.to_str()).filter(|d| !d.is_empty()) {
+        let wh = match p
+            .parent()
+            .and_then(|d| d.to_str())
+            .filter(|d| !d.is_empty())
+        {
             Some(d) => format!("{d}/.wh.{name}"),
             None => format!(".wh.{name}"),
         };
@@ -472,7 +517,8 @@ pub fn diff(before: &BTreeMap<String, Stat>, after_root: &Path, opaque: &[&str])
     }
     for d in opaque {
         let mut h = header(tar::EntryType::Regular, 0o644, 0, 0, 0);
-        b.append_data(&mut h, format!("{d}/.wh..wh..opq"), &[][..]).unwrap();
+        b.append_data(&mut h, format!("{d}/.wh..wh..opq"), &[][..])
+            .unwrap();
     }
     for (rel, s) in &after {
         let changed = match before.get(rel) {

@@ -22,6 +22,8 @@ use crate::style::{ACCENT, BAD, GOOD, LABEL, PATH, WARN};
 
 /// Bytes buffered before a write to stdout.
 const OUT_BUFFER: usize = 1 << 16;
+/// Files resolved (in parallel) before their trees are printed.
+const TEXT_CHUNK: usize = 128;
 
 /// The styles of one run: the terminal styles when stdout takes colour (as `anstream`
 /// decides it: a terminal, `NO_COLOR`, `CLICOLOR_FORCE`), plain ones otherwise.
@@ -94,31 +96,29 @@ pub fn run(args: &TreeArgs) -> Result<u8> {
     }
     let describe = target.view().describe();
     let loader = Loader::new(target);
-    let results: Vec<(String, Result<LoadTree, String>)> = args
-        .files
-        .par_iter()
-        .map(|f| {
-            (
-                f.display().to_string(),
-                loader.resolve(Path::new(f)).map_err(|e| e.to_string()),
-            )
-        })
-        .collect();
-
+    let resolve = |f: &std::path::PathBuf| {
+        (
+            f.display().to_string(),
+            loader.resolve(Path::new(f)).map_err(|e| e.to_string()),
+        )
+    };
     let mut code = exit::OK;
-    for (path, r) in &results {
-        match r {
-            Err(e) => {
-                eprintln!("whyrun: {path}: {e}");
-                code = exit::INPUT_ERROR;
-            }
-            Ok(t) if !t.ok() && code == exit::OK => code = MISSING,
-            Ok(_) => {}
+    let mut note = |path: &str, r: &Result<LoadTree, String>| match r {
+        Err(e) => {
+            eprintln!("whyrun: {path}: {e}");
+            code = exit::INPUT_ERROR;
         }
-    }
+        Ok(t) if !t.ok() && code == exit::OK => code = MISSING,
+        Ok(_) => {}
+    };
 
     let mut out = BufWriter::with_capacity(OUT_BUFFER, io::stdout().lock());
     if args.json {
+        let results: Vec<(String, Result<LoadTree, String>)> =
+            args.files.par_iter().map(resolve).collect();
+        for (path, r) in &results {
+            note(path, r);
+        }
         let report = Report {
             schema: SCHEMA,
             whyrun_version: env!("CARGO_PKG_VERSION"),
@@ -135,26 +135,31 @@ pub fn run(args: &TreeArgs) -> Result<u8> {
         };
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
+        // The process ends next: freeing every tree one by one would only cost time.
+        std::mem::forget(results);
     } else {
+        // Resolved a chunk at a time and printed in order, so memory stays bounded.
         let pal = Palette::for_stdout();
+        let root = args.root.is_some().then_some(describe.as_str());
         let mut first = true;
-        for (_, r) in &results {
-            if let Ok(t) = r {
-                if !first {
-                    writeln!(out)?;
+        for chunk in args.files.chunks(TEXT_CHUNK) {
+            let results: Vec<(String, Result<LoadTree, String>)> =
+                chunk.par_iter().map(resolve).collect();
+            for (path, r) in &results {
+                note(path, r);
+                if let Ok(t) = r {
+                    if !first {
+                        writeln!(out)?;
+                    }
+                    first = false;
+                    print_tree(&mut out, &pal, t, args.verbose, root)?;
                 }
-                first = false;
-                print_tree(
-                    &mut out,
-                    &pal,
-                    t,
-                    args.verbose,
-                    args.root.is_some().then_some(describe.as_str()),
-                )?;
             }
         }
     }
     out.flush()?;
+    // As for the trees: the caches go with the process.
+    std::mem::forget(loader);
     Ok(code)
 }
 

@@ -160,3 +160,97 @@ fn help_completions_and_man_page() {
     let man = String::from_utf8(man.stdout).unwrap();
     assert!(man.starts_with(".ie") || man.contains(".TH"), "{}", &man[..100.min(man.len())]);
 }
+
+/// A `docker save` tarball: the layers (each a list of (path, mode, contents); a `None`
+/// content with a `.wh.` name is a whiteout), a config with `Entrypoint` and `User`.
+fn docker_save(dir: &std::path::Path, layers: &[Vec<(&str, u32, Option<Vec<u8>>)>], entrypoint: &str) -> PathBuf {
+    use sha2::{Digest, Sha256};
+    let hex = |b: &[u8]| Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let mut blobs = Vec::new();
+    for files in layers {
+        let mut b = tar::Builder::new(Vec::new());
+        for (path, mode, data) in files {
+            let data = data.clone().unwrap_or_default();
+            let mut h = tar::Header::new_ustar();
+            h.set_size(data.len() as u64);
+            h.set_mode(*mode);
+            h.set_entry_type(tar::EntryType::Regular);
+            b.append_data(&mut h, path, &data[..]).unwrap();
+        }
+        blobs.push(b.into_inner().unwrap());
+    }
+    let digests: Vec<String> = blobs.iter().map(|b| hex(b)).collect();
+    let config = serde_json::json!({
+        "architecture": "amd64", "os": "linux",
+        "config": { "Entrypoint": [entrypoint], "User": "65532" },
+        "rootfs": { "type": "layers", "diff_ids": digests.iter().map(|d| format!("sha256:{d}")).collect::<Vec<_>>() },
+    })
+    .to_string()
+    .into_bytes();
+    let config_name = format!("{}.json", hex(&config));
+    let manifest = serde_json::json!([{
+        "Config": config_name,
+        "RepoTags": ["app:latest"],
+        "Layers": digests.iter().map(|d| format!("{d}/layer.tar")).collect::<Vec<_>>(),
+    }])
+    .to_string()
+    .into_bytes();
+    let path = dir.join("app.tar");
+    let mut out = tar::Builder::new(std::fs::File::create(&path).unwrap());
+    let mut add = |name: &str, data: &[u8]| {
+        let mut h = tar::Header::new_ustar();
+        h.set_size(data.len() as u64);
+        h.set_mode(0o644);
+        out.append_data(&mut h, name, data).unwrap();
+    };
+    for (d, b) in digests.iter().zip(&blobs) {
+        add(&format!("{d}/layer.tar"), b);
+    }
+    add(&config_name, &config);
+    add("manifest.json", &manifest);
+    out.finish().unwrap();
+    path
+}
+
+#[test]
+fn an_image_entrypoint_is_checked_in_the_image() {
+    let dir = tempfile::tempdir().unwrap();
+    let musl = std::fs::read(fixtures::small("c-musl-dynamic")).unwrap();
+    let glibc = std::fs::read(fixtures::small("c-glibc-dynamic")).unwrap();
+    // Layer 1 ships a musl loader stand-in; layer 2 deletes it with a whiteout, so the
+    // musl entrypoint has no interpreter in the final image.
+    let image = docker_save(
+        dir.path(),
+        &[
+            vec![("lib/ld-musl-x86_64.so.1", 0o755, Some(glibc.clone())), ("app/hello", 0o755, Some(musl))],
+            vec![("lib/.wh.ld-musl-x86_64.so.1", 0o644, None)],
+        ],
+        "/app/hello",
+    );
+    let (json, code) = check_json(&["--image", image.to_str().unwrap()]);
+    assert_eq!(code, 1, "{json}");
+    let t = target(&json, 0);
+    assert_eq!(t["kind"], "image");
+    assert_eq!(t["path_in_target"], "/app/hello");
+    assert_eq!(t["verdict"], "wont-start", "{t}");
+    assert_eq!(t["findings"][0]["code"], "LIBC001", "{t}");
+    // A local binary placed in the same image: static, so it starts.
+    let go = fixtures::small("go124-hello");
+    let (json, _) = check_json(&[go.to_str().unwrap(), "--image", image.to_str().unwrap(), "--as", "/app/server"]);
+    let t = target(&json, 0);
+    assert_eq!(t["path_in_target"], "/app/server");
+    assert_ne!(t["verdict"], "wont-start", "{t}");
+}
+
+#[test]
+fn a_corrupt_image_is_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.tar");
+    std::fs::write(&bad, b"not a tarball at all").unwrap();
+    let glibc = fixtures::small("c-glibc-dynamic");
+    let out = whyrun().args(["check", glibc.to_str().unwrap(), "--image", bad.to_str().unwrap()]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("bad.tar"), "{stderr}");
+}

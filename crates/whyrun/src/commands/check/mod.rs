@@ -211,8 +211,10 @@ pub fn evaluate(
                 let Some(v) = &t.view else {
                     bail!("no binary named, and this target has no entrypoint");
                 };
-                let Some(p) = t.entrypoint.clone() else {
-                    bail!("the image names no entrypoint or command: name the binary with --inside PATH");
+                let p = match t.entrypoint.clone() {
+                    Some(Ok(p)) => p,
+                    Some(Err(e)) => bail!("{e}: name the binary with --inside PATH"),
+                    None => bail!("no binary named, and this target has no entrypoint"),
                 };
                 let bytes = v.map(Path::new(&p))?;
                 let facts = whyrun_facts::inspect_bytes(&bytes)

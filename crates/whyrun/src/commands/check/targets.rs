@@ -23,8 +23,8 @@ pub struct OpenTarget {
     pub view: Option<Arc<dyn FileView>>,
     /// The CPU the loader chooses glibc-hwcaps directories for.
     pub cpu: Cpu,
-    /// An image's entrypoint binary, resolved against its PATH.
-    pub entrypoint: Option<String>,
+    /// An image's entrypoint binary, resolved against its PATH, or why it cannot be named.
+    pub entrypoint: Option<Result<String, String>>,
 }
 
 impl OpenTarget {
@@ -97,11 +97,30 @@ fn open_root(dir: &Path, this_machine: bool) -> Result<OpenTarget, String> {
     })
 }
 
-fn open_image(path: &Path, _this_machine: bool) -> Result<OpenTarget, String> {
-    Err(format!(
-        "{}: container images are not readable yet",
-        path.display()
-    ))
+fn open_image(path: &Path, this_machine: bool) -> Result<OpenTarget, String> {
+    let image = whyrun_target::image::ImageView::open(path).map_err(|e| e.to_string())?;
+    let config = image.config().clone();
+    let entrypoint = Some(
+        image
+            .entrypoint()
+            .map(|e| e.path.display().to_string())
+            .map_err(|e| e.to_string()),
+    );
+    let view: Arc<dyn FileView> = Arc::new(image);
+    let mut model = describe(&*view, &options(path.display().to_string(), SourceKind::Image, this_machine));
+    model.default_user = config.user.clone().filter(|u| !u.is_empty());
+    for kv in &config.env {
+        if let Some((k, v)) = kv.split_once('=') {
+            model.env.insert(k.to_string(), v.to_string());
+        }
+    }
+    model.image = Some(config);
+    Ok(OpenTarget {
+        model,
+        view: Some(view),
+        cpu: Cpu::detect(),
+        entrypoint,
+    })
 }
 
 /// A built-in profile by name, or a snapshot file.
