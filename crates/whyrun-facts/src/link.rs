@@ -98,7 +98,7 @@ impl LinkFacts {
 
 /// Bytes read beyond the head, at most, before [`inspect_parts`] gives up (a huge string
 /// table: the caller maps the file instead).
-const PARTS_BUDGET: u64 = 1 << 20;
+const PARTS_BUDGET: u64 = 256 << 10;
 /// The first read of a version table: they are a few hundred bytes.
 const VERSION_TABLE_GUESS: u64 = 4096;
 /// Parts closer than this are read as one.
@@ -123,107 +123,181 @@ pub fn inspect_parts(
         let whole = head.get(..usize::try_from(file_len).ok()?)?;
         return Some(crate::inspect_link(whole));
     }
-    let mut want: Vec<(u64, u64)> = Vec::new();
-    {
-        let view = ElfView::parse_parts(head, file_len, Vec::new()).ok()?;
-        for ty in [elf::PT_INTERP.0, elf::PT_DYNAMIC.0] {
-            if let Some(s) = view.segments.iter().find(|s| s.p_type == ty) {
-                want.push((s.offset, s.filesz));
-            }
-        }
+    thread_local! {
+        /// Where the parts are read, reused from file to file.
+        static SCRATCH: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
     }
-    let mut parts: Vec<(u64, Vec<u8>)> = Vec::new();
-    let mut spent = 0u64;
-    for _ in 0..MAX_ROUNDS {
-        read_missing(head, &mut parts, &mut want, &mut spent, read_at)?;
-        let held = parts
+    SCRATCH.with_borrow_mut(|scratch| {
+        let mut r = Parts {
+            head,
+            file_len,
+            scratch,
+            used: 0,
+            parts: Vec::new(),
+            want: Vec::new(),
+            spent: 0,
+        };
+        r.read(read_at)
+    })
+}
+
+/// One file being read by parts.
+struct Parts<'a> {
+    head: &'a [u8],
+    file_len: u64,
+    /// The bytes of every part, one after the other.
+    scratch: &'a mut Vec<u8>,
+    used: usize,
+    /// (file offset, where in `scratch`, length).
+    parts: Vec<(u64, usize, usize)>,
+    /// (file offset, length) still to read.
+    want: Vec<(u64, u64)>,
+    spent: u64,
+}
+
+impl Parts<'_> {
+    fn view(&self) -> Option<ElfView<'_>> {
+        let held = self
+            .parts
             .iter()
-            .map(|(offset, bytes)| Part {
-                offset: *offset,
-                bytes,
+            .map(|&(offset, at, len)| Part {
+                offset,
+                bytes: &self.scratch[at..at + len],
             })
             .collect();
-        let view = ElfView::parse_parts(head, file_len, held).ok()?;
-        let dynamic = Dynamic::read(&view, &mut Vec::new()).unwrap_or_default();
-        // The string table, as far as DT_STRSZ (or its segment) reaches.
-        if let Some((offset, rest)) = dynamic
-            .strtab_addr
-            .and_then(|a| view.file_extent_of_vaddr(a))
+        ElfView::parse_parts(self.head, self.file_len, held).ok()
+    }
+
+    fn read(
+        &mut self,
+        read_at: &mut dyn FnMut(u64, &mut [u8]) -> std::io::Result<()>,
+    ) -> Option<Result<LinkFacts, FactsError>> {
+        let mut first = Vec::new();
         {
-            let len = dynamic.strsz.map_or(rest, |n| n.min(rest));
-            if (dynamic.strtab.len() as u64) < len {
-                want.push((offset, len));
-            }
-        }
-        // The version tables: a first guess, then as far as their walks go.
-        let tables = [dynamic.verneed, dynamic.verdef];
-        for addr in tables.iter().flatten() {
-            if let Some((offset, rest)) = view.file_extent_of_vaddr(*addr) {
-                if view.bytes_from_vaddr(*addr).is_none() {
-                    want.push((offset, rest.min(VERSION_TABLE_GUESS)));
+            let view = self.view()?;
+            for ty in [elf::PT_INTERP.0, elf::PT_DYNAMIC.0] {
+                if let Some(s) = view.segments.iter().find(|s| s.p_type == ty) {
+                    first.push((s.offset, s.filesz));
                 }
             }
         }
-        if !want.is_empty() {
-            continue;
-        }
-        let (facts, overran) = LinkFacts::with_dynamic(&view, dynamic);
-        for (addr, overran) in tables.iter().zip(overran) {
-            let (Some(addr), true) = (addr, overran) else {
-                continue;
-            };
-            let (offset, rest) = view.file_extent_of_vaddr(*addr)?;
-            let held = view.bytes_from_vaddr(*addr).map_or(0, |b| b.len() as u64);
-            if held < rest {
-                want.push((offset, rest.min(held.saturating_mul(4).max(VERSION_TABLE_GUESS))));
+        self.want = first;
+        self.read_missing(read_at)?;
+        // Where the tables are, from the raw dynamic entries: read with the first round
+        // below, which then checks that they were enough.
+        let mut guess = Vec::new();
+        {
+            let view = self.view()?;
+            let entries = Dynamic::entries(&view).unwrap_or_default();
+            let first = |t: elf::DynamicTag| entries.iter().find(|e| e.0 == t.0).map(|e| e.1);
+            let last = |t: elf::DynamicTag| entries.iter().rev().find(|e| e.0 == t.0).map(|e| e.1);
+            if let Some((offset, rest)) =
+                first(elf::DT_STRTAB).and_then(|a| view.file_extent_of_vaddr(a))
+            {
+                guess.push((offset, first(elf::DT_STRSZ).map_or(rest, |n| n.min(rest))));
+            }
+            for addr in [last(elf::DT_VERNEED), last(elf::DT_VERDEF)]
+                .into_iter()
+                .flatten()
+            {
+                if let Some((offset, rest)) = view.file_extent_of_vaddr(addr) {
+                    guess.push((offset, rest.min(VERSION_TABLE_GUESS)));
+                }
             }
         }
-        if want.is_empty() {
-            return Some(Ok(facts));
+        self.want = guess;
+        for _ in 0..MAX_ROUNDS {
+            self.read_missing(read_at)?;
+            let view = self.view()?;
+            let mut want = Vec::new();
+            let dynamic = Dynamic::read(&view, &mut Vec::new()).unwrap_or_default();
+            // The string table, as far as DT_STRSZ (or its segment) reaches.
+            if let Some((offset, rest)) = dynamic
+                .strtab_addr
+                .and_then(|a| view.file_extent_of_vaddr(a))
+            {
+                let len = dynamic.strsz.map_or(rest, |n| n.min(rest));
+                if (dynamic.strtab.len() as u64) < len {
+                    want.push((offset, len));
+                }
+            }
+            // The version tables: a first piece, then as far as their walks go.
+            let tables = [dynamic.verneed, dynamic.verdef];
+            for addr in tables.iter().flatten() {
+                if let Some((offset, rest)) = view.file_extent_of_vaddr(*addr) {
+                    if view.bytes_from_vaddr(*addr).is_none() {
+                        want.push((offset, rest.min(VERSION_TABLE_GUESS)));
+                    }
+                }
+            }
+            if want.is_empty() {
+                let (facts, overran) = LinkFacts::with_dynamic(&view, dynamic);
+                for (addr, overran) in tables.iter().zip(overran) {
+                    let (Some(addr), true) = (addr, overran) else {
+                        continue;
+                    };
+                    let (offset, rest) = view.file_extent_of_vaddr(*addr)?;
+                    let held = view.bytes_from_vaddr(*addr).map_or(0, |b| b.len() as u64);
+                    if held < rest {
+                        let more = held.saturating_mul(4).max(VERSION_TABLE_GUESS);
+                        want.push((offset, rest.min(more)));
+                    }
+                }
+                if want.is_empty() {
+                    return Some(Ok(facts));
+                }
+            }
+            drop(view);
+            self.want = want;
         }
+        None
     }
-    None
-}
 
-/// Reads the wanted ranges the head and the parts do not hold yet, neighbours as one read.
-fn read_missing(
-    head: &[u8],
-    parts: &mut Vec<(u64, Vec<u8>)>,
-    want: &mut Vec<(u64, u64)>,
-    spent: &mut u64,
-    read_at: &mut dyn FnMut(u64, &mut [u8]) -> std::io::Result<()>,
-) -> Option<()> {
-    let held = |offset: u64, len: u64, parts: &[(u64, Vec<u8>)]| {
+    /// Whether the head or a part holds `len` bytes at `offset`.
+    fn holds(&self, offset: u64, len: u64) -> bool {
         let end = offset.saturating_add(len);
-        end <= head.len() as u64
-            || parts
+        end <= self.head.len() as u64
+            || self
+                .parts
                 .iter()
-                .any(|(o, b)| *o <= offset && end <= o.saturating_add(b.len() as u64))
-    };
-    let mut todo: Vec<(u64, u64)> = want
-        .drain(..)
-        .filter(|&(offset, len)| len > 0 && !held(offset, len, parts))
-        .map(|(offset, len)| (offset, offset.saturating_add(len)))
-        .collect();
-    todo.sort_unstable();
-    let mut merged: Vec<(u64, u64)> = Vec::new();
-    for (start, end) in todo {
-        match merged.last_mut() {
-            Some(last) if start <= last.1.saturating_add(MERGE_GAP) => last.1 = last.1.max(end),
-            _ => merged.push((start, end)),
-        }
+                .any(|&(o, _, n)| o <= offset && end <= o.saturating_add(n as u64))
     }
-    for (start, end) in merged {
-        let len = end - start;
-        *spent = spent.saturating_add(len);
-        if *spent > PARTS_BUDGET {
-            return None;
+
+    /// Reads the wanted ranges not held yet, neighbours as one read.
+    fn read_missing(
+        &mut self,
+        read_at: &mut dyn FnMut(u64, &mut [u8]) -> std::io::Result<()>,
+    ) -> Option<()> {
+        let mut todo: Vec<(u64, u64)> = std::mem::take(&mut self.want)
+            .into_iter()
+            .filter(|&(offset, len)| len > 0 && !self.holds(offset, len))
+            .map(|(offset, len)| (offset, offset.saturating_add(len)))
+            .collect();
+        todo.sort_unstable();
+        let mut merged: Vec<(u64, u64)> = Vec::new();
+        for (start, end) in todo {
+            match merged.last_mut() {
+                Some(last) if start <= last.1.saturating_add(MERGE_GAP) => last.1 = last.1.max(end),
+                _ => merged.push((start, end)),
+            }
         }
-        let mut buf = vec![0; usize::try_from(len).ok()?];
-        read_at(start, &mut buf).ok()?;
-        parts.push((start, buf));
+        for (start, end) in merged {
+            let len = end - start;
+            self.spent = self.spent.saturating_add(len);
+            if self.spent > PARTS_BUDGET {
+                return None;
+            }
+            let len = usize::try_from(len).ok()?;
+            let at = self.used;
+            if self.scratch.len() < at + len {
+                self.scratch.resize(at + len, 0);
+            }
+            read_at(start, &mut self.scratch[at..at + len]).ok()?;
+            self.parts.push((start, at, len));
+            self.used += len;
+        }
+        Some(())
     }
-    Some(())
 }
 
 /// DT_VERNEED with the dynamic symbols bound to each version, as in the full facts: the
@@ -257,7 +331,11 @@ mod tests {
     #[test]
     fn agrees_with_the_full_facts() {
         let mut seen = 0;
-        for dir in ["/usr/bin", "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu"] {
+        for dir in [
+            "/usr/bin",
+            "/usr/lib/x86_64-linux-gnu",
+            "/usr/lib/aarch64-linux-gnu",
+        ] {
             let Ok(rd) = std::fs::read_dir(dir) else {
                 continue;
             };
@@ -294,13 +372,23 @@ mod tests {
                 let unattributed: Vec<_> = full
                     .version_needs
                     .iter()
-                    .map(|n| (n.library.as_str(), n.versions.iter().map(|v| (&v.name, v.weak))))
+                    .map(|n| {
+                        (
+                            n.library.as_str(),
+                            n.versions.iter().map(|v| (&v.name, v.weak)),
+                        )
+                    })
                     .map(|(l, v)| (l, v.collect::<Vec<_>>()))
                     .collect();
                 let read: Vec<_> = link
                     .version_needs
                     .iter()
-                    .map(|n| (n.library.as_str(), n.versions.iter().map(|v| (&v.name, v.weak))))
+                    .map(|n| {
+                        (
+                            n.library.as_str(),
+                            n.versions.iter().map(|v| (&v.name, v.weak)),
+                        )
+                    })
                     .map(|(l, v)| (l, v.collect::<Vec<_>>()))
                     .collect();
                 assert_eq!(unattributed, read, "{what}");

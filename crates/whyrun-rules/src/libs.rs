@@ -8,6 +8,7 @@ use std::cmp::Ordering;
 use whyrun_target::profiles::compare_names;
 
 use crate::context::{CheckContext, MissingVersion, ResolvedLibrary};
+use crate::finding::Finding;
 
 /// A candidate file the loader passed over.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -209,6 +210,45 @@ pub struct MissingGroup<'a> {
 }
 
 impl MissingGroup<'_> {
+    /// Where the loader found the library, or its name when it was not found.
+    pub fn found_at(&self) -> String {
+        self.library
+            .found
+            .clone()
+            .unwrap_or_else(|| self.library.name.clone())
+    }
+
+    /// One evidence line per missing version, naming the symbols bound to it.
+    pub fn version_evidence(&self, mut f: Finding) -> Finding {
+        for v in &self.versions {
+            let what = match v.symbols.is_empty() {
+                true => format!("needs {} from {}", v.version, self.library.name),
+                false => format!("needs {} for {}", v.version, symbols(&v.symbols)),
+            };
+            f = f.evidence(what, self.required_by);
+        }
+        f
+    }
+
+    /// The message the loader stops with, as evidence.
+    pub fn loader_message(&self, ctx: &CheckContext<'_>, f: Finding) -> Finding {
+        let loader = ctx
+            .facts()
+            .elf
+            .interpreter
+            .clone()
+            .unwrap_or_else(|| "the loader".into());
+        f.evidence(
+            format!(
+                "the loader stops with \"{}: version `{}' not found (required by {})\"",
+                self.found_at(),
+                self.versions[0].version,
+                self.required_by
+            ),
+            loader,
+        )
+    }
+
     /// The highest version among them (by number within its family), else the first.
     pub fn highest(&self) -> &MissingVersion {
         let mut best = self.versions[0];
@@ -278,14 +318,14 @@ pub fn missing_versions<'a>(
 fn is_weak(ctx: &CheckContext<'_>, library: &str, mv: &MissingVersion) -> bool {
     mv.weak
         || is_binary(ctx, &mv.required_by)
-        && ctx
-            .facts()
-            .elf
-            .version_needs
-            .iter()
-            .filter(|n| n.library == library)
-            .flat_map(|n| &n.versions)
-            .any(|v| v.name == mv.version && v.weak)
+            && ctx
+                .facts()
+                .elf
+                .version_needs
+                .iter()
+                .filter(|n| n.library == library)
+                .flat_map(|n| &n.versions)
+                .any(|v| v.name == mv.version && v.weak)
 }
 
 #[cfg(test)]

@@ -37,30 +37,7 @@ pub struct Dynamic<'data> {
 impl<'data> Dynamic<'data> {
     /// Reads PT_DYNAMIC; `Ok(None)` when the file has none (a static binary).
     pub fn read(view: &ElfView<'data>, warnings: &mut Vec<String>) -> Option<Self> {
-        let seg = view
-            .segments
-            .iter()
-            .find(|s| s.p_type == elf::PT_DYNAMIC.0)?;
-        let data = view.segment_data(seg)?;
-        let r = view.reader();
-        let w = r.word_size();
-        let mut raw: Vec<(i64, u64)> = Vec::new();
-        for i in 0..(data.len() / (2 * w)).min(MAX_DYNAMIC_ENTRIES) {
-            let (Some(tag), Some(val)) = (r.word(data, i * 2 * w), r.word(data, i * 2 * w + w))
-            else {
-                break;
-            };
-            // d_tag is signed: widen a 32-bit tag with its sign.
-            let tag = if view.is_64 {
-                tag as i64
-            } else {
-                tag as u32 as i32 as i64
-            };
-            if tag == elf::DT_NULL.0 {
-                break;
-            }
-            raw.push((tag, val));
-        }
+        let raw = Self::entries(view)?;
         let find = |t: elf::DynamicTag| raw.iter().find(|(tag, _)| *tag == t.0).map(|(_, v)| *v);
 
         let mut dynamic = Dynamic {
@@ -116,6 +93,36 @@ impl<'data> Dynamic<'data> {
             }
         }
         Some(dynamic)
+    }
+
+    /// The (tag, value) pairs of PT_DYNAMIC up to DT_NULL, nothing resolved; `None` when
+    /// the file has no dynamic section.
+    pub fn entries(view: &ElfView<'data>) -> Option<Vec<(i64, u64)>> {
+        let seg = view
+            .segments
+            .iter()
+            .find(|s| s.p_type == elf::PT_DYNAMIC.0)?;
+        let data = view.segment_data(seg)?;
+        let r = view.reader();
+        let w = r.word_size();
+        let mut raw: Vec<(i64, u64)> = Vec::new();
+        for i in 0..(data.len() / (2 * w)).min(MAX_DYNAMIC_ENTRIES) {
+            let (Some(tag), Some(val)) = (r.word(data, i * 2 * w), r.word(data, i * 2 * w + w))
+            else {
+                break;
+            };
+            // d_tag is signed: widen a 32-bit tag with its sign.
+            let tag = if view.is_64 {
+                tag as i64
+            } else {
+                tag as u32 as i32 as i64
+            };
+            if tag == elf::DT_NULL.0 {
+                break;
+            }
+            raw.push((tag, val));
+        }
+        Some(raw)
     }
 
     /// The number of entries in the dynamic symbol table: the `.dynsym` section's size when

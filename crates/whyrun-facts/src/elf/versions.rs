@@ -55,7 +55,7 @@ pub fn version_needs(
     dynamic: &Dynamic<'_>,
     warnings: &mut Vec<String>,
 ) -> Vec<VersionNeed> {
-    let (mut needs, by_index, _) = read_needs(view, dynamic, warnings);
+    let (mut needs, by_index, _) = read_needs(view, dynamic, warnings, true);
     attribute_symbols(view, dynamic, &by_index, &mut needs);
     for need in &mut needs {
         for v in &mut need.versions {
@@ -73,7 +73,7 @@ pub fn version_requirements(
     dynamic: &Dynamic<'_>,
     warnings: &mut Vec<String>,
 ) -> Vec<VersionNeed> {
-    read_needs(view, dynamic, warnings).0
+    read_needs(view, dynamic, warnings, false).0
 }
 
 /// [`version_requirements`], and whether the walk tried to read past the bytes
@@ -84,18 +84,20 @@ pub(crate) fn version_requirements_checked(
     dynamic: &Dynamic<'_>,
     warnings: &mut Vec<String>,
 ) -> (Vec<VersionNeed>, bool) {
-    let (needs, _, overran) = read_needs(view, dynamic, warnings);
+    let (needs, _, overran) = read_needs(view, dynamic, warnings, false);
     (needs, overran)
 }
 
 /// Version index (vna_other) -> (need, requirement) positions.
 type ByIndex = BTreeMap<u16, (usize, usize)>;
 
-/// The requirements, their version indexes, and whether a read went past the area.
+/// The requirements, their version indexes (when `index`), and whether a read went past
+/// the area.
 fn read_needs(
     view: &ElfView<'_>,
     dynamic: &Dynamic<'_>,
     warnings: &mut Vec<String>,
+    index: bool,
 ) -> (Vec<VersionNeed>, ByIndex, bool) {
     let mut by_index = ByIndex::new();
     let Some(addr) = dynamic.verneed else {
@@ -155,7 +157,9 @@ fn read_needs(
                 ));
                 break;
             };
-            by_index.insert(other & 0x7fff, (needs.len(), need.versions.len()));
+            if index {
+                by_index.insert(other & 0x7fff, (needs.len(), need.versions.len()));
+            }
             need.versions.push(VersionRequirement {
                 name: name_at(name),
                 weak: flags & VER_FLG_WEAK != 0,

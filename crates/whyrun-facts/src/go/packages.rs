@@ -197,7 +197,7 @@ impl<'data> Scan<'data> {
     /// the last few are remembered before the set is consulted.
     fn switch_to(&mut self, pkg: Cow<'data, [u8]>) {
         self.current_watched = WATCHED_PACKAGES.iter().any(|w| w.as_bytes() == &*pkg);
-        if !self.recent.iter().any(|r| *r == pkg) {
+        if !self.recent.contains(&pkg) {
             if !self.packages.contains(&pkg) {
                 self.packages.insert(pkg.clone());
             }

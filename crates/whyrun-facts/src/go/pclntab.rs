@@ -271,9 +271,8 @@ impl<'data> Pclntab<'data> {
         }
         let bad = (0..self.nfunc)
             .filter(|&i| {
-                !self
-                    .name_offset(i)
-                    .is_some_and(|o| (o as usize) < self.funcnametab.len())
+                self.name_offset(i)
+                    .is_none_or(|o| (o as usize) >= self.funcnametab.len())
             })
             .count();
         // One SIMD pass over the whole table rather than a search per name.

@@ -94,34 +94,11 @@ fn finding(ctx: &CheckContext<'_>, g: &MissingGroup<'_>) -> Finding {
         g.required_by,
         g.describe()
     ));
-    for v in &g.versions {
-        let what = match v.symbols.is_empty() {
-            true => format!("needs {} from {}", v.version, g.library.name),
-            false => format!("needs {} for {}", v.version, libs::symbols(&v.symbols)),
-        };
-        f = f.evidence(what, g.required_by);
-    }
-    let lib_at = g
-        .library
-        .found
-        .clone()
-        .unwrap_or_else(|| g.library.name.clone());
+    f = g.version_evidence(f);
     if let Some(note) = libs::index_note(ctx) {
         f = f.evidence(note, ctx.target.name.clone());
     }
-    let loader = ctx
-        .facts()
-        .elf
-        .interpreter
-        .clone()
-        .unwrap_or_else(|| "the loader".into());
-    f = f.evidence(
-        format!(
-            "the loader stops with \"{lib_at}: version `{}' not found (required by {})\"",
-            g.versions[0].version, g.required_by
-        ),
-        loader,
-    );
+    f = g.loader_message(ctx, f);
 
     let facts = ctx.facts();
     let mut summary: Vec<String> = Vec::new();

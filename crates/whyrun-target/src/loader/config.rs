@@ -222,7 +222,7 @@ pub fn system_dirs_in(bytes: &[u8]) -> Option<Vec<String>> {
         let ok = dirs.len() >= 2
             && dirs.iter().any(|d| d.starts_with("/lib"))
             && dirs.iter().any(|d| d.starts_with("/usr/lib"));
-        if ok && best.as_ref().map_or(true, |b| dirs.len() > b.len()) {
+        if ok && best.as_ref().is_none_or(|b| dirs.len() > b.len()) {
             best = Some(dirs);
         }
         i = start.max(at);
@@ -234,7 +234,7 @@ pub fn system_dirs_in(bytes: &[u8]) -> Option<Vec<String>> {
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
 }
 
 /// glibc's defaults when the loader cannot be read: Debian-style multiarch directories when

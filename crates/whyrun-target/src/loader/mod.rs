@@ -96,9 +96,15 @@ pub struct Loader {
     /// By canonical path (as bytes: hashing a `Path` walks its components).
     objects: RwLock<HashMap<OsString, Arc<Entry>>>,
     dirs: RwLock<HashMap<String, Option<Arc<HashSet<String>>>>>,
+    /// The names in each real directory read, by resolved path.
+    listings: RwLock<HashMap<OsString, Option<Arc<HashSet<String>>>>>,
     canon: RwLock<HashMap<String, Result<PathBuf, OpenError>>>,
     canon_dirs: RwLock<HashMap<String, Result<PathBuf, OpenError>>>,
     configs: Mutex<HashMap<ConfigKey, Arc<SearchConfig>>>,
+    /// Shared search outcomes per configuration and kind of binary (byte order and
+    /// machine name, which glibc's checks of a candidate file depend on beyond the
+    /// configuration).
+    system: Mutex<Vec<(Arc<SearchConfig>, bool, String, Arc<search::SystemMemo>)>>,
     conf: OnceLock<LdSoConf>,
 }
 
@@ -108,9 +114,11 @@ impl Loader {
             target,
             objects: RwLock::default(),
             dirs: RwLock::default(),
+            listings: RwLock::default(),
             canon: RwLock::default(),
             canon_dirs: RwLock::default(),
             configs: Mutex::default(),
+            system: Mutex::default(),
             conf: OnceLock::new(),
         }
     }
@@ -178,12 +186,27 @@ impl Loader {
         if let Some(d) = self.dirs.read().unwrap().get(dir) {
             return d.clone();
         }
-        let names = self
-            .target
-            .view()
-            .read_dir(Path::new(if dir.is_empty() { "/" } else { dir }))
-            .ok()
-            .map(|entries| Arc::new(entries.into_iter().map(|e| e.name).collect()));
+        // Read once per real directory, however many spellings lead to it.
+        let names = match self.canonical_dir(if dir.is_empty() { "/" } else { dir }) {
+            Ok(real) => {
+                let listed = self.listings.read().unwrap().get(real.as_os_str()).cloned();
+                listed.unwrap_or_else(|| {
+                    let names = self
+                        .target
+                        .view()
+                        .read_dir(&real)
+                        .ok()
+                        .map(|entries| Arc::new(entries.into_iter().map(|e| e.name).collect()));
+                    self.listings
+                        .write()
+                        .unwrap()
+                        .entry(real.into_os_string())
+                        .or_insert(names)
+                        .clone()
+                })
+            }
+            Err(_) => None,
+        };
         self.dirs
             .write()
             .unwrap()
@@ -285,6 +308,23 @@ impl Loader {
             .entry(dir.to_string())
             .or_insert(c)
             .clone()
+    }
+
+    /// The shared search outcomes for binaries like `main` searching with `cfg`.
+    pub(crate) fn system_memo(
+        &self,
+        cfg: &Arc<SearchConfig>,
+        main: &ObjectInfo,
+    ) -> Arc<search::SystemMemo> {
+        let mut memos = self.system.lock().unwrap();
+        if let Some((.., m)) = memos.iter().find(|(c, big_endian, machine, _)| {
+            Arc::ptr_eq(c, cfg) && *big_endian == main.big_endian && *machine == main.machine
+        }) {
+            return m.clone();
+        }
+        let m = Arc::new(search::SystemMemo::default());
+        memos.push((cfg.clone(), main.big_endian, main.machine.clone(), m.clone()));
+        m
     }
 
     /// The target's `/etc/ld.so.conf` with its includes, read once.

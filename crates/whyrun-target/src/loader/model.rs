@@ -171,7 +171,7 @@ impl LoadTree {
     pub fn ok(&self) -> bool {
         self.interpreter
             .as_ref()
-            .map_or(true, |i| i.found.is_some())
+            .is_none_or(|i| i.found.is_some())
             && self.fatal.is_none()
             && self.missing.is_empty()
             && self.missing_versions.iter().all(|m| m.weak)

@@ -6,8 +6,9 @@
 //! RUNPATH up the chain, the path file; the first file that opens is taken). Breadth-first
 //! over DT_NEEDED like `_dl_map_object_deps`. Reads through the loader's caches only.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use super::config::{default_glibc_loader, Libc, SearchConfig};
 use super::model::{
@@ -73,9 +74,75 @@ enum Probe {
     Found(String),
 }
 
+/// What a search found: a file to load, or one the loader fails on.
+#[derive(Debug, Clone)]
+enum Hit {
+    Found {
+        /// The path it was opened by.
+        path: String,
+        canonical: String,
+        step: Step,
+        dir: String,
+        hwcaps: Option<String>,
+    },
+    Fatal {
+        path: String,
+        message: String,
+    },
+}
+
+/// The outcome of the end of one glibc search (ld.so.cache, default directories, hints):
+/// what was passed over, and the hit or the places tried.
+#[derive(Debug)]
+pub(crate) struct SystemSearch {
+    hit: Option<Hit>,
+    tried: Vec<Tried>,
+    skipped: Vec<Skipped>,
+    hints: Vec<String>,
+}
+
+impl SystemSearch {
+    fn hit(hit: Hit, skipped: Vec<Skipped>) -> SystemSearch {
+        SystemSearch {
+            hit: Some(hit),
+            tried: Vec::new(),
+            skipped,
+            hints: Vec::new(),
+        }
+    }
+}
+
+/// [`SystemSearch`]es by name (and NODEFLIB) for one search configuration and one kind
+/// of binary: they depend on nothing else, so every tree a loader resolves shares them.
+#[derive(Debug, Default)]
+pub(crate) struct SystemMemo {
+    by_name: [RwLock<HashMap<String, Arc<SystemSearch>>>; 2],
+}
+
+impl SystemMemo {
+    fn get(
+        &self,
+        name: &str,
+        nodeflib: bool,
+        search: impl FnOnce() -> SystemSearch,
+    ) -> Arc<SystemSearch> {
+        let map = &self.by_name[usize::from(nodeflib)];
+        if let Some(s) = map.read().unwrap().get(name) {
+            return s.clone();
+        }
+        let s = Arc::new(search());
+        map.write()
+            .unwrap()
+            .entry(name.to_string())
+            .or_insert(s)
+            .clone()
+    }
+}
+
 struct Resolver<'a> {
     ld: &'a Loader,
     cfg: Arc<SearchConfig>,
+    system: Arc<SystemMemo>,
     main: Arc<Entry>,
     objects: Vec<Obj>,
     /// The error that stopped the load (glibc), as `path: message`.
@@ -115,6 +182,7 @@ pub(super) fn resolve(ld: &Loader, path: &Path) -> Result<LoadTree, LoadError> {
     let cfg = ld.config(libc, &loader_path, main);
     let mut r = Resolver {
         ld,
+        system: ld.system_memo(&cfg, main),
         cfg: cfg.clone(),
         main: main_arc.clone(),
         objects: vec![Obj {
@@ -360,10 +428,9 @@ impl Resolver<'_> {
                     let step = Step::Rpath {
                         of: self.objects[k].path.clone(),
                     };
-                    if let Some(hit) =
-                        self.try_dirs(loader, name, &dirs, &step, &mut tried, &mut skipped)
+                    if let Some(hit) = self.try_dirs(name, &dirs, &step, &mut tried, &mut skipped)
                     {
-                        return hit;
+                        return self.take(loader, name, hit, skipped);
                     }
                 }
                 l = self.objects[k].loader;
@@ -373,14 +440,13 @@ impl Resolver<'_> {
             let origin = self.objects[0].origin();
             let dirs = split_dirs(&llp, ":;", &origin, &self.cfg);
             if let Some(hit) = self.try_dirs(
-                loader,
                 name,
                 &dirs,
                 &Step::LdLibraryPath,
                 &mut tried,
                 &mut skipped,
             ) {
-                return hit;
+                return self.take(loader, name, hit, skipped);
             }
         }
         if let Some(runpath) = self.objects[loader].info().runpath.clone() {
@@ -389,84 +455,111 @@ impl Resolver<'_> {
             let step = Step::Runpath {
                 of: self.objects[loader].path.clone(),
             };
-            if let Some(hit) = self.try_dirs(loader, name, &dirs, &step, &mut tried, &mut skipped) {
-                return hit;
+            if let Some(hit) = self.try_dirs(name, &dirs, &step, &mut tried, &mut skipped) {
+                return self.take(loader, name, hit, skipped);
             }
         }
+        // The rest depends on the name and the object's NODEFLIB only: searched once per
+        // loader and configuration, then replayed.
         let nodeflib = self.objects[loader].info().nodeflib;
-        {
-            if let Some(cache) = self.cfg.cache.as_ref().and_then(|c| c.cache.clone()) {
-                let hw: Vec<&str> = self.cfg.hwcaps.iter().map(String::as_str).collect();
-                let hit = cache
-                    .lookup(name, self.cfg.cache_abi, &hw, self.cfg.isa_levels)
-                    .map(|h| (h.entry.value.clone(), h.hwcaps.map(str::to_string)));
-                if let Some((p, hwcaps)) = hit {
-                    // NODEFLIB also refuses cache entries in the default directories.
-                    let in_system_dir = self
-                        .cfg
-                        .system_dirs
-                        .iter()
-                        .any(|d| p.starts_with(d.as_str()));
-                    match if nodeflib && in_system_dir {
-                        Probe::Rejected("in a default directory, refused by NODEFLIB".into())
-                    } else {
-                        self.probe(&p)
-                    } {
-                        Probe::Fatal(message) => return self.fail(p, message),
-                        Probe::Found(c) => {
-                            return self.add(
-                                loader,
-                                name,
-                                p,
-                                c,
-                                Step::LdSoCache,
-                                self.cfg
-                                    .cache
-                                    .as_ref()
-                                    .map(|c| c.path.clone())
-                                    .unwrap_or_default(),
-                                hwcaps,
-                                skipped,
-                            );
-                        }
-                        Probe::Rejected(why) | Probe::StopList(why) => {
-                            skipped.push(Skipped { path: p, why })
-                        }
-                        Probe::Missing => skipped.push(Skipped {
-                            path: p,
-                            why: "listed in ld.so.cache but missing (stale cache)".into(),
-                        }),
-                    }
-                }
-                tried.push(Tried {
-                    step: Step::LdSoCache,
-                    place: self
-                        .cfg
-                        .cache
-                        .as_ref()
-                        .map(|c| c.path.clone())
-                        .unwrap_or_default(),
-                });
-            }
-            let dirs = self.cfg.system_dirs.clone();
-            if !nodeflib {
-                if let Some(hit) = self.try_dirs(
-                    loader,
-                    name,
-                    &dirs,
-                    &Step::DefaultPath,
-                    &mut tried,
-                    &mut skipped,
-                ) {
-                    return hit;
+        let system = self.system.get(name, nodeflib, || self.search_system(name, nodeflib));
+        skipped.extend(system.skipped.iter().cloned());
+        match &system.hit {
+            Some(hit) => self.take(loader, name, hit.clone(), skipped),
+            None => {
+                tried.extend(system.tried.iter().cloned());
+                NeedResult::NotFound {
+                    tried,
+                    skipped,
+                    hints: system.hints.clone(),
                 }
             }
         }
-        let hints = self.conf_hints(name);
-        NeedResult::NotFound {
+    }
+
+    /// The end of glibc's search: ld.so.cache unless NODEFLIB, then the default
+    /// directories unless NODEFLIB, and when nothing is found, the hints.
+    fn search_system(&self, name: &str, nodeflib: bool) -> SystemSearch {
+        let mut tried = Vec::new();
+        let mut skipped = Vec::new();
+        let cache_path = || {
+            self.cfg
+                .cache
+                .as_ref()
+                .map(|c| c.path.clone())
+                .unwrap_or_default()
+        };
+        if let Some(cache) = self.cfg.cache.as_ref().and_then(|c| c.cache.clone()) {
+            let hw: Vec<&str> = self.cfg.hwcaps.iter().map(String::as_str).collect();
+            let hit = cache
+                .lookup(name, self.cfg.cache_abi, &hw, self.cfg.isa_levels)
+                .map(|h| (h.entry.value.clone(), h.hwcaps.map(str::to_string)));
+            if let Some((p, hwcaps)) = hit {
+                // NODEFLIB also refuses cache entries in the default directories.
+                let in_system_dir = self
+                    .cfg
+                    .system_dirs
+                    .iter()
+                    .any(|d| p.starts_with(d.as_str()));
+                match if nodeflib && in_system_dir {
+                    Probe::Rejected("in a default directory, refused by NODEFLIB".into())
+                } else {
+                    self.probe(&p)
+                } {
+                    Probe::Fatal(message) => {
+                        return SystemSearch::hit(Hit::Fatal { path: p, message }, skipped)
+                    }
+                    Probe::Found(c) => {
+                        let hit = Hit::Found {
+                            path: p,
+                            canonical: c,
+                            step: Step::LdSoCache,
+                            dir: cache_path(),
+                            hwcaps,
+                        };
+                        return SystemSearch::hit(hit, skipped);
+                    }
+                    Probe::Rejected(why) | Probe::StopList(why) => {
+                        skipped.push(Skipped { path: p, why })
+                    }
+                    Probe::Missing => skipped.push(Skipped {
+                        path: p,
+                        why: "listed in ld.so.cache but missing (stale cache)".into(),
+                    }),
+                }
+            }
+            tried.push(Tried {
+                step: Step::LdSoCache,
+                place: cache_path(),
+            });
+        }
+        if !nodeflib {
+            let dirs = &self.cfg.system_dirs;
+            if let Some(hit) =
+                self.try_dirs(name, dirs, &Step::DefaultPath, &mut tried, &mut skipped)
+            {
+                return SystemSearch::hit(hit, skipped);
+            }
+        }
+        SystemSearch {
+            hit: None,
             tried,
             skipped,
-            hints,
+            hints: self.conf_hints(name),
+        }
+    }
+
+    /// Loads (or fails on) what a search found, with what it passed over on the way.
+    fn take(&mut self, loader: usize, name: &str, hit: Hit, skipped: Vec<Skipped>) -> NeedResult {
+        match hit {
+            Hit::Found {
+                path,
+                canonical,
+                step,
+                dir,
+                hwcaps,
+            } => self.add(loader, name, path, canonical, step, dir, hwcaps, skipped),
+            Hit::Fatal { path, message } => self.fail(path, message),
         }
     }
 
@@ -489,19 +582,18 @@ impl Resolver<'_> {
     }
 
     /// glibc's `open_path` over one list: each directory's glibc-hwcaps subdirectories,
-    /// best first, then the directory itself.
+    /// best first, then the directory itself. What is passed over goes to `skipped`, the
+    /// directories searched in vain to `tried`.
     fn try_dirs(
-        &mut self,
-        loader: usize,
+        &self,
         name: &str,
         dirs: &[String],
         step: &Step,
         tried: &mut Vec<Tried>,
         skipped: &mut Vec<Skipped>,
-    ) -> Option<NeedResult> {
+    ) -> Option<Hit> {
         for dir in dirs {
-            let hwcaps = self.cfg.hwcaps.clone();
-            let subs = hwcaps.iter().map(Some).chain(std::iter::once(None));
+            let subs = self.cfg.hwcaps.iter().map(Some).chain(std::iter::once(None));
             for sub in subs {
                 let p = match sub {
                     Some(s) => format!("{dir}glibc-hwcaps/{s}/{name}"),
@@ -509,20 +601,16 @@ impl Resolver<'_> {
                 };
                 match self.probe(&p) {
                     Probe::Found(c) => {
-                        let taken = std::mem::take(skipped);
-                        return Some(self.add(
-                            loader,
-                            name,
-                            p,
-                            c,
-                            step.clone(),
-                            dir.clone(),
-                            sub.cloned(),
-                            taken,
-                        ));
+                        return Some(Hit::Found {
+                            path: p,
+                            canonical: c,
+                            step: step.clone(),
+                            dir: dir.clone(),
+                            hwcaps: sub.cloned(),
+                        });
                     }
                     Probe::Rejected(why) => skipped.push(Skipped { path: p, why }),
-                    Probe::Fatal(message) => return Some(self.fail(p, message)),
+                    Probe::Fatal(message) => return Some(Hit::Fatal { path: p, message }),
                     Probe::StopList(why) => {
                         skipped.push(Skipped {
                             path: p,
