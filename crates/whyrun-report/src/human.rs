@@ -76,7 +76,11 @@ fn write_matrix(out: &mut dyn Write, targets: &[TargetReport]) -> std::io::Resul
                 n => format!("  {DIM}{n} notes{DIM:#}"),
             }
         } else {
-            let top = t.findings.iter().find(|f| !f.undecided).or(t.findings.first());
+            let top = t
+                .findings
+                .iter()
+                .find(|f| !f.undecided)
+                .or(t.findings.first());
             top.map(|f| format!("  {DIM}{} {}{DIM:#}", f.code, f.message))
                 .unwrap_or_default()
         };

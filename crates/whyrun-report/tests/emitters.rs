@@ -21,7 +21,9 @@ fn report() -> CheckReport {
     CheckReport {
         binaries: vec![BinaryReport {
             path: "./my server".into(),
-            summary: "x86_64 ELF64, Go go1.24.4, CGO_ENABLED=1, dynamic (/lib64/ld-linux-x86-64.so.2)".into(),
+            summary:
+                "x86_64 ELF64, Go go1.24.4, CGO_ENABLED=1, dynamic (/lib64/ld-linux-x86-64.so.2)"
+                    .into(),
             targets: vec![
                 TargetReport {
                     target: "alpine-3.19".into(),
@@ -68,7 +70,10 @@ fn sarif_validator() -> jsonschema::Validator {
         serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).unwrap();
     let mut count = 0;
     mend(&mut schema, &mut count);
-    assert!(count > 0, "the schema no longer has the broken pattern: drop this mending");
+    assert!(
+        count > 0,
+        "the schema no longer has the broken pattern: drop this mending"
+    );
     jsonschema::validator_for(&schema).expect("the SARIF schema compiles")
 }
 
@@ -76,7 +81,10 @@ fn sarif_validator() -> jsonschema::Validator {
 fn sarif_validates_against_the_official_schema() {
     let validator = sarif_validator();
     let sarif = whyrun_report::sarif::to_value(&report(), "0.1.0");
-    let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     // Every result has a location and names a rule described in rules[].
     let run = &sarif["runs"][0];
@@ -85,9 +93,15 @@ fn sarif_validates_against_the_official_schema() {
         assert!(result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].is_string());
         let i = result["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(rules[i]["id"], result["ruleId"]);
-        assert!(rules[i]["help"]["markdown"].as_str().unwrap().contains("## Why it breaks"));
+        assert!(rules[i]["help"]["markdown"]
+            .as_str()
+            .unwrap()
+            .contains("## Why it breaks"));
     }
-    assert_eq!(run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], "./my%20server");
+    assert_eq!(
+        run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "./my%20server"
+    );
 }
 
 #[test]
@@ -95,7 +109,10 @@ fn a_report_that_is_not_sarif_fails_validation() {
     let validator = sarif_validator();
     let mut sarif = whyrun_report::sarif::to_value(&report(), "0.1.0");
     sarif["runs"][0]["results"][0]["level"] = serde_json::json!("fatal");
-    assert!(!validator.is_valid(&sarif), "the schema check must be able to fail");
+    assert!(
+        !validator.is_valid(&sarif),
+        "the schema check must be able to fail"
+    );
 }
 
 #[test]
