@@ -12,7 +12,7 @@ use serde::Serialize;
 use crate::elf::dynamic::Dynamic;
 use crate::elf::machine::{self, Machine};
 use crate::elf::versions::{self, VersionNeed};
-use crate::elf::view::{c_str, ElfView, Part};
+use crate::elf::view::{c_str, lossy, ElfView, Part};
 use crate::FactsError;
 
 const DF_1_PIE: u64 = 0x0800_0000;
@@ -67,7 +67,7 @@ impl LinkFacts {
             .iter()
             .find(|s| s.p_type == elf::PT_INTERP.0)
             .and_then(|s| view.segment_data(s))
-            .map(|b| String::from_utf8_lossy(c_str(b, 0).unwrap_or(b)).into_owned());
+            .map(|b| lossy(c_str(b, 0).unwrap_or(b)));
         let (version_needs, needs_overran) =
             versions::version_requirements_checked(view, &dynamic, &mut warnings);
         let (version_definitions, defs_overran) =

@@ -4,7 +4,7 @@
 
 use object::elf;
 
-use super::view::{c_str, ElfView};
+use super::view::{c_str, lossy, ElfView};
 
 /// Upper bound on dynamic entries read: real files have well under a hundred.
 const MAX_DYNAMIC_ENTRIES: usize = 1 << 16;
@@ -65,7 +65,7 @@ impl<'data> Dynamic<'data> {
                     "{what} string at offset {val:#x} is outside the string table"
                 ));
             }
-            s.map(|b| String::from_utf8_lossy(b).into_owned())
+            s.map(lossy)
         };
         for &(tag, val) in &raw {
             match elf::DynamicTag(tag) {

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use super::dynamic::Dynamic;
-use super::view::{c_str, ElfView};
+use super::view::{c_str, lossy, ElfView};
 
 /// Bounds on what is read from version tables: far above anything real.
 const MAX_VERNEED_FILES: usize = 4096;
@@ -113,11 +113,8 @@ fn read_needs(
     let mut reach = 0usize;
     let r = view.reader();
     let strtab = dynamic.strtab;
-    let name_at = |off: u32| -> String {
-        c_str(strtab, off as usize)
-            .map(|b| String::from_utf8_lossy(b).into_owned())
-            .unwrap_or_default()
-    };
+    let name_at =
+        |off: u32| -> String { c_str(strtab, off as usize).map(lossy).unwrap_or_default() };
     let limit = dynamic
         .verneed_num
         .map_or(MAX_VERNEED_FILES, |n| (n as usize).min(MAX_VERNEED_FILES));
@@ -211,9 +208,7 @@ fn attribute_symbols(
             break;
         };
         if let Some(name) = c_str(dynamic.strtab, name_off as usize) {
-            needs[n].versions[v]
-                .symbols
-                .push(String::from_utf8_lossy(name).into_owned());
+            needs[n].versions[v].symbols.push(lossy(name));
         }
     }
 }
@@ -257,7 +252,7 @@ pub(crate) fn version_definitions_checked(
                 .u32(area, at.saturating_add(aux as usize))
                 .and_then(|off| c_str(dynamic.strtab, off as usize))
             {
-                out.push(String::from_utf8_lossy(name).into_owned());
+                out.push(lossy(name));
             }
         }
         if next == 0 {

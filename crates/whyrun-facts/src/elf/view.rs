@@ -379,6 +379,15 @@ impl Reader {
     }
 }
 
+/// `b` as a `String`, invalid UTF-8 replaced (`String::from_utf8_lossy`), without the
+/// slower lossy scan for the valid text that ELF strings nearly always are.
+pub fn lossy(b: &[u8]) -> String {
+    match std::str::from_utf8(b) {
+        Ok(s) => s.to_owned(),
+        Err(_) => String::from_utf8_lossy(b).into_owned(),
+    }
+}
+
 /// A NUL-terminated string starting at `at`, or `None` if out of range or not terminated.
 pub fn c_str(b: &[u8], at: usize) -> Option<&[u8]> {
     let rest = b.get(at..)?;

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use super::{
-    absolute, map_real, metadata_of, read_dir_real, read_real, DirEntry, FileBytes, FileView,
-    FsError, Metadata,
+    absolute, map_real, metadata_of, read_dir_real, read_dir_unsorted_real, read_real, DirEntry,
+    FileBytes, FileView, FsError, Metadata,
 };
 
 /// The host's own file system, rooted at `/`.
@@ -65,5 +65,10 @@ impl FileView for HostView {
     fn open_resolved(&self, path: &Path) -> Option<Result<std::fs::File, FsError>> {
         let p = absolute(path);
         Some(std::fs::File::open(&p).map_err(|e| FsError::io(&p, e)))
+    }
+
+    fn read_dir_unsorted(&self, path: &Path) -> Result<Vec<DirEntry>, FsError> {
+        let p = absolute(path);
+        read_dir_unsorted_real(&p, &p)
     }
 }

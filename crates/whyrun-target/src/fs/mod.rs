@@ -150,6 +150,11 @@ pub trait FileView: Send + Sync + fmt::Debug {
     fn map_resolved(&self, path: &Path) -> Result<FileBytes, FsError> {
         self.map(path)
     }
+    /// [`FileView::read_dir`] in no particular order, for callers that only look names
+    /// up.
+    fn read_dir_unsorted(&self, path: &Path) -> Result<Vec<DirEntry>, FsError> {
+        self.read_dir(path)
+    }
     /// The real file behind a path already resolved whole, opened for positional reads
     /// when the view sits on a real file system; `None` when it does not (read through
     /// [`FileView::map`] then).
@@ -236,6 +241,15 @@ pub(crate) fn map_real(real: &Path, shown: &Path) -> Result<FileBytes, FsError> 
 }
 
 pub(crate) fn read_dir_real(real: &Path, shown: &Path) -> Result<Vec<DirEntry>, FsError> {
+    let mut out = read_dir_unsorted_real(real, shown)?;
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(out)
+}
+
+/// The entries of a real directory, unsorted, each with the kind the directory itself
+/// records (no stat where the file system says): the shared body of the directory-backed
+/// views.
+pub(crate) fn read_dir_unsorted_real(real: &Path, shown: &Path) -> Result<Vec<DirEntry>, FsError> {
     let rd = std::fs::read_dir(real).map_err(|e| FsError::io(shown, e))?;
     let mut out = Vec::new();
     for e in rd {
@@ -249,6 +263,5 @@ pub(crate) fn read_dir_real(real: &Path, shown: &Path) -> Result<Vec<DirEntry>, 
             kind,
         });
     }
-    out.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(out)
 }

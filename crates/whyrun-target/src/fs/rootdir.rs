@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 
 use super::resolve::{resolve, RawTree};
 use super::{
-    absolute, map_real, metadata_of, read_dir_real, read_real, DirEntry, FileBytes, FileView,
-    FsError, Metadata,
+    absolute, map_real, metadata_of, read_dir_real, read_dir_unsorted_real, read_real, DirEntry,
+    FileBytes, FileView, FsError, Metadata,
 };
 
 /// A root file system stored in a host directory.
@@ -133,6 +133,11 @@ impl FileView for RootDirView {
     fn open_resolved(&self, path: &Path) -> Option<Result<std::fs::File, FsError>> {
         let inside = plain(path)?;
         Some(std::fs::File::open(self.real(&inside)).map_err(|e| FsError::io(&inside, e)))
+    }
+
+    fn read_dir_unsorted(&self, path: &Path) -> Result<Vec<DirEntry>, FsError> {
+        let (inside, real) = self.locate(path)?;
+        read_dir_unsorted_real(&real, &inside)
     }
 }
 

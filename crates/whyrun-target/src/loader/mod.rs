@@ -12,7 +12,7 @@ mod object;
 mod search;
 
 use std::cell::RefCell;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
@@ -46,6 +46,15 @@ pub(crate) enum OpenError {
     IsADirectory,
 }
 
+/// Where a path leads: the canonical path, whether it is a regular file, and its length
+/// when a stat gave it.
+#[derive(Debug, Clone)]
+pub(crate) struct Located {
+    pub path: PathBuf,
+    pub len: Option<u64>,
+    pub regular: bool,
+}
+
 /// One file as the loader read it: its identification and, when it parses, its facts.
 #[derive(Debug)]
 pub struct Entry {
@@ -60,14 +69,26 @@ const HEAD_BYTES: u64 = 8 << 10;
 
 /// Reads a regular file's loader facts with a few positional reads instead of mapping it
 /// whole (see [`whyrun_facts::link::inspect_parts`]); `None` when that does not fit and
-/// the file is to be mapped.
-fn read_by_parts(canonical: &Path, file: &std::fs::File) -> Option<Entry> {
+/// the file is to be mapped. `len` is the file's length when a stat just gave it,
+/// `regular` whether the file is known to be a regular one.
+fn read_by_parts(
+    canonical: &Path,
+    file: &std::fs::File,
+    len: Option<u64>,
+    regular: bool,
+) -> Option<Entry> {
+    use std::io::{Seek, SeekFrom};
     use std::os::unix::fs::FileExt;
     thread_local! {
         /// The head buffer, reused from file to file.
         static HEAD: RefCell<Vec<u8>> = const { RefCell::new(Vec::new()) };
     }
-    let len = file.metadata().ok().filter(|m| m.is_file())?.len();
+    let len = match len {
+        Some(len) => len,
+        // The end of a regular file is its length: cheaper to ask than a stat.
+        None if regular => (&*file).seek(SeekFrom::End(0)).ok()?,
+        None => file.metadata().ok().filter(|m| m.is_file())?.len(),
+    };
     HEAD.with_borrow_mut(|buf| {
         if buf.is_empty() {
             buf.resize(HEAD_BYTES as usize, 0);
@@ -86,6 +107,13 @@ fn read_by_parts(canonical: &Path, file: &std::fs::File) -> Option<Entry> {
     })
 }
 
+/// A directory's entries and their kinds as the directory records them.
+pub(crate) type Listing = Arc<HashMap<String, FileKind>>;
+
+/// Shared search outcomes and what they are for: a configuration, a byte order (big
+/// endian) and a machine name.
+type MemoFor = (Arc<SearchConfig>, bool, String, Arc<search::SystemMemo>);
+
 /// Loader path, e_machine, 64-bit, musl: what selects a search configuration.
 type ConfigKey = (String, u16, bool, bool);
 
@@ -95,16 +123,17 @@ pub struct Loader {
     target: Target,
     /// By canonical path (as bytes: hashing a `Path` walks its components).
     objects: RwLock<HashMap<OsString, Arc<Entry>>>,
-    dirs: RwLock<HashMap<String, Option<Arc<HashSet<String>>>>>,
-    /// The names in each real directory read, by resolved path.
-    listings: RwLock<HashMap<OsString, Option<Arc<HashSet<String>>>>>,
-    canon: RwLock<HashMap<String, Result<PathBuf, OpenError>>>,
+    dirs: RwLock<HashMap<String, Option<Listing>>>,
+    /// The entries of each real directory read, by resolved path (read by one thread
+    /// while the others wait: the directories are large and wanted by all at once).
+    listings: RwLock<HashMap<OsString, Arc<OnceLock<Option<Listing>>>>>,
+    canon: RwLock<HashMap<String, Result<Located, OpenError>>>,
     canon_dirs: RwLock<HashMap<String, Result<PathBuf, OpenError>>>,
     configs: Mutex<HashMap<ConfigKey, Arc<SearchConfig>>>,
     /// Shared search outcomes per configuration and kind of binary (byte order and
     /// machine name, which glibc's checks of a candidate file depend on beyond the
     /// configuration).
-    system: Mutex<Vec<(Arc<SearchConfig>, bool, String, Arc<search::SystemMemo>)>>,
+    system: Mutex<Vec<MemoFor>>,
     conf: OnceLock<LdSoConf>,
 }
 
@@ -134,25 +163,20 @@ impl Loader {
 
     /// The loader-relevant facts of the file at canonical `path`, read once.
     pub fn object(&self, canonical: &Path) -> Arc<Entry> {
+        self.object_at(canonical, None, false)
+    }
+
+    /// [`Loader::object`], with the length of the regular file when already known.
+    pub(crate) fn object_at(
+        &self,
+        canonical: &Path,
+        len: Option<u64>,
+        regular: bool,
+    ) -> Arc<Entry> {
         if let Some(o) = self.objects.read().unwrap().get(canonical.as_os_str()) {
             return o.clone();
         }
-        let view = self.target.view();
-        let by_parts = match view.open_resolved(canonical) {
-            Some(Ok(file)) => read_by_parts(canonical, &file),
-            _ => None,
-        };
-        let info = by_parts.unwrap_or_else(|| match view.map_resolved(canonical) {
-            Ok(bytes) => Entry {
-                header: Some(Header::read(&bytes[..bytes.len().min(64)])),
-                info: ObjectInfo::from_bytes(canonical.to_path_buf(), &bytes),
-            },
-            Err(e) => Entry {
-                header: None,
-                info: Err(e.to_string()),
-            },
-        });
-        let info = Arc::new(info);
+        let info = Arc::new(self.read_object(canonical, len, regular));
         self.objects
             .write()
             .unwrap()
@@ -182,29 +206,13 @@ impl Loader {
 
     /// The names in directory `dir` (as the loader spells it), or `None` when it is not
     /// a readable directory.
-    pub(crate) fn dir_names(&self, dir: &str) -> Option<Arc<HashSet<String>>> {
+    pub(crate) fn dir_names(&self, dir: &str) -> Option<Listing> {
         if let Some(d) = self.dirs.read().unwrap().get(dir) {
             return d.clone();
         }
         // Read once per real directory, however many spellings lead to it.
         let names = match self.canonical_dir(if dir.is_empty() { "/" } else { dir }) {
-            Ok(real) => {
-                let listed = self.listings.read().unwrap().get(real.as_os_str()).cloned();
-                listed.unwrap_or_else(|| {
-                    let names = self
-                        .target
-                        .view()
-                        .read_dir(&real)
-                        .ok()
-                        .map(|entries| Arc::new(entries.into_iter().map(|e| e.name).collect()));
-                    self.listings
-                        .write()
-                        .unwrap()
-                        .entry(real.into_os_string())
-                        .or_insert(names)
-                        .clone()
-                })
-            }
+            Ok(real) => self.listing(&real),
             Err(_) => None,
         };
         self.dirs
@@ -215,8 +223,41 @@ impl Loader {
             .clone()
     }
 
-    /// The canonical path of `path`, or why opening it would fail.
-    pub(crate) fn canonical_file(&self, path: &str) -> Result<PathBuf, OpenError> {
+    /// [`Loader::object_at`] for a binary whose tree is asked for: taken from the cache
+    /// when there, but not kept (another tree rarely loads a program).
+    pub(crate) fn object_once(
+        &self,
+        canonical: &Path,
+        len: Option<u64>,
+        regular: bool,
+    ) -> Arc<Entry> {
+        if let Some(o) = self.objects.read().unwrap().get(canonical.as_os_str()) {
+            return o.clone();
+        }
+        Arc::new(self.read_object(canonical, len, regular))
+    }
+
+    fn read_object(&self, canonical: &Path, len: Option<u64>, regular: bool) -> Entry {
+        let view = self.target.view();
+        let by_parts = match view.open_resolved(canonical) {
+            Some(Ok(file)) => read_by_parts(canonical, &file, len, regular),
+            _ => None,
+        };
+        by_parts.unwrap_or_else(|| match view.map_resolved(canonical) {
+            Ok(bytes) => Entry {
+                header: Some(Header::read(&bytes[..bytes.len().min(64)])),
+                info: ObjectInfo::from_bytes(canonical.to_path_buf(), &bytes),
+            },
+            Err(e) => Entry {
+                header: None,
+                info: Err(e.to_string()),
+            },
+        })
+    }
+
+    /// The canonical path of `path` and, for a regular file, its length; or why opening
+    /// it would fail.
+    pub(crate) fn locate_file(&self, path: &str) -> Result<Located, OpenError> {
         if let Some(c) = self.canon.read().unwrap().get(path) {
             return c.clone();
         }
@@ -229,11 +270,32 @@ impl Loader {
             .clone()
     }
 
+    /// The entries of the real directory `real` (a resolved path), read once; `None`
+    /// when it is not a readable directory.
+    fn listing(&self, real: &Path) -> Option<Listing> {
+        let known = self.listings.read().unwrap().get(real.as_os_str()).cloned();
+        let cell = known.unwrap_or_else(|| {
+            let mut listings = self.listings.write().unwrap();
+            listings
+                .entry(real.as_os_str().to_os_string())
+                .or_default()
+                .clone()
+        });
+        cell.get_or_init(|| {
+            self.target
+                .view()
+                .read_dir_unsorted(real)
+                .ok()
+                .map(|entries| Arc::new(entries.into_iter().map(|e| (e.name, e.kind)).collect()))
+        })
+        .clone()
+    }
+
     /// Resolves a file path the way the kernel does, with the directory part taken from
     /// the cache of resolved directories (searches probe the same few directories for
     /// every library): one lstat for the last component, and for a symlink its target
     /// resolved in turn, at most [`MAX_SYMLINK_HOPS`] times.
-    fn resolve_file(&self, path: &str, hops: usize) -> Result<PathBuf, OpenError> {
+    fn resolve_file(&self, path: &str, hops: usize) -> Result<Located, OpenError> {
         let (dir, name) = match path.rfind('/') {
             Some(i) => (&path[..=i], &path[i + 1..]),
             None => ("/", path),
@@ -241,12 +303,24 @@ impl Loader {
         if matches!(name, "" | "." | "..") {
             return self.resolve_file_whole(path);
         }
-        let file = self.canonical_dir(dir)?.join(name);
+        let real_dir = self.canonical_dir(dir)?;
         let view = self.target.view();
-        let meta = view
-            .symlink_metadata_resolved(&file)
-            .map_err(|_| OpenError::NotFound)?;
-        match meta.kind {
+        // The kind the directory records spares a stat; anything less certain is stat'ed.
+        let listed = self
+            .listing(&real_dir)
+            .and_then(|l| l.get(name).copied())
+            .filter(|k| matches!(k, FileKind::File | FileKind::Dir | FileKind::Symlink));
+        let file = real_dir.join(name);
+        let (kind, len) = match listed {
+            Some(kind) => (kind, None),
+            None => {
+                let meta = view
+                    .symlink_metadata_resolved(&file)
+                    .map_err(|_| OpenError::NotFound)?;
+                (meta.kind, Some(meta.len))
+            }
+        };
+        match kind {
             FileKind::Dir => Err(OpenError::IsADirectory),
             FileKind::Symlink => {
                 if hops >= MAX_SYMLINK_HOPS {
@@ -274,17 +348,25 @@ impl Loader {
                 };
                 self.resolve_file(&next, hops + 1)
             }
-            _ => Ok(file),
+            kind => Ok(Located {
+                path: file,
+                len: len.filter(|_| kind == FileKind::File),
+                regular: kind == FileKind::File,
+            }),
         }
     }
 
     /// The general case: the view resolves the whole path.
-    fn resolve_file_whole(&self, path: &str) -> Result<PathBuf, OpenError> {
+    fn resolve_file_whole(&self, path: &str) -> Result<Located, OpenError> {
         let view = self.target.view();
         match view.canonicalize(Path::new(path)) {
             Ok(c) => match view.metadata(&c) {
                 Ok(m) if m.kind == FileKind::Dir => Err(OpenError::IsADirectory),
-                Ok(_) => Ok(c),
+                Ok(m) => Ok(Located {
+                    path: c,
+                    len: (m.kind == FileKind::File).then_some(m.len),
+                    regular: m.kind == FileKind::File,
+                }),
                 Err(_) => Err(OpenError::NotFound),
             },
             Err(FsError::Loop(_)) => Err(OpenError::Loop),
@@ -323,7 +405,12 @@ impl Loader {
             return m.clone();
         }
         let m = Arc::new(search::SystemMemo::default());
-        memos.push((cfg.clone(), main.big_endian, main.machine.clone(), m.clone()));
+        memos.push((
+            cfg.clone(),
+            main.big_endian,
+            main.machine.clone(),
+            m.clone(),
+        ));
         m
     }
 

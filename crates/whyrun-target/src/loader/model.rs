@@ -169,9 +169,7 @@ impl LoadTree {
     /// True when the binary would start as far as libraries go: interpreter present,
     /// every library found, every non-weak version defined.
     pub fn ok(&self) -> bool {
-        self.interpreter
-            .as_ref()
-            .is_none_or(|i| i.found.is_some())
+        self.interpreter.as_ref().is_none_or(|i| i.found.is_some())
             && self.fatal.is_none()
             && self.missing.is_empty()
             && self.missing_versions.iter().all(|m| m.weak)

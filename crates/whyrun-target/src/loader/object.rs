@@ -174,11 +174,11 @@ impl ObjectInfo {
 
     /// `ELF64 x86_64`.
     pub fn kind(&self) -> String {
-        format!(
-            "{} {}",
-            if self.is_64 { "ELF64" } else { "ELF32" },
-            self.machine
-        )
+        let class = if self.is_64 { "ELF64 " } else { "ELF32 " };
+        let mut kind = String::with_capacity(class.len() + self.machine.len());
+        kind.push_str(class);
+        kind.push_str(&self.machine);
+        kind
     }
 
     /// Whether a loader for `main` accepts this file as a library (glibc's open_verify:

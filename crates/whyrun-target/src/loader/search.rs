@@ -155,8 +155,8 @@ pub(super) fn resolve(ld: &Loader, path: &Path) -> Result<LoadTree, LoadError> {
     let shown = absolute(path).to_string_lossy().into_owned();
     // The loader's cached resolution when the file opens; the view's own, for its
     // precise error, when it does not.
-    let canonical = match ld.canonical_file(&shown) {
-        Ok(c) => c,
+    let (canonical, len, regular) = match ld.locate_file(&shown) {
+        Ok(l) => (l.path, l.len, l.regular),
         Err(_) => {
             let canonical = view.canonicalize(path)?;
             if view.metadata(&canonical)?.kind == FileKind::Dir {
@@ -165,10 +165,10 @@ pub(super) fn resolve(ld: &Loader, path: &Path) -> Result<LoadTree, LoadError> {
                     message: "is a directory".into(),
                 });
             }
-            canonical
+            (canonical, None, false)
         }
     };
-    let main_arc = ld.object(&canonical);
+    let main_arc = ld.object_once(&canonical, len, regular);
     let main = match &main_arc.info {
         Ok(m) => m,
         Err(e) => {
@@ -188,7 +188,7 @@ pub(super) fn resolve(ld: &Loader, path: &Path) -> Result<LoadTree, LoadError> {
         objects: vec![Obj {
             info: main_arc.clone(),
             path: shown.clone(),
-            canonical: canonical.to_string_lossy().into_owned(),
+            canonical: path_string(canonical.clone()),
             names: vec![shown.clone()],
             shortname: None,
             loader: None,
@@ -203,9 +203,9 @@ pub(super) fn resolve(ld: &Loader, path: &Path) -> Result<LoadTree, LoadError> {
 
     // The interpreter is mapped before any library (glibc's rtld map, musl's ldso).
     let interpreter = if main.interpreter.is_some() || !main.needed.is_empty() {
-        let found = ld.canonical_file(&loader_path).ok();
+        let found = ld.locate_file(&loader_path).ok();
         if let Some(c) = &found {
-            let info = ld.object(c);
+            let info = ld.object_at(&c.path, c.len, c.regular);
             match &info.info {
                 Ok(i) if i.compatible_with(main) => {
                     let mut names = vec![loader_path.clone()];
@@ -213,7 +213,7 @@ pub(super) fn resolve(ld: &Loader, path: &Path) -> Result<LoadTree, LoadError> {
                     r.objects.push(Obj {
                         info: info.clone(),
                         path: loader_path.clone(),
-                        canonical: c.to_string_lossy().into_owned(),
+                        canonical: c.path.to_string_lossy().into_owned(),
                         names,
                         shortname: None,
                         loader: None,
@@ -232,7 +232,7 @@ pub(super) fn resolve(ld: &Loader, path: &Path) -> Result<LoadTree, LoadError> {
         }
         Some(Interpreter {
             path: loader_path.clone(),
-            found: found.map(|c| c.to_string_lossy().into_owned()),
+            found: found.map(|c| c.path.to_string_lossy().into_owned()),
         })
     } else {
         None
@@ -241,8 +241,10 @@ pub(super) fn resolve(ld: &Loader, path: &Path) -> Result<LoadTree, LoadError> {
     // Breadth first, like _dl_map_object_deps and musl's load_deps.
     let mut i = 0;
     'bfs: while i < r.objects.len() {
-        let needed = r.objects[i].info().needed.clone();
-        for name in needed {
+        let count = r.objects[i].info().needed.len();
+        r.objects[i].needs.reserve_exact(count);
+        for k in 0..count {
+            let name = r.objects[i].info().needed[k].clone();
             let result = match libc {
                 Libc::Glibc => r.map_glibc(i, &name),
                 Libc::Musl => r.map_musl(i, &name),
@@ -296,10 +298,12 @@ fn pick_loader(ld: &Loader, main: &ObjectInfo) -> (Libc, String) {
         };
         return (libc, i.clone());
     }
-    let view = ld.target().view();
+    // Whether a path names something, through the loader's caches (asked once per
+    // library given: the answer is the same each time).
+    let exists = |p: &str| matches!(ld.locate_file(p), Ok(_) | Err(OpenError::IsADirectory));
     let glibc = default_glibc_loader(&main.machine, main.is_64);
     if let Some(g) = glibc {
-        if view.exists(Path::new(g)) {
+        if exists(g) {
             return (Libc::Glibc, g.to_string());
         }
     }
@@ -310,7 +314,7 @@ fn pick_loader(ld: &Loader, main: &ObjectInfo) -> (Libc, String) {
         m => m,
     };
     let musl = format!("/lib/ld-musl-{musl_arch}.so.1");
-    if view.exists(Path::new(&musl)) {
+    if exists(&musl) {
         return (Libc::Musl, musl);
     }
     (
@@ -428,8 +432,7 @@ impl Resolver<'_> {
                     let step = Step::Rpath {
                         of: self.objects[k].path.clone(),
                     };
-                    if let Some(hit) = self.try_dirs(name, &dirs, &step, &mut tried, &mut skipped)
-                    {
+                    if let Some(hit) = self.try_dirs(name, &dirs, &step, &mut tried, &mut skipped) {
                         return self.take(loader, name, hit, skipped);
                     }
                 }
@@ -439,13 +442,9 @@ impl Resolver<'_> {
         if let Some(llp) = self.cfg.ld_library_path.clone() {
             let origin = self.objects[0].origin();
             let dirs = split_dirs(&llp, ":;", &origin, &self.cfg);
-            if let Some(hit) = self.try_dirs(
-                name,
-                &dirs,
-                &Step::LdLibraryPath,
-                &mut tried,
-                &mut skipped,
-            ) {
+            if let Some(hit) =
+                self.try_dirs(name, &dirs, &Step::LdLibraryPath, &mut tried, &mut skipped)
+            {
                 return self.take(loader, name, hit, skipped);
             }
         }
@@ -462,7 +461,9 @@ impl Resolver<'_> {
         // The rest depends on the name and the object's NODEFLIB only: searched once per
         // loader and configuration, then replayed.
         let nodeflib = self.objects[loader].info().nodeflib;
-        let system = self.system.get(name, nodeflib, || self.search_system(name, nodeflib));
+        let system = self
+            .system
+            .get(name, nodeflib, || self.search_system(name, nodeflib));
         skipped.extend(system.skipped.iter().cloned());
         match &system.hit {
             Some(hit) => self.take(loader, name, hit.clone(), skipped),
@@ -593,7 +594,12 @@ impl Resolver<'_> {
         skipped: &mut Vec<Skipped>,
     ) -> Option<Hit> {
         for dir in dirs {
-            let subs = self.cfg.hwcaps.iter().map(Some).chain(std::iter::once(None));
+            let subs = self
+                .cfg
+                .hwcaps
+                .iter()
+                .map(Some)
+                .chain(std::iter::once(None));
             for sub in subs {
                 let p = match sub {
                     Some(s) => format!("{dir}glibc-hwcaps/{s}/{name}"),
@@ -640,11 +646,11 @@ impl Resolver<'_> {
             None => ("/", path),
         };
         match self.ld.dir_names(dir) {
-            Some(names) if names.contains(file) => {}
+            Some(names) if names.contains_key(file) => {}
             _ => return Probe::Missing,
         }
-        let canonical = match self.ld.canonical_file(path) {
-            Ok(c) => c,
+        let (canonical, len, regular) = match self.ld.locate_file(path) {
+            Ok(l) => (l.path, l.len, l.regular),
             Err(OpenError::NotFound) => return Probe::Missing,
             Err(OpenError::Loop) => {
                 return Probe::StopList("too many levels of symbolic links (ELOOP)".into())
@@ -653,7 +659,7 @@ impl Resolver<'_> {
                 return Probe::Fatal("cannot read file data: Is a directory".into())
             }
         };
-        let entry = self.ld.object(&canonical);
+        let entry = self.ld.object_at(&canonical, len, regular);
         let Some(header) = &entry.header else {
             // Unreadable: glibc's open fails and the search goes on.
             return Probe::Missing;
@@ -663,7 +669,7 @@ impl Resolver<'_> {
             Verdict::Fatal(message) => Probe::Fatal(message),
             Verdict::Accept => match &entry.info {
                 Err(e) => Probe::Fatal(e.clone()),
-                Ok(_) => Probe::Found(canonical.to_string_lossy().into_owned()),
+                Ok(_) => Probe::Found(path_string(canonical)),
             },
         }
     }
@@ -889,6 +895,13 @@ impl Resolver<'_> {
         }
         out
     }
+}
+
+/// A path as text (lossy, as `to_string_lossy`), without copying a valid UTF-8 one.
+fn path_string(p: std::path::PathBuf) -> String {
+    p.into_os_string()
+        .into_string()
+        .unwrap_or_else(|p| p.to_string_lossy().into_owned())
 }
 
 /// The directory part of a path, with its trailing `/`.

@@ -371,7 +371,9 @@ fn base_layers_roundtrip(tmp: &Path, root: &RootDirView, tree: &BTreeMap<PathBuf
 fn debian_root() -> PathBuf {
     let roots = std::env::var_os("WHYRUN_ROOTS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(&std::env::var_os("HOME").expect("HOME")).join(".cache/whyrun/roots"));
+        .unwrap_or_else(|| {
+            Path::new(&std::env::var_os("HOME").expect("HOME")).join(".cache/whyrun/roots")
+        });
     let p = roots.join("bookworm");
     assert!(
         p.join("etc/debian_version").exists(),

@@ -2,8 +2,9 @@
 //! machine or `--root DIR`) with the loader emulation of `whyrun-target`, and prints it
 //! libtree-style (why each library was found where it was, where a missing one was looked
 //! for, missing symbol versions) or as `whyrun.tree/1` JSON. Rendering only: the search
-//! and every file read happen in the target crate. Output is formatted into one buffered
-//! writer with colour decided once, so a run over hundreds of files costs a few writes.
+//! and every file read happen in the target crate. Trees are resolved and rendered on
+//! worker threads sharing one loader, and written in order through one buffered writer
+//! with colour decided once, so a run over hundreds of files costs a few writes.
 
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
@@ -22,8 +23,8 @@ use crate::style::{ACCENT, BAD, GOOD, LABEL, PATH, WARN};
 
 /// Bytes buffered before a write to stdout.
 const OUT_BUFFER: usize = 1 << 16;
-/// Files resolved (in parallel) before their trees are printed.
-const TEXT_CHUNK: usize = 128;
+/// Room for one tree's text (most take well under this).
+const TEXT_CAPACITY: usize = 2048;
 
 /// The styles of one run: the terminal styles when stdout takes colour (as `anstream`
 /// decides it: a terminal, `NO_COLOR`, `CLICOLOR_FORCE`), plain ones otherwise.
@@ -60,6 +61,27 @@ impl Palette {
             }
         }
     }
+}
+
+/// A style's escape sequences, rendered once: the lines every tree has are written as
+/// pieces, without formatting.
+struct Ink {
+    on: String,
+    off: String,
+}
+
+impl Ink {
+    fn new(style: Style) -> Ink {
+        Ink {
+            on: format!("{style}"),
+            off: format!("{style:#}"),
+        }
+    }
+}
+
+/// Writes `pieces` one after the other.
+fn put(out: &mut impl Write, pieces: &[&str]) -> io::Result<()> {
+    pieces.iter().try_for_each(|p| out.write_all(p.as_bytes()))
 }
 
 /// The JSON schema identifier; bumped on any incompatible change.
@@ -103,21 +125,22 @@ pub fn run(args: &TreeArgs) -> Result<u8> {
         )
     };
     let mut code = exit::OK;
-    let mut note = |path: &str, r: &Result<LoadTree, String>| match r {
+    // An unreadable file decides the exit code over a missing library.
+    let mut note = |path: &str, ok: Result<bool, &str>| match ok {
         Err(e) => {
             eprintln!("whyrun: {path}: {e}");
             code = exit::INPUT_ERROR;
         }
-        Ok(t) if !t.ok() && code == exit::OK => code = MISSING,
+        Ok(false) if code == exit::OK => code = MISSING,
         Ok(_) => {}
     };
 
-    let mut out = BufWriter::with_capacity(OUT_BUFFER, io::stdout().lock());
+    let mut out = BufWriter::with_capacity(OUT_BUFFER, io::stdout());
     if args.json {
         let results: Vec<(String, Result<LoadTree, String>)> =
             args.files.par_iter().map(resolve).collect();
         for (path, r) in &results {
-            note(path, r);
+            note(path, r.as_ref().map(LoadTree::ok).map_err(String::as_str));
         }
         let report = Report {
             schema: SCHEMA,
@@ -138,29 +161,105 @@ pub fn run(args: &TreeArgs) -> Result<u8> {
         // The process ends next: freeing every tree one by one would only cost time.
         std::mem::forget(results);
     } else {
-        // Resolved a chunk at a time and printed in order, so memory stays bounded.
+        // Each tree is resolved and rendered on a worker thread (and freed there); the
+        // texts are written here in order as soon as each and all before it are ready,
+        // so memory stays bounded and writing overlaps the work.
         let pal = Palette::for_stdout();
         let root = args.root.is_some().then_some(describe.as_str());
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let render = |f: &std::path::PathBuf| {
+            let (path, r) = resolve(f);
+            let rendered = r.map(|t| {
+                let mut text = Vec::with_capacity(TEXT_CAPACITY);
+                print_tree(&mut text, &pal, &t, args.verbose, root).map(|()| (text, t.ok()))
+            });
+            (path, rendered)
+        };
         let mut first = true;
-        for chunk in args.files.chunks(TEXT_CHUNK) {
-            let results: Vec<(String, Result<LoadTree, String>)> =
-                chunk.par_iter().map(resolve).collect();
-            for (path, r) in &results {
-                note(path, r);
-                if let Ok(t) = r {
+        in_order(&args.files, threads, render, |(path, r)| {
+            match r {
+                Err(e) => {
+                    // The trees before it first, so a terminal shows both in order.
+                    out.flush()?;
+                    note(&path, Err(&e));
+                }
+                Ok(rendered) => {
+                    let (text, ok) = rendered?;
+                    note(&path, Ok(ok));
                     if !first {
                         writeln!(out)?;
                     }
                     first = false;
-                    print_tree(&mut out, &pal, t, args.verbose, root)?;
+                    out.write_all(&text)?;
                 }
             }
-        }
+            Ok(())
+        })?;
     }
     out.flush()?;
     // As for the trees: the caches go with the process.
     std::mem::forget(loader);
     Ok(code)
+}
+
+/// Maps `items` with `f` on up to `threads` threads (the calling one among them) and hands
+/// the results to `sink`, on the calling thread, in the items' order, each as soon as it
+/// and all before it are ready. A failing `sink` stops the work; its error is returned.
+fn in_order<T: Sync, R: Send>(
+    items: &[T],
+    threads: usize,
+    f: impl Fn(&T) -> R + Sync,
+    mut sink: impl FnMut(R) -> io::Result<()>,
+) -> io::Result<()> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let threads = threads.min(items.len());
+    if threads <= 1 {
+        return items.iter().try_for_each(|it| sink(f(it)));
+    }
+    let next = AtomicUsize::new(0);
+    let (tx, rx) = std::sync::mpsc::channel::<(usize, R)>();
+    std::thread::scope(|scope| {
+        for _ in 1..threads {
+            let tx = tx.clone();
+            let (next, f) = (&next, &f);
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(it) = items.get(i) else { break };
+                if tx.send((i, f(it))).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        let mut waiting = std::collections::BTreeMap::new();
+        let mut due = 0;
+        let mut result = Ok(());
+        let mut deliver = |waiting: &mut std::collections::BTreeMap<usize, R>| {
+            while let Some(r) = waiting.remove(&due) {
+                due += 1;
+                if result.is_ok() {
+                    result = sink(r);
+                    if result.is_err() {
+                        next.store(items.len(), Ordering::Relaxed);
+                    }
+                }
+            }
+        };
+        // This thread works too, and delivers whatever is due between its own items.
+        loop {
+            waiting.extend(rx.try_iter());
+            deliver(&mut waiting);
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(it) = items.get(i) else { break };
+            waiting.insert(i, f(it));
+        }
+        for (i, r) in rx {
+            waiting.insert(i, r);
+            deliver(&mut waiting);
+        }
+        deliver(&mut waiting);
+        result
+    })
 }
 
 fn step_text(step: &Step, dir: &str, hwcaps: Option<&str>) -> String {
@@ -175,6 +274,26 @@ fn step_text(step: &Step, dir: &str, hwcaps: Option<&str>) -> String {
         s.push_str(&format!(", glibc-hwcaps/{h}"));
     }
     s
+}
+
+/// [`step_text`] written out directly.
+fn write_step(
+    out: &mut impl Write,
+    step: &Step,
+    dir: &str,
+    hwcaps: Option<&str>,
+) -> io::Result<()> {
+    match step {
+        Step::Rpath { of } => put(out, &["rpath of ", of])?,
+        Step::Runpath { of } => put(out, &["runpath of ", of])?,
+        Step::DefaultPath => put(out, &["default path ", dir])?,
+        Step::LdLibraryPath => put(out, &["LD_LIBRARY_PATH ", dir])?,
+        other => put(out, &[other.label()])?,
+    }
+    if let Some(h) = hwcaps {
+        put(out, &[", glibc-hwcaps/", h])?;
+    }
+    Ok(())
 }
 
 fn print_tree(
@@ -193,14 +312,25 @@ fn print_tree(
         ..
     } = *pal;
     let main = &t.objects[0];
-    let mut head = format!("{path}{}{path:#}", t.file);
+    let (path_ink, label_ink) = (Ink::new(path), Ink::new(label));
+    put(out, &[&path_ink.on, &t.file, &path_ink.off])?;
     if let Some(r) = root {
-        head.push_str(&format!(" {label}(in {r}){label:#}"));
+        put(out, &[" ", &label_ink.on, "(in ", r, ")", &label_ink.off])?;
     }
-    writeln!(out, "{head}")?;
+    put(out, &["\n"])?;
     if let Some(i) = &t.interpreter {
         match &i.found {
-            Some(_) => writeln!(out, "{label}interpreter{label:#} {}", i.path)?,
+            Some(_) => put(
+                out,
+                &[
+                    &label_ink.on,
+                    "interpreter",
+                    &label_ink.off,
+                    " ",
+                    &i.path,
+                    "\n",
+                ],
+            )?,
             None => writeln!(
                 out,
                 "{label}interpreter{label:#} {bad}{} not found: the program cannot start{bad:#}",
@@ -215,7 +345,8 @@ fn print_tree(
     }
     let mut expanded = vec![false; t.objects.len()];
     expanded[0] = true;
-    print_children(out, pal, t, 0, "", verbose, &mut expanded)?;
+    let inks = [Ink::new(pal.accent), label_ink];
+    print_children(out, pal, &inks, t, 0, "", verbose, &mut expanded)?;
     for w in &t.warnings {
         writeln!(out, "{warn}warning:{warn:#} {w}")?;
     }
@@ -261,10 +392,18 @@ fn print_tree(
         }
         writeln!(out, "{bad}{}{bad:#}", parts.join("; "))?;
     } else if t.ok() && t.objects.len() > 1 {
-        writeln!(
+        let good_ink = Ink::new(good);
+        let n = t.objects.len() - 1;
+        put(
             out,
-            "{good}{} loaded, every symbol version defined{good:#}",
-            plural(t.objects.len() - 1, "object", "objects")
+            &[
+                &good_ink.on,
+                &n.to_string(),
+                if n == 1 { " object" } else { " objects" },
+                " loaded, every symbol version defined",
+                &good_ink.off,
+                "\n",
+            ],
         )?;
     }
     Ok(())
@@ -274,9 +413,14 @@ fn plural(n: usize, one: &str, many: &str) -> String {
     format!("{n} {}", if n == 1 { one } else { many })
 }
 
+/// The accent and label inks, in that order.
+type Inks = [Ink; 2];
+
+#[allow(clippy::too_many_arguments)]
 fn print_children(
     out: &mut impl Write,
     pal: &Palette,
+    inks: &Inks,
     t: &LoadTree,
     idx: usize,
     prefix: &str,
@@ -284,32 +428,26 @@ fn print_children(
     expanded: &mut [bool],
 ) -> io::Result<()> {
     let Palette {
-        label,
-        warn,
-        bad,
-        accent,
-        ..
+        label, warn, bad, ..
     } = *pal;
+    let [accent_ink, label_ink] = inks;
     let obj = &t.objects[idx];
-    let versions: Vec<_> = t
-        .missing_versions
-        .iter()
-        .filter(|m| m.required_by == idx)
-        .collect();
-    let shown: Vec<_> = obj
-        .needs
-        .iter()
-        .filter(|n| verbose || !matches!(n.result, NeedResult::Reused { .. }))
-        .collect();
-    let total = shown.len() + versions.len();
-    for (k, need) in shown.iter().enumerate() {
+    let versions = || t.missing_versions.iter().filter(|m| m.required_by == idx);
+    let shown = || {
+        obj.needs
+            .iter()
+            .filter(|n| verbose || !matches!(n.result, NeedResult::Reused { .. }))
+    };
+    let shown_count = shown().count();
+    let total = shown_count + versions().count();
+    for (k, need) in shown().enumerate() {
         let last = k + 1 == total;
         let (branch, cont) = if last {
             ("└── ", "    ")
         } else {
             ("├── ", "│   ")
         };
-        let child_prefix = format!("{prefix}{cont}");
+        let child_prefix = || format!("{prefix}{cont}");
         match &need.result {
             NeedResult::Loaded {
                 object,
@@ -319,13 +457,27 @@ fn print_children(
                 skipped,
             } => {
                 let o = &t.objects[*object];
-                writeln!(
+                put(
                     out,
-                    "{prefix}{branch}{accent}{}{accent:#} => {} {label}[{}]{label:#}",
-                    need.name,
-                    o.path,
-                    step_text(step, dir, hwcaps.as_deref())
+                    &[
+                        prefix,
+                        branch,
+                        &accent_ink.on,
+                        &need.name,
+                        &accent_ink.off,
+                        " => ",
+                        &o.path,
+                        " ",
+                        &label_ink.on,
+                        "[",
+                    ],
                 )?;
+                write_step(out, step, dir, hwcaps.as_deref())?;
+                put(out, &["]", &label_ink.off, "\n"])?;
+                if skipped.is_empty() && expanded[*object] {
+                    continue;
+                }
+                let child_prefix = child_prefix();
                 for s in skipped {
                     writeln!(
                         out,
@@ -335,7 +487,7 @@ fn print_children(
                 }
                 if !expanded[*object] {
                     expanded[*object] = true;
-                    print_children(out, pal, t, *object, &child_prefix, verbose, expanded)?;
+                    print_children(out, pal, inks, t, *object, &child_prefix, verbose, expanded)?;
                 }
             }
             NeedResult::Reused { object, matched } => {
@@ -357,6 +509,7 @@ fn print_children(
                 hints,
             } => {
                 writeln!(out, "{prefix}{branch}{bad}{} not found{bad:#}", need.name)?;
+                let child_prefix = child_prefix();
                 for s in skipped {
                     writeln!(
                         out,
@@ -401,8 +554,8 @@ fn print_children(
             _ => writeln!(out, "{prefix}{branch}{}", need.name)?,
         }
     }
-    for (k, m) in versions.iter().enumerate() {
-        let last = shown.len() + k + 1 == total;
+    for (k, m) in versions().enumerate() {
+        let last = shown_count + k + 1 == total;
         let branch = if last { "└── " } else { "├── " };
         let style = if m.weak { warn } else { bad };
         let weak = if m.weak {
@@ -422,4 +575,54 @@ fn print_children(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_order_delivers_in_order_on_any_number_of_threads() {
+        let items: Vec<u64> = (0..500).collect();
+        for threads in [1, 2, 4, 16] {
+            let mut seen = Vec::new();
+            in_order(
+                &items,
+                threads,
+                |&i| {
+                    // Uneven work, so results arrive out of order.
+                    std::thread::sleep(std::time::Duration::from_micros((i * 7919) % 50));
+                    i * 2
+                },
+                |r| {
+                    seen.push(r);
+                    Ok(())
+                },
+            )
+            .unwrap();
+            assert_eq!(seen, items.iter().map(|i| i * 2).collect::<Vec<_>>());
+        }
+    }
+
+    #[test]
+    fn in_order_stops_at_the_first_failing_delivery() {
+        let items: Vec<u32> = (0..1000).collect();
+        let mut delivered = 0;
+        let err = in_order(
+            &items,
+            2,
+            |&i| i,
+            |i| {
+                delivered += 1;
+                if i == 10 {
+                    Err(io::Error::from(io::ErrorKind::BrokenPipe))
+                } else {
+                    Ok(())
+                }
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe);
+        assert_eq!(delivered, 11);
+    }
 }

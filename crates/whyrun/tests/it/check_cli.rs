@@ -16,7 +16,9 @@ fn whyrun() -> Command {
 fn bookworm() -> PathBuf {
     let roots = std::env::var_os("WHYRUN_ROOTS")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/whyrun/roots"));
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/whyrun/roots")
+        });
     let root = roots.join("bookworm");
     assert!(
         root.join("usr/bin").is_dir(),
@@ -27,7 +29,12 @@ fn bookworm() -> PathBuf {
 }
 
 fn check_json(args: &[&str]) -> (Value, i32) {
-    let out = whyrun().arg("check").args(args).args(["--format", "json"]).output().unwrap();
+    let out = whyrun()
+        .arg("check")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
     let json = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
     (json, out.status.code().unwrap())
@@ -49,14 +56,27 @@ fn a_musl_binary_will_not_start_in_a_glibc_root() {
     assert_eq!(t["path_in_target"], "/usr/local/bin/c-musl-dynamic");
     // LIBC003 carries the musl-specific cause and fix; LIBC001 then stays silent.
     assert_eq!(t["findings"][0]["code"], "LIBC003", "{t}");
-    assert!(t["findings"].as_array().unwrap().iter().all(|f| f["code"] != "LIBC001"), "{t}");
+    assert!(
+        t["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["code"] != "LIBC001"),
+        "{t}"
+    );
 }
 
 #[test]
 fn a_glibc_binary_runs_in_a_glibc_root() {
     let glibc = fixtures::small("c-glibc-dynamic");
     let root = bookworm();
-    let (json, code) = check_json(&[glibc.to_str().unwrap(), "--root", root.to_str().unwrap(), "--as", "/app/hello"]);
+    let (json, code) = check_json(&[
+        glibc.to_str().unwrap(),
+        "--root",
+        root.to_str().unwrap(),
+        "--as",
+        "/app/hello",
+    ]);
     assert_eq!(code, 0, "{json}");
     let t = target(&json, 0);
     assert_eq!(t["verdict"], "runs", "{t}");
@@ -69,7 +89,10 @@ fn a_binary_inside_the_root_is_read_there() {
     let (json, code) = check_json(&["--root", root.to_str().unwrap(), "--inside", "/usr/bin/ls"]);
     assert_eq!(code, 0, "{json}");
     assert_eq!(target(&json, 0)["path_in_target"], "/usr/bin/ls");
-    assert!(json["binaries"][0]["summary"].as_str().unwrap().contains("x86_64"));
+    assert!(json["binaries"][0]["summary"]
+        .as_str()
+        .unwrap()
+        .contains("x86_64"));
 }
 
 #[test]
@@ -78,7 +101,10 @@ fn placement_must_be_unambiguous() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--inside"));
     let glibc = fixtures::small("c-glibc-dynamic");
-    let out = whyrun().args(["check", glibc.to_str().unwrap(), "--inside", "/usr/bin/ls"]).output().unwrap();
+    let out = whyrun()
+        .args(["check", glibc.to_str().unwrap(), "--inside", "/usr/bin/ls"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
 
@@ -87,14 +113,24 @@ fn a_bad_target_is_one_line_and_the_others_are_still_checked() {
     let glibc = fixtures::small("c-glibc-dynamic");
     let root = bookworm();
     let out = whyrun()
-        .args(["check", glibc.to_str().unwrap(), "--root", "/nonexistent-root", "--root", root.to_str().unwrap()])
+        .args([
+            "check",
+            glibc.to_str().unwrap(),
+            "--root",
+            "/nonexistent-root",
+            "--root",
+            root.to_str().unwrap(),
+        ])
         .args(["--format", "json"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
-    assert!(stderr.starts_with("whyrun: /nonexistent-root: "), "{stderr}");
+    assert!(
+        stderr.starts_with("whyrun: /nonexistent-root: "),
+        "{stderr}"
+    );
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(json["binaries"][0]["targets"].as_array().unwrap().len(), 1);
 }
@@ -104,10 +140,16 @@ fn a_binary_that_is_not_elf_is_an_input_error() {
     let dir = tempfile::tempdir().unwrap();
     let script = dir.path().join("run.sh");
     std::fs::write(&script, "#!/bin/sh\n").unwrap();
-    let out = whyrun().args(["check", script.to_str().unwrap()]).output().unwrap();
+    let out = whyrun()
+        .args(["check", script.to_str().unwrap()])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.contains("run.sh") && stderr.contains("not an ELF binary"), "{stderr}");
+    assert!(
+        stderr.contains("run.sh") && stderr.contains("not an ELF binary"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -116,12 +158,22 @@ fn rules_lists_every_rule_and_rule_prints_its_docs() {
     assert!(out.status.success());
     let list = String::from_utf8(out.stdout).unwrap();
     for rule in whyrun_rules::RULES {
-        assert!(list.contains(rule.meta().code), "{} missing from `whyrun rules`", rule.meta().code);
+        assert!(
+            list.contains(rule.meta().code),
+            "{} missing from `whyrun rules`",
+            rule.meta().code
+        );
     }
     let out = whyrun().args(["rule", "libc001"]).output().unwrap();
     assert!(out.status.success());
     let doc = String::from_utf8(out.stdout).unwrap();
-    for section in ["## What it finds", "## Why it breaks", "## Example", "## Fix", "## References"] {
+    for section in [
+        "## What it finds",
+        "## Why it breaks",
+        "## Example",
+        "## Fix",
+        "## References",
+    ] {
         assert!(doc.contains(section), "{section} missing: {doc}");
     }
     let out = whyrun().args(["rule", "NOPE999"]).output().unwrap();
@@ -145,7 +197,10 @@ fn explain_names_the_cause_that_applies() {
     assert_eq!(libc003["applies_on"][0], root.to_str().unwrap());
     let libc001 = causes.iter().find(|c| c["rule"] == "LIBC001").unwrap();
     assert!(libc001["applies_on"].as_array().unwrap().is_empty());
-    let out = whyrun().args(["explain", "something nobody prints"]).output().unwrap();
+    let out = whyrun()
+        .args(["explain", "something nobody prints"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
 }
 
@@ -153,19 +208,34 @@ fn explain_names_the_cause_that_applies() {
 fn help_completions_and_man_page() {
     let help = whyrun().args(["check", "--help"]).output().unwrap();
     let help = String::from_utf8(help.stdout).unwrap();
-    assert!(help.contains("Examples:") && help.contains("Exit codes:"), "{help}");
+    assert!(
+        help.contains("Examples:") && help.contains("Exit codes:"),
+        "{help}"
+    );
     let bash = whyrun().args(["completions", "bash"]).output().unwrap();
     assert!(String::from_utf8(bash.stdout).unwrap().contains("whyrun"));
     let man = whyrun().arg("man").output().unwrap();
     let man = String::from_utf8(man.stdout).unwrap();
-    assert!(man.starts_with(".ie") || man.contains(".TH"), "{}", &man[..100.min(man.len())]);
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH"),
+        "{}",
+        &man[..100.min(man.len())]
+    );
 }
 
 /// A `docker save` tarball: the layers (each a list of (path, mode, contents); a `None`
 /// content with a `.wh.` name is a whiteout), a config with `Entrypoint` and `User`.
-fn docker_save(dir: &std::path::Path, layers: &[Vec<(&str, u32, Option<Vec<u8>>)>], entrypoint: &str) -> PathBuf {
+/// A layer: (path, mode, contents) per file.
+type Layer<'a> = Vec<(&'a str, u32, Option<Vec<u8>>)>;
+
+fn docker_save(dir: &std::path::Path, layers: &[Layer<'_>], entrypoint: &str) -> PathBuf {
     use sha2::{Digest, Sha256};
-    let hex = |b: &[u8]| Sha256::digest(b).iter().map(|x| format!("{x:02x}")).collect::<String>();
+    let hex = |b: &[u8]| {
+        Sha256::digest(b)
+            .iter()
+            .map(|x| format!("{x:02x}"))
+            .collect::<String>()
+    };
     let mut blobs = Vec::new();
     for files in layers {
         let mut b = tar::Builder::new(Vec::new());
@@ -222,7 +292,10 @@ fn an_image_entrypoint_is_checked_in_the_image() {
     let image = docker_save(
         dir.path(),
         &[
-            vec![("lib/ld-musl-x86_64.so.1", 0o755, Some(glibc.clone())), ("app/hello", 0o755, Some(musl))],
+            vec![
+                ("lib/ld-musl-x86_64.so.1", 0o755, Some(glibc.clone())),
+                ("app/hello", 0o755, Some(musl)),
+            ],
             vec![("lib/.wh.ld-musl-x86_64.so.1", 0o644, None)],
         ],
         "/app/hello",
@@ -236,7 +309,13 @@ fn an_image_entrypoint_is_checked_in_the_image() {
     assert_eq!(t["findings"][0]["code"], "LIBC001", "{t}");
     // A local binary placed in the same image: static, so it starts.
     let go = fixtures::small("go124-hello");
-    let (json, _) = check_json(&[go.to_str().unwrap(), "--image", image.to_str().unwrap(), "--as", "/app/server"]);
+    let (json, _) = check_json(&[
+        go.to_str().unwrap(),
+        "--image",
+        image.to_str().unwrap(),
+        "--as",
+        "/app/server",
+    ]);
     let t = target(&json, 0);
     assert_eq!(t["path_in_target"], "/app/server");
     assert_ne!(t["verdict"], "wont-start", "{t}");
@@ -248,7 +327,15 @@ fn a_corrupt_image_is_one_line() {
     let bad = dir.path().join("bad.tar");
     std::fs::write(&bad, b"not a tarball at all").unwrap();
     let glibc = fixtures::small("c-glibc-dynamic");
-    let out = whyrun().args(["check", glibc.to_str().unwrap(), "--image", bad.to_str().unwrap()]).output().unwrap();
+    let out = whyrun()
+        .args([
+            "check",
+            glibc.to_str().unwrap(),
+            "--image",
+            bad.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
     assert_eq!(stderr.lines().count(), 1, "{stderr}");

@@ -81,13 +81,6 @@ pub fn built_of_kind(kind: &str) -> Vec<Fixture> {
     all
 }
 
-pub fn built_named(name: &str) -> Fixture {
-    built()
-        .into_iter()
-        .find(|f| f.name == name)
-        .unwrap_or_else(|| panic!("the manifest lists no fixture named {name}"))
-}
-
 /// `whyrun inspect --json FILES…`, parsed, with the exit code.
 pub fn inspect_json(files: &[&Path]) -> (Value, i32) {
     let out = assert_cmd::Command::cargo_bin("whyrun")

@@ -177,6 +177,16 @@ fn every_go_fixture_matches_go_version_m() {
         let real = go_version_m(&f.path);
         let ours = from_whyrun(facts);
         assert_eq!(ours, real, "{}: whyrun and go version -m disagree", f.name);
+        // The toolchain the fixture script used (`go1.19`) is the release recorded.
+        if f.toolchain.starts_with("go1.") {
+            assert!(
+                ours.go_version.starts_with(&format!("{}.", f.toolchain)),
+                "{}: built by {} but records {}",
+                f.name,
+                f.toolchain,
+                ours.go_version
+            );
+        }
         // Module mode is the presence of a main module (`mod` line): a GOPATH-mode build by
         // Go 1.18+ still records `path` and `build` lines.
         let module_mode = facts["go"]["build_info"]["module_mode"].as_bool().unwrap();

@@ -107,7 +107,10 @@ fn open_image(path: &Path, this_machine: bool) -> Result<OpenTarget, String> {
             .map_err(|e| e.to_string()),
     );
     let view: Arc<dyn FileView> = Arc::new(image);
-    let mut model = describe(&*view, &options(path.display().to_string(), SourceKind::Image, this_machine));
+    let mut model = describe(
+        &*view,
+        &options(path.display().to_string(), SourceKind::Image, this_machine),
+    );
     model.default_user = config.user.clone().filter(|u| !u.is_empty());
     for kv in &config.env {
         if let Some((k, v)) = kv.split_once('=') {
