@@ -35,6 +35,9 @@ pub struct Metadata {
     pub len: u64,
     /// Permission bits (`st_mode & 0o7777`).
     pub mode: u32,
+    /// Owner and group, as numbers inside the target.
+    pub uid: u32,
+    pub gid: u32,
 }
 
 /// One entry of a directory listing.
@@ -186,11 +189,13 @@ pub(crate) fn kind_of(ft: std::fs::FileType) -> FileKind {
 }
 
 pub(crate) fn metadata_of(m: &std::fs::Metadata) -> Metadata {
-    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
     Metadata {
         kind: kind_of(m.file_type()),
         len: m.len(),
         mode: m.permissions().mode() & 0o7777,
+        uid: m.uid(),
+        gid: m.gid(),
     }
 }
 

@@ -378,6 +378,9 @@ fn metadata_of(n: &tree::Node) -> Metadata {
             _ => 0,
         },
         mode: n.mode,
+        // uid_t is 32 bits; a larger tar id cannot be a real owner.
+        uid: u32::try_from(n.uid).unwrap_or(u32::MAX),
+        gid: u32::try_from(n.gid).unwrap_or(u32::MAX),
     }
 }
 

@@ -341,3 +341,49 @@ fn a_corrupt_image_is_one_line() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("bad.tar"), "{stderr}");
 }
+
+/// In a root the binary's owner is read from the file: a root-owned 0700 binary cannot be
+/// executed by `nobody`, and can by root.
+#[test]
+fn ownership_in_a_root_decides_execute_permission() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    std::fs::create_dir_all(root.join("etc")).unwrap();
+    std::fs::create_dir_all(root.join("app")).unwrap();
+    std::fs::write(
+        root.join("etc/passwd"),
+        "root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("etc/group"), "root:x:0:\nnogroup:x:65534:\n").unwrap();
+    let app = root.join("app/hello");
+    std::fs::copy(fixtures::small("go124-hello"), &app).unwrap();
+    std::fs::set_permissions(&app, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let owner = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&app).unwrap());
+    let r = root.to_str().unwrap();
+    let (json, _) = check_json(&["--root", r, "--inside", "/app/hello", "--user", "nobody"]);
+    let t = target(&json, 0);
+    let fs001 = t["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "FS001");
+    if owner == 65534 {
+        assert!(fs001.is_none(), "{t}");
+    } else {
+        let f = fs001.unwrap_or_else(|| panic!("FS001 should fire: {t}"));
+        assert_eq!(f["undecided"], false, "{f}");
+        assert_eq!(t["verdict"], "wont-start", "{t}");
+    }
+    let (json, _) = check_json(&["--root", r, "--inside", "/app/hello", "--user", "root"]);
+    let t = target(&json, 0);
+    assert!(
+        t["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["code"] != "FS001"),
+        "{t}"
+    );
+}

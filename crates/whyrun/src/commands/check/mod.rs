@@ -232,18 +232,23 @@ pub fn evaluate(
         }
         None => resolve::from_index(&facts, &t.model, &path_in_target),
     };
-    let mode = view
+    let meta = view
         .as_ref()
-        .and_then(|v| v.metadata(Path::new(&path_in_target)).ok())
-        .map(|m| m.mode);
+        .and_then(|v| v.metadata(Path::new(&path_in_target)).ok());
+    let in_place = match placement {
+        Placement::Local { at, .. } => t.is_host() && at.is_none(),
+        _ => true,
+    };
     let ctx = CheckContext {
         binary: Binary {
             display_path: path_in_target.clone(),
             path_in_target: path_in_target.clone(),
             facts: &facts,
-            mode,
-            uid: None,
-            gid: None,
+            mode: meta.map(|m| m.mode),
+            // A copy keeps the mode but not the owner (COPY makes it root's, scp the
+            // user's): the owner is known only for a file already in place.
+            uid: meta.filter(|_| in_place).map(|m| m.uid),
+            gid: meta.filter(|_| in_place).map(|m| m.gid),
         },
         target: &t.model,
         libraries: &libraries,

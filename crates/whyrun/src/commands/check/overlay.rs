@@ -26,12 +26,14 @@ impl Overlay {
     }
 
     fn local_metadata(&self) -> Result<Metadata, FsError> {
-        use std::os::unix::fs::PermissionsExt;
+        use std::os::unix::fs::{MetadataExt, PermissionsExt};
         let m = std::fs::metadata(&self.local).map_err(|e| io(&self.at, e))?;
         Ok(Metadata {
             kind: FileKind::File,
             len: m.len(),
             mode: m.permissions().mode() & 0o7777,
+            uid: m.uid(),
+            gid: m.gid(),
         })
     }
 }
