@@ -178,7 +178,11 @@ fn print_human(path: &str, f: &Facts, verbose: bool) {
         row("build-id", id);
     }
     let mut sym = Vec::new();
-    sym.push(if e.stripped { "stripped" } else { "symbol table" });
+    sym.push(if e.stripped {
+        "stripped"
+    } else {
+        "symbol table"
+    });
     if e.debug_info {
         sym.push("debug info");
     }
