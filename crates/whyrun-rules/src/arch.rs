@@ -356,6 +356,43 @@ pub fn x86_level(cpu: &CpuInfo) -> Option<u32> {
     cpu.x86_level().or_else(|| x86_level_from_flags(&cpu.flags))
 }
 
+/// The x86-64 CPU an x86-64 binary would run on in a target.
+#[derive(Debug, Clone, Copy)]
+pub enum X86Cpu<'a> {
+    /// The target's CPU is another architecture: ARCH001 reports that.
+    OtherArch,
+    /// The target does not say which CPU it runs on, or not its level.
+    Unknown,
+    /// The CPU and the x86-64 level it reaches.
+    Known { cpu: &'a CpuInfo, reached: u32 },
+}
+
+/// The target's x86-64 CPU and the level it reaches.
+pub fn x86_cpu(target: &TargetModel) -> X86Cpu<'_> {
+    match &target.cpu {
+        Some(c) if !c.arch.is_empty() && c.arch != "x86_64" => X86Cpu::OtherArch,
+        Some(c) => match x86_level(c) {
+            Some(reached) => X86Cpu::Known { cpu: c, reached },
+            None => X86Cpu::Unknown,
+        },
+        None => X86Cpu::Unknown,
+    }
+}
+
+/// The evidence line saying what level the CPU reaches and which of `needed`'s flags it
+/// lacks: `the CPU reaches x86-64-v2; it lacks avx2, bmi2`.
+pub fn reached_evidence(cpu: &CpuInfo, reached: u32, needed: u32) -> String {
+    let missing = missing_x86_flags(needed, &cpu.flags);
+    if missing.is_empty() {
+        format!("the CPU reaches x86-64-v{reached}")
+    } else {
+        format!(
+            "the CPU reaches x86-64-v{reached}; it lacks {}",
+            missing.join(", ")
+        )
+    }
+}
+
 /// The `/proc/cpuinfo` flags of levels 2 to `level` that the CPU lacks (empty when its
 /// flags are not known).
 pub fn missing_x86_flags(level: u32, flags: &[String]) -> Vec<&'static str> {

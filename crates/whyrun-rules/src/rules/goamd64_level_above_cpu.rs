@@ -76,28 +76,15 @@ impl Goamd64LevelAboveCpu {
             return Vec::new();
         }
         let target = ctx.target;
-        let cpu = target
-            .cpu
-            .as_ref()
-            .filter(|c| c.arch.is_empty() || c.arch == "x86_64");
-        if target.cpu.is_some() && cpu.is_none() {
-            // Another architecture altogether: ARCH001 reports it.
-            return Vec::new();
-        }
         let display = &ctx.binary.display_path;
         let binary_evidence = (
             format!("build setting GOAMD64={}", level.value),
             display.clone(),
         );
-        match cpu.and_then(|c| arch::x86_level(c).map(|l| (c, l))) {
-            Some((_, reached)) if reached >= needed => Vec::new(),
-            Some((cpu, reached)) => {
-                let missing = arch::missing_x86_flags(needed, &cpu.flags);
-                let lacks = if missing.is_empty() {
-                    String::new()
-                } else {
-                    format!("; it lacks {}", missing.join(", "))
-                };
+        match arch::x86_cpu(target) {
+            arch::X86Cpu::OtherArch => Vec::new(),
+            arch::X86Cpu::Known { reached, .. } if reached >= needed => Vec::new(),
+            arch::X86Cpu::Known { cpu, reached } => {
                 let finding = Self::META
                     .finding(format!(
                         "{display} needs an x86-64-v{needed} CPU (GOAMD64={}); {} reaches x86-64-v{reached}",
@@ -106,12 +93,12 @@ impl Goamd64LevelAboveCpu {
                     ))
                     .evidence(binary_evidence.0, binary_evidence.1)
                     .evidence(
-                        format!("the CPU reaches x86-64-v{reached}{lacks}"),
+                        arch::reached_evidence(cpu, reached, needed),
                         arch::cpu_location(target),
                     );
                 vec![with_fix(ctx, finding, reached)]
             }
-            None => {
+            arch::X86Cpu::Unknown => {
                 let finding = Self::META
                     .finding(format!(
                         "{} does not say which CPU it runs on; {display} needs x86-64-v{needed} (GOAMD64={})",

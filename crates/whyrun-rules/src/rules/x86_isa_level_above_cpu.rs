@@ -118,25 +118,13 @@ impl X86IsaLevelAboveCpu {
             return Vec::new();
         }
         let target = ctx.target;
-        let cpu = target
-            .cpu
-            .as_ref()
-            .filter(|c| c.arch.is_empty() || c.arch == "x86_64");
-        if target.cpu.is_some() && cpu.is_none() {
-            return Vec::new();
-        }
         let display = &ctx.binary.display_path;
         let note = format!("GNU_PROPERTY_X86_ISA_1_NEEDED: {}", isa.levels.join(", "));
         let (severity, who, where_) = enforcement(ctx);
-        let finding = match cpu.and_then(|c| arch::x86_level(c).map(|l| (c, l))) {
-            Some((_, reached)) if reached >= needed => return Vec::new(),
-            Some((cpu, reached)) => {
-                let missing = arch::missing_x86_flags(needed, &cpu.flags);
-                let lacks = if missing.is_empty() {
-                    String::new()
-                } else {
-                    format!("; it lacks {}", missing.join(", "))
-                };
+        let finding = match arch::x86_cpu(target) {
+            arch::X86Cpu::OtherArch => return Vec::new(),
+            arch::X86Cpu::Known { reached, .. } if reached >= needed => return Vec::new(),
+            arch::X86Cpu::Known { cpu, reached } => {
                 Self::META
                     .finding(format!(
                         "{display} needs x86-64-v{needed} (its .note.gnu.property); {} reaches x86-64-v{reached}",
@@ -144,11 +132,11 @@ impl X86IsaLevelAboveCpu {
                     ))
                     .severity(severity)
                     .evidence(note, display.clone())
-                    .evidence(format!("the CPU reaches x86-64-v{reached}{lacks}"), arch::cpu_location(target))
+                    .evidence(arch::reached_evidence(cpu, reached, needed), arch::cpu_location(target))
                     .evidence(who, where_)
                     .fix(fix_summary(ctx, reached), fix_commands(ctx, reached))
             }
-            None => Self::META
+            arch::X86Cpu::Unknown => Self::META
                 .finding(format!(
                     "{} does not say which CPU it runs on; {display} needs x86-64-v{needed} (its .note.gnu.property)",
                     target.name
