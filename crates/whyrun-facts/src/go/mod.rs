@@ -3,6 +3,7 @@
 //! Parsing only: a broken Go structure becomes a warning, never a panic or a failed run.
 
 mod buildinfo;
+mod names;
 mod packages;
 mod pclntab;
 mod symbols;
@@ -39,6 +40,7 @@ pub struct GoFacts {
 pub fn inspect(
     view: &ElfView<'_>,
     notes: &[RawNote<'_>],
+    read_ahead: crate::ReadAhead<'_>,
     warnings: &mut Vec<String>,
 ) -> Option<GoFacts> {
     let build_id = notes
@@ -73,7 +75,7 @@ pub fn inspect(
         || go_sections.iter().any(|s| view.section(s).is_some());
     let symtab = if looks_like_go {
         match pclntab::locate(view) {
-            Ok(Some(table)) => Some(packages::symtab(&table, warnings)),
+            Ok(Some(table)) => Some(packages::symtab(&table, read_ahead, warnings)),
             Ok(None) => None,
             Err(e) => {
                 warnings.push(e);

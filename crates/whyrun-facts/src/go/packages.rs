@@ -8,6 +8,7 @@ use std::collections::BTreeSet;
 
 use serde::Serialize;
 
+use super::names::NameMasks;
 use super::pclntab::{PclnVersion, Pclntab};
 
 /// What the Go symbol table says about the binary.
@@ -123,7 +124,8 @@ const NET_RESOLVER: &[&str] = &[
     "net.(*conf).hostLookupOrder",
 ];
 
-/// How many recent packages `Scan` remembers before consulting its set.
+/// How many recent packages `Scan` tries before parsing a name: inlined code interleaves
+/// a few packages.
 const RECENT: usize = 8;
 
 /// The packages of every name `Scan::watch` looks for.
@@ -136,16 +138,20 @@ const WATCHED_PACKAGES: &[&str] = &[
     "golang.org/x/net/http2",
 ];
 
+/// A recently seen package, and whether its names are looked for one by one.
+#[derive(Debug)]
+struct Recent<'data> {
+    package: Cow<'data, [u8]>,
+    watched: bool,
+}
+
 /// Collects packages and the names that say what the binary needs.
 #[derive(Debug, Default)]
 struct Scan<'data> {
-    /// The package of the previous name: the table lists a package's functions together,
-    /// so most names need no set lookup.
-    current: Option<Cow<'data, [u8]>>,
-    /// Whether `current` is one of the packages whose functions are looked for by name.
-    current_watched: bool,
-    /// The last few packages seen, newest last (all already in `packages`).
-    recent: Vec<Cow<'data, [u8]>>,
+    /// The last few packages seen, the current one (the previous name's) last; all already
+    /// in `packages`. The table lists a package's functions together, so most names
+    /// continue the current package and need neither parsing nor a set lookup.
+    recent: Vec<Recent<'data>>,
     packages: BTreeSet<Cow<'data, [u8]>>,
     cgo_packages: BTreeSet<Cow<'data, [u8]>>,
     x509_system_roots: bool,
@@ -158,55 +164,105 @@ struct Scan<'data> {
 }
 
 impl<'data> Scan<'data> {
+    /// Reads a whole name table (NUL-ended names). One pass over bit masks of the table: a
+    /// name that continues the current package is recognised from the masks and one
+    /// comparison, so only the names that change package are parsed.
+    fn add_table(&mut self, table: &'data [u8]) {
+        let masks = NameMasks::new(table);
+        let mut i = 0;
+        while i < table.len() {
+            let end = masks.next_nul(i).unwrap_or(table.len());
+            if end == i {
+                i += 1;
+                continue;
+            }
+            if let Some(Recent {
+                package: Cow::Borrowed(cur),
+                watched,
+            }) = self.recent.last()
+            {
+                let (cur, watched) = (*cur, *watched);
+                let dot = i + cur.len();
+                if dot < end && table[dot] == b'.' && same_bytes(&table[i..dot], cur) {
+                    // The rule of `continues`, read from the masks.
+                    let same = match masks.next_slash_or_bracket(dot + 1, end) {
+                        None => true,
+                        Some(p) => table[p] == b'[' && generic_keeps_package(&table[p..end]),
+                    };
+                    if same {
+                        self.add_to_current(&table[i..end], cur.len(), watched);
+                        i = end + 1;
+                        continue;
+                    }
+                }
+            }
+            self.add(&table[i..end]);
+            i = end + 1;
+        }
+    }
+
     fn add(&mut self, name: &'data [u8]) {
         if name == b"crosscall2" || name == b"_cgo_topofstack" {
             self.runtime_cgo = true;
         }
-        // Fast path: the name continues the current package. `package_of` never returns a
-        // package whose last element holds a dot, so `PKG.rest` with no `/` or `[` in
-        // `rest` belongs to PKG.
-        if let Some(cur) = self.current.as_deref() {
-            if name.len() > cur.len() && name[cur.len()] == b'.' && name[..cur.len()] == *cur {
-                let rest = &name[cur.len()..];
-                if memchr::memchr2(b'/', b'[', rest).is_none() {
-                    if self.current_watched {
-                        self.watch(name);
-                    }
-                    if is_cgo_wrapper(rest) {
-                        let pkg = self.current.clone().unwrap_or_default();
-                        self.add_cgo_package(pkg);
-                    }
-                    return;
-                }
-            }
+        if name.starts_with(b"go:") || name.starts_with(b"type:") {
+            return;
+        }
+        if let Some(k) = self
+            .recent
+            .iter()
+            .rposition(|r| continues(name, &r.package))
+        {
+            let (len, watched) = self.make_current(k);
+            self.add_to_current(name, len, watched);
+            return;
         }
         let Some(pkg) = package_of(name) else { return };
-        if self.current.as_deref() != Some(&*pkg) {
-            self.switch_to(pkg.clone());
-        }
-        if self.current_watched {
-            self.watch(name);
-        }
-        let rest = &name[pkg.len()..];
-        if is_cgo_wrapper(rest) {
-            self.add_cgo_package(pkg);
-        }
+        let (len, watched) = match self.recent.iter().position(|r| r.package == pkg) {
+            Some(k) => self.make_current(k),
+            None => {
+                let watched = WATCHED_PACKAGES.iter().any(|w| w.as_bytes() == &*pkg);
+                if !self.packages.contains(&pkg) {
+                    self.packages.insert(pkg.clone());
+                }
+                if self.recent.len() == RECENT {
+                    self.recent.remove(0);
+                }
+                let len = pkg.len();
+                self.recent.push(Recent {
+                    package: pkg,
+                    watched,
+                });
+                (len, watched)
+            }
+        };
+        self.add_to_current(name, len, watched);
     }
 
-    /// Makes `pkg` the current package. Inlined functions interleave a few packages, so
-    /// the last few are remembered before the set is consulted.
-    fn switch_to(&mut self, pkg: Cow<'data, [u8]>) {
-        self.current_watched = WATCHED_PACKAGES.iter().any(|w| w.as_bytes() == &*pkg);
-        if !self.recent.contains(&pkg) {
-            if !self.packages.contains(&pkg) {
-                self.packages.insert(pkg.clone());
-            }
-            if self.recent.len() == RECENT {
-                self.recent.remove(0);
-            }
-            self.recent.push(pkg.clone());
+    /// Moves recent package `k` to the end, as the current package: its length and
+    /// whether it is watched.
+    fn make_current(&mut self, k: usize) -> (usize, bool) {
+        if k + 1 < self.recent.len() {
+            let r = self.recent.remove(k);
+            self.recent.push(r);
         }
-        self.current = Some(pkg);
+        self.recent
+            .last()
+            .map_or((0, false), |r| (r.package.len(), r.watched))
+    }
+
+    /// A name of the current package, whose path is the first `len` bytes of the name.
+    #[inline(always)]
+    fn add_to_current(&mut self, name: &'data [u8], len: usize, watched: bool) {
+        if watched {
+            self.watch(name);
+        }
+        if is_cgo_wrapper(&name[len.min(name.len())..]) {
+            if let Some(r) = self.recent.last() {
+                let pkg = r.package.clone();
+                self.add_cgo_package(pkg);
+            }
+        }
     }
 
     fn add_cgo_package(&mut self, pkg: Cow<'data, [u8]>) {
@@ -287,10 +343,77 @@ impl<'data> Scan<'data> {
     }
 }
 
+/// Whether `name` belongs to `pkg` by the quick rule: `PKG.rest` with no `/` or `[` in
+/// `rest`. `package_of` never returns a package whose last element holds a dot, so such a
+/// name's package is `pkg`.
+fn continues(name: &[u8], pkg: &[u8]) -> bool {
+    let n = pkg.len();
+    name.len() > n
+        && name[n] == b'.'
+        && same_bytes(&name[..n], pkg)
+        && first_nul_slash_or_bracket(&name[n + 1..]) == name.len() - n - 1
+}
+
+/// `a == b` for slices of equal length, eight bytes at a time and inline: package paths
+/// are short, and the comparison runs once per name.
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let word = |s: &[u8], at: usize| {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&s[at..at + 8]);
+        u64::from_le_bytes(w)
+    };
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        return a.iter().zip(b).all(|(x, y)| x == y);
+    }
+    // Whole words, then the last eight bytes (overlapping the previous word).
+    (0..n / 8).all(|k| word(a, 8 * k) == word(b, 8 * k)) && word(a, n - 8) == word(b, n - 8)
+}
+
+/// The index of the first NUL, `/` or `[` in `b` (`b.len()` if none), eight bytes at a
+/// time: names are short, and a call into a SIMD search costs more than it saves.
+fn first_nul_slash_or_bracket(b: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Marks the zero bytes of `w`; the lowest mark is always a real zero byte.
+    let zeros = |w: u64| w.wrapping_sub(ONES) & !w & HIGHS;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        let w = u64::from_le_bytes(word);
+        let marks =
+            zeros(w) | zeros(w ^ (ONES * u64::from(b'/'))) | zeros(w ^ (ONES * u64::from(b'[')));
+        if marks != 0 {
+            return i + (marks.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    i + b[i..]
+        .iter()
+        .position(|&c| matches!(c, 0 | b'/' | b'['))
+        .unwrap_or(b.len() - i)
+}
+
+/// For a name `PKG.f[...]...` whose first `/` or `[` after `PKG.` opens its type
+/// arguments (`from_bracket` is the name from there): whether its package is still `PKG`,
+/// as `package_of` decides: nothing after the last `]` holds a `/`.
+fn generic_keeps_package(from_bracket: &[u8]) -> bool {
+    memchr::memrchr(b']', from_bracket)
+        .is_some_and(|close| memchr::memchr(b'/', &from_bracket[close..]).is_none())
+}
+
 /// Whether what follows a package path in a name is a cgo call wrapper (`._Cfunc_x`,
 /// `._C2func_x`, and since Go 1.21 `._C_x`).
+#[inline]
 fn is_cgo_wrapper(rest: &[u8]) -> bool {
-    rest.starts_with(b"._Cfunc_") || rest.starts_with(b"._C2func_") || rest.starts_with(b"._C_")
+    rest.get(..3) == Some(b"._C")
+        && (rest.starts_with(b"._Cfunc_")
+            || rest.starts_with(b"._C2func_")
+            || rest.starts_with(b"._C_"))
 }
 
 /// `path` itself, or `path` vendored into a GOPATH-mode tree (`x/vendor/path`).
@@ -302,9 +425,20 @@ fn is_package_or_vendored(pkg: &str, path: &str) -> bool {
 }
 
 /// Reads the symbol table's names into the packages and runtime needs.
-pub(crate) fn symtab(table: &Pclntab<'_>, warnings: &mut Vec<String>) -> GoSymtab {
+pub(crate) fn symtab(
+    table: &Pclntab<'_>,
+    read_ahead: crate::ReadAhead<'_>,
+    warnings: &mut Vec<String>,
+) -> GoSymtab {
     let mut scan = Scan::default();
-    let bad = table.for_each_name(|n| scan.add(n));
+    let bad = match table.name_table() {
+        Some(names) => {
+            read_ahead(names);
+            scan.add_table(names);
+            0
+        }
+        None => table.for_each_record_name(|n| scan.add(n)),
+    };
     if bad > 0 {
         warnings.push(format!(
             "Go pclntab at file offset {:#x}: {bad} function records point outside the table; \
@@ -464,12 +598,105 @@ mod tests {
         assert_eq!(unescape(b"a%zz%2"), "a%zz%2");
     }
 
+    /// The facts of these names read one by one and read as one name table: the two paths
+    /// must agree.
     fn needs(names: &[&str]) -> (Vec<String>, RuntimeNeeds) {
-        let mut s = Scan::default();
+        let mut one_by_one = Scan::default();
         for n in names {
-            s.add(n.as_bytes());
+            one_by_one.add(n.as_bytes());
         }
-        s.finish()
+        let one_by_one = one_by_one.finish();
+        let table = names.join("\0").into_bytes();
+        let mut whole = Scan::default();
+        whole.add_table(&table);
+        assert_eq!(
+            whole.finish(),
+            one_by_one,
+            "table walk and name-by-name disagree"
+        );
+        one_by_one
+    }
+
+    /// The package set as `debug/gosym` defines it, name by name with no shortcut.
+    fn reference_packages(names: &[&[u8]]) -> Vec<String> {
+        let set: BTreeSet<String> = names
+            .iter()
+            .filter_map(|n| package_of(n))
+            .map(|p| unescape(&p))
+            .collect();
+        set.into_iter().collect()
+    }
+
+    #[test]
+    fn table_walk_follows_gosym_on_awkward_names() {
+        // Interleaved packages, type arguments holding paths, names that look like a
+        // package continued but are not, generated names, empty names, names across the
+        // 64-byte words of the masks.
+        let names: Vec<String> = [
+            "runtime.main",
+            "runtime.gcStart",
+            "sync/atomic.(*Int32).Load",
+            "runtime.mallocgc",
+            "example.com/a.Map[go.shape.*example.com/b.T,go.shape.int]",
+            "example.com/a.Map[go.shape.int].func1/x",
+            "example.com/a.Map[int].func1/z.W",
+            "example.com/a.F",
+            "example.com/a.x/y.Z",
+            "example.com/a.(*T[go.shape.string]).M",
+            "example.com/a.G[go.shape.int]",
+            "type:.eq.example.com/a.T",
+            "go:buildid",
+            "",
+            "gopkg.in/yaml%2ev3.Marshal",
+            "gopkg.in/yaml%2ev3.(*decoder).unmarshal",
+            "net._C2func_getaddrinfo",
+            "net.(*Resolver).lookupIPAddr",
+            "os/user._Cfunc_mygetpwuid_r",
+            "crosscall2",
+            "a.b",
+            "ab.c",
+            "a.b.c",
+            "net",
+            "net/http.(*Transport).dialConn",
+            "net.Dial",
+            "x.y[",
+            "x.y]z/w",
+            "main.main",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        // Each prefix of padding shifts every name across the mask words.
+        for pad in 0..70 {
+            let mut all = vec!["p".repeat(pad + 1) + ".f"];
+            all.extend(names.iter().cloned());
+            let refs: Vec<&str> = all.iter().map(|s| s.as_str()).collect();
+            let (packages, _) = needs(&refs);
+            let bytes: Vec<&[u8]> = all.iter().map(|s| s.as_bytes()).collect();
+            assert_eq!(packages, reference_packages(&bytes), "pad {pad}");
+        }
+    }
+
+    #[test]
+    fn table_walk_follows_gosym_on_real_tables() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/small");
+        for name in ["go119-hello", "go124-hello", "go124-nethello"] {
+            let data = std::fs::read(dir.join(name)).expect("committed Go fixture");
+            let view = crate::elf::view::ElfView::parse(&data).expect("fixture parses");
+            let table = super::super::pclntab::locate(&view)
+                .expect("pclntab readable")
+                .expect("pclntab present");
+            let names = table.name_table().expect("Go 1.16+ layout");
+            let list: Vec<&[u8]> = names.split(|&c| c == 0).filter(|n| !n.is_empty()).collect();
+            let mut one_by_one = Scan::default();
+            list.iter().for_each(|n| one_by_one.add(n));
+            let mut whole = Scan::default();
+            whole.add_table(names);
+            let (packages, needs) = whole.finish();
+            assert_eq!((packages.clone(), needs), one_by_one.finish(), "{name}");
+            assert_eq!(packages, reference_packages(&list), "{name}");
+            assert!(packages.len() > 20, "{name}: {packages:?}");
+        }
     }
 
     #[test]

@@ -261,34 +261,17 @@ impl<'data> Pclntab<'data> {
         )
     }
 
-    /// Calls `f` once per distinct name: every string of the name table since Go 1.16
-    /// (functions and the functions inlined into them), the names of the function records
-    /// for Go 1.2. Returns how many function records have a `_func` record or name outside
-    /// the table (skipped).
-    pub fn for_each_name(&self, mut f: impl FnMut(&'data [u8])) -> usize {
-        if self.version == PclnVersion::V12 {
-            return self.for_each_record_name(f);
-        }
-        let bad = (0..self.nfunc)
-            .filter(|&i| {
-                self.name_offset(i)
-                    .is_none_or(|o| (o as usize) >= self.funcnametab.len())
-            })
-            .count();
-        // One SIMD pass over the whole table rather than a search per name.
-        let names = self.funcnametab;
-        let mut start = 0;
-        for end in memchr::memchr_iter(0, names) {
-            if end > start {
-                f(&names[start..end]);
-            }
-            start = end + 1;
-        }
-        bad
+    /// The name table since Go 1.16: every function name (and the name of every function
+    /// inlined into one) once, each ended by a NUL. `None` for the Go 1.2 layout, whose names
+    /// are reached through the function records (`for_each_record_name`).
+    pub fn name_table(&self) -> Option<&'data [u8]> {
+        (self.version != PclnVersion::V12).then_some(self.funcnametab)
     }
 
-    /// The names the function records point at, each looked up once.
-    fn for_each_record_name(&self, mut f: impl FnMut(&'data [u8])) -> usize {
+    /// The names the function records point at, each looked up once: how the Go 1.2
+    /// layout is read. Returns how many records have a `_func` record or name outside the
+    /// table (skipped).
+    pub fn for_each_record_name(&self, mut f: impl FnMut(&'data [u8])) -> usize {
         let mut bad = 0usize;
         let mut offs: Vec<u32> = Vec::with_capacity(self.nfunc);
         for i in 0..self.nfunc {
@@ -403,31 +386,34 @@ pub(crate) fn locate<'data>(view: &ElfView<'data>) -> Result<Option<Pclntab<'dat
 }
 
 /// The offset of the next possible header start: a magic in the file's byte order followed
-/// by two zero bytes.
+/// by two zero bytes. The fixed bytes are searched with `memmem` (SIMD); only its hits are
+/// looked at one by one.
 fn find_candidate(b: &[u8], big_endian: bool) -> Option<usize> {
-    let mut i = 0;
-    while i + 6 <= b.len() {
-        let rel = b[i..].windows(3).position(|w| w == [0xff, 0xff, 0xff])?;
-        let at = i + rel;
-        // Little-endian: [fX ff ff ff 00 00]; big-endian: [ff ff ff fX 00 00].
-        let start = if big_endian {
-            Some(at)
-        } else {
-            at.checked_sub(1)
+    // Little-endian: [fX ff ff ff 00 00], found by its last five bytes; big-endian:
+    // [ff ff ff fX 00 00], found by its first three.
+    let (needle, back): (&[u8], usize) = if big_endian {
+        (&[0xff, 0xff, 0xff], 0)
+    } else {
+        (&[0xff, 0xff, 0xff, 0, 0], 1)
+    };
+    let finder = memchr::memmem::Finder::new(needle);
+    let mut from = 0;
+    // Overlapping hits count: a run of 0xff bytes can hide the real magic.
+    while let Some(rel) = b.get(from..).and_then(|rest| finder.find(rest)) {
+        let at = from + rel;
+        from = at + 1;
+        let Some(s) = at.checked_sub(back) else {
+            continue;
         };
-        if let Some(s) = start {
-            if let Some(h) = b.get(s..s + 6) {
-                let m = if big_endian {
-                    u32::from_be_bytes([h[0], h[1], h[2], h[3]])
-                } else {
-                    u32::from_le_bytes([h[0], h[1], h[2], h[3]])
-                };
-                if PclnVersion::from_magic(m).is_some() && h[4] == 0 && h[5] == 0 {
-                    return Some(s);
-                }
-            }
+        let h = b.get(s..s + 6)?;
+        let m = if big_endian {
+            u32::from_be_bytes([h[0], h[1], h[2], h[3]])
+        } else {
+            u32::from_le_bytes([h[0], h[1], h[2], h[3]])
+        };
+        if PclnVersion::from_magic(m).is_some() && h[4] == 0 && h[5] == 0 {
+            return Some(s);
         }
-        i = at + 1;
     }
     None
 }
@@ -543,9 +529,26 @@ pub(crate) mod tests {
         out
     }
 
+    /// Every name of the table, through whichever path the layout has.
+    pub(crate) fn for_each_name<'data>(
+        t: &Pclntab<'data>,
+        mut f: impl FnMut(&'data [u8]),
+    ) -> usize {
+        match t.name_table() {
+            Some(names) => {
+                names
+                    .split(|&c| c == 0)
+                    .filter(|n| !n.is_empty())
+                    .for_each(f);
+                0
+            }
+            None => t.for_each_record_name(&mut f),
+        }
+    }
+
     fn names_of(t: &Pclntab<'_>) -> Vec<String> {
         let mut v = Vec::new();
-        let bad = t.for_each_name(|n| v.push(String::from_utf8_lossy(n).into_owned()));
+        let bad = for_each_name(t, |n| v.push(String::from_utf8_lossy(n).into_owned()));
         assert_eq!(bad, 0);
         v
     }
@@ -616,7 +619,7 @@ pub(crate) mod tests {
         // Truncated anywhere: an error or a table whose names stay in bounds, never a panic.
         for cut in 0..good.len() {
             if let Ok(t) = Pclntab::parse(&good[..cut], 0) {
-                t.for_each_name(|_| {});
+                for_each_name(&t, |_| {});
                 t.plausible();
             }
         }
@@ -624,7 +627,7 @@ pub(crate) mod tests {
             let d = build(v, 4, true, &["a.b", "c.d"]);
             for cut in 0..d.len() {
                 if let Ok(t) = Pclntab::parse(&d[..cut], 0) {
-                    t.for_each_name(|_| {});
+                    for_each_name(&t, |_| {});
                     t.plausible();
                 }
             }
@@ -633,17 +636,6 @@ pub(crate) mod tests {
 
     #[test]
     fn bad_name_offsets_are_counted() {
-        // Go 1.18 layout: names come from the name table; the bad record is counted.
-        let mut data = build(PclnVersion::V118, 8, false, &["a.b", "c.d"]);
-        let t = Pclntab::parse(&data, 0).unwrap();
-        // The second `_func` record follows the 5-field table and the first 40-byte record.
-        let name_off_at = t.functab.as_ptr() as usize - data.as_ptr() as usize + 5 * 4 + 40 + 4;
-        data[name_off_at..name_off_at + 4].copy_from_slice(&0xffffu32.to_le_bytes());
-        let t = Pclntab::parse(&data, 0).unwrap();
-        let mut seen = Vec::new();
-        assert_eq!(t.for_each_name(|n| seen.push(n.to_vec())), 1);
-        assert_eq!(seen, vec![b"a.b".to_vec(), b"c.d".to_vec()]);
-
         // Go 1.2 layout: names come from the records; the bad one is skipped.
         let mut data = build(PclnVersion::V12, 8, false, &["a.b", "c.d"]);
         let t = Pclntab::parse(&data, 0).unwrap();
@@ -651,7 +643,7 @@ pub(crate) mod tests {
         data[funcoff + 8..funcoff + 12].copy_from_slice(&0xffffu32.to_le_bytes());
         let t = Pclntab::parse(&data, 0).unwrap();
         let mut seen = Vec::new();
-        assert_eq!(t.for_each_name(|n| seen.push(n.to_vec())), 1);
+        assert_eq!(t.for_each_record_name(|n| seen.push(n.to_vec())), 1);
         assert_eq!(seen, vec![b"a.b".to_vec()]);
     }
 
@@ -682,12 +674,12 @@ pub(crate) mod tests {
         d.push(0);
         let t = Pclntab::parse(&d, 0).unwrap();
         let mut count = 0;
-        assert_eq!(t.for_each_name(|_| count += 1), 0);
+        assert_eq!(t.for_each_record_name(|_| count += 1), 0);
         assert_eq!(count, n);
         // Without the terminator every name is counted as bad, still in one pass.
         d.pop();
         let t = Pclntab::parse(&d, 0).unwrap();
-        assert_eq!(t.for_each_name(|_| {}), n);
+        assert_eq!(t.for_each_record_name(|_| {}), n);
     }
 
     #[test]

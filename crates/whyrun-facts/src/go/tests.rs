@@ -230,7 +230,7 @@ fn go_facts(image: &[u8]) -> (Option<GoFacts>, Vec<String>) {
     let view = ElfView::parse(image).expect("test image parses");
     let notes = raw_notes(&view);
     let mut warnings = Vec::new();
-    let facts = inspect(&view, &notes, &mut warnings);
+    let facts = inspect(&view, &notes, &|_| {}, &mut warnings);
     (facts, warnings)
 }
 

@@ -2,6 +2,7 @@
 //! binary, checks it against the targets and says which causes apply there.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::sync::Arc;
 
 use anstream::println;
@@ -100,8 +101,10 @@ pub fn run(args: &ExplainArgs) -> Result<u8> {
             .collect(),
     };
     if args.json {
-        serde_json::to_writer_pretty(std::io::stdout().lock(), &explanation)?;
-        println!();
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+        serde_json::to_writer_pretty(&mut out, &explanation)?;
+        writeln!(out)?;
+        out.flush()?;
     } else {
         print_human(&explanation, args.binary.is_some());
     }

@@ -2,10 +2,11 @@
 //! and prints them as text or as `whyrun.inspect/1` JSON. A file that cannot be read gets
 //! one line on stderr naming it; the others are still inspected and the exit code is 2.
 
+use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 
-use anstream::{eprintln, println};
+use anstream::eprintln;
 use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -67,37 +68,42 @@ pub fn run(args: &InspectArgs) -> Result<u8> {
                 })
                 .collect(),
         };
-        let mut out = std::io::stdout().lock();
+        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
+        out.flush()?;
     } else {
-        let mut first = true;
+        // Rendered whole and written once: `anstream` strips the styles when colour is off.
+        let mut text = String::new();
         for (path, r) in &results {
             if let Ok(facts) = r {
-                if !first {
-                    println!();
+                if !text.is_empty() {
+                    text.push('\n');
                 }
-                first = false;
-                print_human(path, facts, args.verbose);
+                print_human(&mut text, path, facts, args.verbose);
             }
         }
+        let mut out = anstream::stdout().lock();
+        out.write_all(text.as_bytes())?;
+        out.flush()?;
     }
     Ok(if failed { exit::INPUT_ERROR } else { exit::OK })
 }
 
-fn row(label: &str, value: impl std::fmt::Display) {
-    row_str(label, value.to_string())
+fn row(out: &mut String, label: &str, value: impl std::fmt::Display) {
+    row_str(out, label, value.to_string())
 }
 
-fn row_str(label: &str, value: String) {
-    println!("  {LABEL}{label:<12}{LABEL:#} {value}");
+fn row_str(out: &mut String, label: &str, value: String) {
+    let _ = writeln!(out, "  {LABEL}{label:<12}{LABEL:#} {value}");
 }
 
-fn print_human(path: &str, f: &Facts, verbose: bool) {
+fn print_human(out: &mut String, path: &str, f: &Facts, verbose: bool) {
     let e = &f.elf;
-    println!("{PATH}{path}{PATH:#}");
+    let _ = writeln!(out, "{PATH}{path}{PATH:#}");
     let arch = &e.machine.name;
     row(
+        out,
         "binary",
         format!(
             "{ACCENT}{arch}{ACCENT:#} {} {}-endian, {}, {} ({} bytes)",
@@ -105,23 +111,23 @@ fn print_human(path: &str, f: &Facts, verbose: bool) {
         ),
     );
     if e.os_abi != "SYSV" && e.os_abi != "GNU" {
-        row("os/abi", format!("{WARN}{}{WARN:#}", e.os_abi));
+        row(out, "os/abi", format!("{WARN}{}{WARN:#}", e.os_abi));
     }
     match &e.interpreter {
-        Some(i) => row("interpreter", i),
-        None => row("interpreter", "none (needs no loader)"),
+        Some(i) => row(out, "interpreter", i),
+        None => row(out, "interpreter", "none (needs no loader)"),
     }
     if !e.needed.is_empty() {
-        row("needs", e.needed.join(", "));
+        row(out, "needs", e.needed.join(", "));
     }
     if let Some(s) = &e.soname {
-        row("soname", s);
+        row(out, "soname", s);
     }
     if let Some(r) = &e.rpath {
-        row("rpath", r);
+        row(out, "rpath", r);
     }
     if let Some(r) = &e.runpath {
-        row("runpath", r);
+        row(out, "runpath", r);
     }
     for m in &e.max_versions {
         let mut syms = m
@@ -135,6 +141,7 @@ fn print_human(path: &str, f: &Facts, verbose: bool) {
             syms.push_str(&format!(", +{} more", m.symbols.len() - 4));
         }
         row(
+            out,
             &format!("max {}", m.family),
             format!(
                 "{ACCENT}{}{ACCENT:#} from {} ({syms})",
@@ -148,6 +155,7 @@ fn print_human(path: &str, f: &Facts, verbose: bool) {
             for v in &need.versions {
                 let weak = if v.weak { " (weak)" } else { "" };
                 row(
+                    out,
                     "version",
                     format!("{} {}{weak}: {}", need.library, v.name, v.symbols.join(" ")),
                 );
@@ -155,6 +163,7 @@ fn print_human(path: &str, f: &Facts, verbose: bool) {
         }
         if !e.dt_flags.is_empty() || !e.dt_flags_1.is_empty() {
             row(
+                out,
                 "dyn flags",
                 format!("{} {}", e.dt_flags.join(" "), e.dt_flags_1.join(" "))
                     .trim()
@@ -162,20 +171,21 @@ fn print_human(path: &str, f: &Facts, verbose: bool) {
             );
         }
         if !e.version_definitions.is_empty() {
-            row("defines", e.version_definitions.join(" "));
+            row(out, "defines", e.version_definitions.join(" "));
         }
     }
     if let Some(t) = &e.abi_tag {
-        row("kernel", format!(">= {} ({} ABI tag)", t.kernel, t.os));
+        row(out, "kernel", format!(">= {} ({} ABI tag)", t.kernel, t.os));
     }
     if let Some(isa) = &e.x86_isa_needed {
         row(
+            out,
             "cpu level",
             format!("{ACCENT}{}{ACCENT:#} (.note.gnu.property)", isa.level),
         );
     }
     if let Some(id) = &e.build_id {
-        row("build-id", id);
+        row(out, "build-id", id);
     }
     let mut sym = Vec::new();
     sym.push(if e.stripped {
@@ -189,9 +199,10 @@ fn print_human(path: &str, f: &Facts, verbose: bool) {
     if !e.section_headers {
         sym.push("no section headers");
     }
-    row("symbols", sym.join(", "));
+    row(out, "symbols", sym.join(", "));
     let h = &e.hardening;
     row(
+        out,
         "hardening",
         format!(
             "PIE {}, RELRO {}, NX stack {}, BIND_NOW {}",
@@ -201,10 +212,13 @@ fn print_human(path: &str, f: &Facts, verbose: bool) {
             yes_no(h.bind_now)
         ),
     );
-    super::inspect_go::print_go(f.go.as_ref(), verbose, row_str);
+    super::inspect_go::print_go(f.go.as_ref(), verbose, &mut |label, value| {
+        row_str(out, label, value)
+    });
     if let Some(rust) = &f.rust {
         let root = rust.packages.iter().find(|p| p.root);
         row(
+            out,
             "rust",
             format!(
                 "{} crates recorded by cargo auditable{}",
@@ -216,6 +230,7 @@ fn print_human(path: &str, f: &Facts, verbose: bool) {
         if verbose {
             for p in rust.packages.iter().filter(|p| !p.root) {
                 row(
+                    out,
                     "crate",
                     format!("{} {} ({}, {})", p.name, p.version, p.source, p.kind),
                 );
@@ -223,7 +238,7 @@ fn print_human(path: &str, f: &Facts, verbose: bool) {
         }
     }
     for w in &f.warnings {
-        row("warning", format!("{BAD}{w}{BAD:#}"));
+        row(out, "warning", format!("{BAD}{w}{BAD:#}"));
     }
 }
 

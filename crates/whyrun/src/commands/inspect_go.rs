@@ -5,7 +5,7 @@ use whyrun_facts::go::GoFacts;
 
 use crate::style::{ACCENT, BAD, WARN};
 
-pub fn print_go(go: Option<&GoFacts>, verbose: bool, row: fn(&str, String)) {
+pub fn print_go(go: Option<&GoFacts>, verbose: bool, row: &mut dyn FnMut(&str, String)) {
     let Some(go) = go else { return };
     let version = go.version.as_deref().unwrap_or("unknown version");
     match &go.build_info {

@@ -7,6 +7,7 @@ mod overlay;
 mod resolve;
 pub mod targets;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -128,9 +129,15 @@ pub fn emit(report: &CheckReport, format: Format) -> Result<()> {
             let mut out = anstream::stdout();
             whyrun_report::human::write(&mut out, report)?;
         }
-        Format::Json => whyrun_report::json::write(&mut std::io::stdout().lock(), report, version)?,
-        Format::Sarif => {
-            whyrun_report::sarif::write(&mut std::io::stdout().lock(), report, version)?
+        Format::Json | Format::Sarif => {
+            // A JSON document is written in many small pieces: buffered, not line by line.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            if format == Format::Json {
+                whyrun_report::json::write(&mut out, report, version)?;
+            } else {
+                whyrun_report::sarif::write(&mut out, report, version)?;
+            }
+            out.flush()?;
         }
     }
     Ok(())
