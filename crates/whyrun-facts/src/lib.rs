@@ -53,13 +53,21 @@ pub fn inspect_path(path: &Path) -> Result<Facts, FactsError> {
     let map = unsafe { memmap2::Mmap::map(&file)? };
     #[cfg(unix)]
     let _ = map.advise(memmap2::Advice::Random);
-    let base = map.as_ptr() as usize;
+    // One call maps every page of a part about to be read whole, instead of a page fault
+    // per 64 KiB.
     let populate = |part: &[u8]| {
         #[cfg(target_os = "linux")]
-        if let Some(offset) = (part.as_ptr() as usize).checked_sub(base) {
-            // One call maps every page of the part, instead of a page fault per 64 KiB.
+        if let Some(offset) = (part.as_ptr() as usize)
+            .checked_sub(map.as_ptr() as usize)
+            .filter(|o| {
+                o.checked_add(part.len())
+                    .is_some_and(|end| end <= map.len())
+            })
+        {
             let _ = map.advise_range(memmap2::Advice::PopulateRead, offset, part.len());
         }
+        #[cfg(not(target_os = "linux"))]
+        let _ = part;
     };
     read_facts(&map, &populate)
 }
