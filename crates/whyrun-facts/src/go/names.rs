@@ -31,9 +31,44 @@ impl NameMasks {
         }
     }
 
-    /// The first NUL at or after `from`.
-    pub fn next_nul(&self, from: usize) -> Option<usize> {
-        next_bit(&self.nul, from, usize::MAX)
+    /// Calls `f(start, end)` for every name of the table of `len` bytes: each non-empty
+    /// run of bytes ended by a NUL or by the end of the table. The NUL bits are taken a
+    /// word at a time, without a search per name.
+    pub fn for_each_name(&self, len: usize, mut f: impl FnMut(usize, usize)) {
+        let mut start = 0;
+        for (word, &bits) in self.nul.iter().enumerate() {
+            let mut bits = bits;
+            while bits != 0 {
+                let end = word * 64 + bits.trailing_zeros() as usize;
+                bits &= bits - 1;
+                if end > start {
+                    f(start, end);
+                }
+                start = end + 1;
+            }
+        }
+        if start < len {
+            f(start, len);
+        }
+    }
+
+    /// Whether a `/` or `[` lies in `from..end`: for a name shorter than 64 bytes two
+    /// words at most, combined without a branch on where the name crosses a word.
+    #[inline]
+    pub fn any_slash_or_bracket(&self, from: usize, end: usize) -> bool {
+        if from >= end {
+            return false;
+        }
+        let (first, last) = (from / 64, (end - 1) / 64);
+        if last > first + 1 {
+            return next_bit(&self.slash_or_bracket, from, end).is_some();
+        }
+        let low = u64::MAX << (from % 64);
+        let high = u64::MAX >> (63 - (end - 1) % 64);
+        let a = self.slash_or_bracket.get(first).copied().unwrap_or(0) & low;
+        let b = self.slash_or_bracket.get(last).copied().unwrap_or(0) & high;
+        let bits = if first == last { a & high } else { a | b };
+        bits != 0
     }
 
     /// The first `/` or `[` in `from..end`.
@@ -138,21 +173,25 @@ mod tests {
     }
 
     #[test]
-    fn next_bits_stay_in_range() {
+    fn names_and_searches_stay_in_range() {
         let mut table = vec![b'a'; 200];
         table[5] = 0;
         table[70] = b'/';
         table[130] = 0;
         table[199] = b'[';
         let m = NameMasks::new(&table);
-        assert_eq!(m.next_nul(0), Some(5));
-        assert_eq!(m.next_nul(6), Some(130));
-        assert_eq!(m.next_nul(131), None);
-        assert_eq!(m.next_nul(10_000), None);
+        let mut names = Vec::new();
+        m.for_each_name(table.len(), |s, e| names.push((s, e)));
+        assert_eq!(names, vec![(0, 5), (6, 130), (131, 200)]);
         assert_eq!(m.next_slash_or_bracket(6, 130), Some(70));
         assert_eq!(m.next_slash_or_bracket(6, 70), None);
         assert_eq!(m.next_slash_or_bracket(71, 199), None);
         assert_eq!(m.next_slash_or_bracket(71, 200), Some(199));
+        // Empty names and a table ending without a NUL.
+        let short = NameMasks::new(b"\0\0a.b\0\0c.d");
+        let mut names = Vec::new();
+        short.for_each_name(9, |s, e| names.push((s, e)));
+        assert_eq!(names, vec![(2, 5), (7, 9)]);
         // Every search agrees with a plain one, across word boundaries.
         for from in 0..table.len() {
             for end in from..=table.len() {
@@ -162,8 +201,10 @@ mod tests {
                     .map(|p| from + p);
                 assert_eq!(m.next_slash_or_bracket(from, end), want, "{from}..{end}");
             }
-            let want = table[from..].iter().position(|&c| c == 0).map(|p| from + p);
-            assert_eq!(m.next_nul(from), want, "{from}");
+            for end in from..=table.len() {
+                let want = table[from..end].iter().any(|&c| c == b'/' || c == b'[');
+                assert_eq!(m.any_slash_or_bracket(from, end), want, "{from}..{end}");
+            }
         }
     }
 }

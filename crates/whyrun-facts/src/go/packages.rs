@@ -4,7 +4,7 @@
 //! interprets names only; finding them is `pclntab`'s job.
 
 use std::borrow::Cow;
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use serde::Serialize;
 
@@ -152,7 +152,8 @@ struct Scan<'data> {
     /// in `packages`. The table lists a package's functions together, so most names
     /// continue the current package and need neither parsing nor a set lookup.
     recent: Vec<Recent<'data>>,
-    packages: BTreeSet<Cow<'data, [u8]>>,
+    /// Hashed: a package is looked up at every switch to one not recently seen.
+    packages: HashSet<Cow<'data, [u8]>>,
     cgo_packages: BTreeSet<Cow<'data, [u8]>>,
     x509_system_roots: bool,
     x509_entry_points: BTreeSet<&'static str>,
@@ -169,36 +170,28 @@ impl<'data> Scan<'data> {
     /// comparison, so only the names that change package are parsed.
     fn add_table(&mut self, table: &'data [u8]) {
         let masks = NameMasks::new(table);
-        let mut i = 0;
-        while i < table.len() {
-            let end = masks.next_nul(i).unwrap_or(table.len());
-            if end == i {
-                i += 1;
-                continue;
-            }
+        masks.for_each_name(table.len(), |start, end| {
             if let Some(Recent {
                 package: Cow::Borrowed(cur),
                 watched,
             }) = self.recent.last()
             {
                 let (cur, watched) = (*cur, *watched);
-                let dot = i + cur.len();
-                if dot < end && table[dot] == b'.' && same_bytes(&table[i..dot], cur) {
+                let dot = start + cur.len();
+                if dot < end && table[dot] == b'.' && same_bytes(&table[start..dot], cur) {
                     // The rule of `continues`, read from the masks.
-                    let same = match masks.next_slash_or_bracket(dot + 1, end) {
-                        None => true,
-                        Some(p) => table[p] == b'[' && generic_keeps_package(&table[p..end]),
-                    };
+                    let same = !masks.any_slash_or_bracket(dot + 1, end)
+                        || masks.next_slash_or_bracket(dot + 1, end).is_some_and(|p| {
+                            table[p] == b'[' && generic_keeps_package(&table[p..end])
+                        });
                     if same {
-                        self.add_to_current(&table[i..end], cur.len(), watched);
-                        i = end + 1;
-                        continue;
+                        self.add_to_current(&table[start..end], cur.len(), watched);
+                        return;
                     }
                 }
             }
-            self.add(&table[i..end]);
-            i = end + 1;
-        }
+            self.add(&table[start..end]);
+        });
     }
 
     fn add(&mut self, name: &'data [u8]) {
@@ -222,9 +215,7 @@ impl<'data> Scan<'data> {
             Some(k) => self.make_current(k),
             None => {
                 let watched = WATCHED_PACKAGES.iter().any(|w| w.as_bytes() == &*pkg);
-                if !self.packages.contains(&pkg) {
-                    self.packages.insert(pkg.clone());
-                }
+                self.packages.insert(pkg.clone());
                 if self.recent.len() == RECENT {
                     self.recent.remove(0);
                 }
@@ -641,6 +632,7 @@ mod tests {
             "example.com/a.Map[go.shape.int].func1/x",
             "example.com/a.Map[int].func1/z.W",
             "example.com/a.F",
+            "example.com/a./b.C",
             "example.com/a.x/y.Z",
             "example.com/a.(*T[go.shape.string]).M",
             "example.com/a.G[go.shape.int]",
