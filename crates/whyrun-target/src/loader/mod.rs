@@ -15,6 +15,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 pub use config::{default_glibc_loader, glibc_system_dirs, system_dirs_in, Libc, SearchConfig};
@@ -110,6 +111,20 @@ fn read_by_parts(
 /// A directory's entries and their kinds as the directory records them.
 pub(crate) type Listing = Arc<HashMap<String, FileKind>>;
 
+/// How many lookups in a directory are made one by one (a stat or an open each) before
+/// the directory is listed whole. Listing a large directory (`/usr/bin`,
+/// `/usr/lib/x86_64-linux-gnu`: a thousand entries) costs about what a few hundred
+/// stats do, so one binary's tree does without it and a batch lists each directory it
+/// keeps coming back to.
+const LIST_AFTER: usize = 128;
+
+/// A real directory: how often it was asked about, and its listing once read.
+#[derive(Debug, Default)]
+struct DirListing {
+    asked: AtomicUsize,
+    listing: OnceLock<Option<Listing>>,
+}
+
 /// Shared search outcomes and what they are for: a configuration, a byte order (big
 /// endian) and a machine name.
 type MemoFor = (Arc<SearchConfig>, bool, String, Arc<search::SystemMemo>);
@@ -123,10 +138,11 @@ pub struct Loader {
     target: Target,
     /// By canonical path (as bytes: hashing a `Path` walks its components).
     objects: RwLock<HashMap<OsString, Arc<Entry>>>,
+    /// The listing of each directory as a search spells it, once read.
     dirs: RwLock<HashMap<String, Option<Listing>>>,
     /// The entries of each real directory read, by resolved path (read by one thread
     /// while the others wait: the directories are large and wanted by all at once).
-    listings: RwLock<HashMap<OsString, Arc<OnceLock<Option<Listing>>>>>,
+    listings: RwLock<HashMap<OsString, Arc<DirListing>>>,
     canon: RwLock<HashMap<String, Result<Located, OpenError>>>,
     canon_dirs: RwLock<HashMap<String, Result<PathBuf, OpenError>>>,
     configs: Mutex<HashMap<ConfigKey, Arc<SearchConfig>>>,
@@ -204,23 +220,26 @@ impl Loader {
             .unwrap_or_default()
     }
 
-    /// The names in directory `dir` (as the loader spells it), or `None` when it is not
-    /// a readable directory.
-    pub(crate) fn dir_names(&self, dir: &str) -> Option<Listing> {
+    /// The names in directory `dir` (as the loader spells it): `Some(None)` when it is
+    /// not a readable directory, `None` while it is not worth listing yet (see
+    /// [`LIST_AFTER`]).
+    pub(crate) fn dir_names(&self, dir: &str) -> Option<Option<Listing>> {
         if let Some(d) = self.dirs.read().unwrap().get(dir) {
-            return d.clone();
+            return Some(d.clone());
         }
         // Read once per real directory, however many spellings lead to it.
         let names = match self.canonical_dir(if dir.is_empty() { "/" } else { dir }) {
-            Ok(real) => self.listing(&real),
+            Ok(real) => self.listing(&real)?,
             Err(_) => None,
         };
-        self.dirs
-            .write()
-            .unwrap()
-            .entry(dir.to_string())
-            .or_insert(names)
-            .clone()
+        Some(
+            self.dirs
+                .write()
+                .unwrap()
+                .entry(dir.to_string())
+                .or_insert(names)
+                .clone(),
+        )
     }
 
     /// [`Loader::object_at`] for a binary whose tree is asked for: taken from the cache
@@ -270,25 +289,38 @@ impl Loader {
             .clone()
     }
 
-    /// The entries of the real directory `real` (a resolved path), read once; `None`
-    /// when it is not a readable directory.
-    fn listing(&self, real: &Path) -> Option<Listing> {
+    /// The entries of the real directory `real` (a resolved path), read once it has been
+    /// asked about [`LIST_AFTER`] times: `None` before, `Some(None)` when it is not a
+    /// readable directory. A few lookups are cheaper one by one; many are cheaper from
+    /// one listing, which one thread reads while the others wait.
+    fn listing(&self, real: &Path) -> Option<Option<Listing>> {
         let known = self.listings.read().unwrap().get(real.as_os_str()).cloned();
-        let cell = known.unwrap_or_else(|| {
+        let dir = known.unwrap_or_else(|| {
             let mut listings = self.listings.write().unwrap();
             listings
                 .entry(real.as_os_str().to_os_string())
                 .or_default()
                 .clone()
         });
-        cell.get_or_init(|| {
-            self.target
-                .view()
-                .read_dir_unsorted(real)
-                .ok()
-                .map(|entries| Arc::new(entries.into_iter().map(|e| (e.name, e.kind)).collect()))
-        })
-        .clone()
+        if let Some(listed) = dir.listing.get() {
+            return Some(listed.clone());
+        }
+        if dir.asked.fetch_add(1, Ordering::Relaxed) < LIST_AFTER {
+            return None;
+        }
+        Some(
+            dir.listing
+                .get_or_init(|| {
+                    self.target
+                        .view()
+                        .read_dir_unsorted(real)
+                        .ok()
+                        .map(|entries| {
+                            Arc::new(entries.into_iter().map(|e| (e.name, e.kind)).collect())
+                        })
+                })
+                .clone(),
+        )
     }
 
     /// Resolves a file path the way the kernel does, with the directory part taken from
@@ -308,6 +340,7 @@ impl Loader {
         // The kind the directory records spares a stat; anything less certain is stat'ed.
         let listed = self
             .listing(&real_dir)
+            .flatten()
             .and_then(|l| l.get(name).copied())
             .filter(|k| matches!(k, FileKind::File | FileKind::Dir | FileKind::Symlink));
         let file = real_dir.join(name);

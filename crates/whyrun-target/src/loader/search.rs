@@ -645,9 +645,11 @@ impl Resolver<'_> {
             Some(i) => (&path[..=i], &path[i + 1..]),
             None => ("/", path),
         };
+        // A directory not listed yet leaves the question to the lookup below.
         match self.ld.dir_names(dir) {
-            Some(names) if names.contains_key(file) => {}
-            _ => return Probe::Missing,
+            Some(Some(names)) if !names.contains_key(file) => return Probe::Missing,
+            Some(None) => return Probe::Missing,
+            _ => {}
         }
         let (canonical, len, regular) = match self.ld.locate_file(path) {
             Ok(l) => (l.path, l.len, l.regular),
