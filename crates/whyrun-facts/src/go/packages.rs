@@ -124,6 +124,9 @@ const NET_RESOLVER: &[&str] = &[
     "net.(*conf).hostLookupOrder",
 ];
 
+/// The part of a name table read at a time: its masks take a quarter of its size.
+const NAME_WINDOW: usize = 1 << 20;
+
 /// How many recent packages `Scan` tries before parsing a name: inlined code interleaves
 /// a few packages.
 const RECENT: usize = 8;
@@ -165,10 +168,38 @@ struct Scan<'data> {
 }
 
 impl<'data> Scan<'data> {
-    /// Reads a whole name table (NUL-ended names). One pass over bit masks of the table: a
-    /// name that continues the current package is recognised from the masks and one
-    /// comparison, so only the names that change package are parsed.
+    /// Reads a whole name table (NUL-ended names), a window of [`NAME_WINDOW`] bytes at a
+    /// time so that the masks stay small whatever the table's size.
     fn add_table(&mut self, table: &'data [u8]) {
+        self.add_table_in_windows(table, NAME_WINDOW);
+    }
+
+    fn add_table_in_windows(&mut self, table: &'data [u8], window: usize) {
+        let mut from = 0;
+        while from < table.len() {
+            let end = from.saturating_add(window.max(1)).min(table.len());
+            let part = &table[from..end];
+            // Each window ends where a name does: after its last NUL, or at the table's end.
+            let cut = if end == table.len() {
+                part.len()
+            } else if let Some(nul) = memchr::memrchr(0, part) {
+                nul + 1
+            } else {
+                // One name longer than a window.
+                let stop = memchr::memchr(0, &table[end..]).map_or(table.len(), |p| end + p);
+                self.add(&table[from..stop]);
+                from = stop + 1;
+                continue;
+            };
+            self.add_names(&part[..cut]);
+            from += cut;
+        }
+    }
+
+    /// Reads NUL-ended names in one pass over bit masks of them: a name that continues
+    /// the current package is recognised from the masks and one comparison, so only the
+    /// names that change package are parsed.
+    fn add_names(&mut self, table: &'data [u8]) {
         let masks = NameMasks::new(table);
         masks.for_each_name(table.len(), |start, end| {
             if let Some(Recent {
@@ -598,13 +629,15 @@ mod tests {
         }
         let one_by_one = one_by_one.finish();
         let table = names.join("\0").into_bytes();
-        let mut whole = Scan::default();
-        whole.add_table(&table);
-        assert_eq!(
-            whole.finish(),
-            one_by_one,
-            "table walk and name-by-name disagree"
-        );
+        for window in [NAME_WINDOW, 1, 7, 64, 100] {
+            let mut whole = Scan::default();
+            whole.add_table_in_windows(&table, window);
+            assert_eq!(
+                whole.finish(),
+                one_by_one,
+                "table walk ({window}-byte windows) and name-by-name disagree"
+            );
+        }
         one_by_one
     }
 
@@ -682,10 +715,14 @@ mod tests {
             let list: Vec<&[u8]> = names.split(|&c| c == 0).filter(|n| !n.is_empty()).collect();
             let mut one_by_one = Scan::default();
             list.iter().for_each(|n| one_by_one.add(n));
+            let one_by_one = one_by_one.finish();
+            let mut windowed = Scan::default();
+            windowed.add_table_in_windows(names, 4096);
+            assert_eq!(windowed.finish(), one_by_one, "{name}, 4 KiB windows");
             let mut whole = Scan::default();
             whole.add_table(names);
             let (packages, needs) = whole.finish();
-            assert_eq!((packages.clone(), needs), one_by_one.finish(), "{name}");
+            assert_eq!((packages.clone(), needs), one_by_one, "{name}");
             assert_eq!(packages, reference_packages(&list), "{name}");
             assert!(packages.len() > 20, "{name}: {packages:?}");
         }
