@@ -4,6 +4,8 @@
 
 /// The masks of one table: bit `i % 64` of word `i / 64` stands for byte `i`.
 pub(crate) struct NameMasks {
+    /// The table's length in bytes.
+    len: usize,
     nul: Vec<u64>,
     slash_or_bracket: Vec<u64>,
 }
@@ -26,15 +28,16 @@ impl NameMasks {
             slash_or_bracket.push(s);
         }
         NameMasks {
+            len: table.len(),
             nul,
             slash_or_bracket,
         }
     }
 
-    /// Calls `f(start, end)` for every name of the table of `len` bytes: each non-empty
-    /// run of bytes ended by a NUL or by the end of the table. The NUL bits are taken a
-    /// word at a time, without a search per name.
-    pub fn for_each_name(&self, len: usize, mut f: impl FnMut(usize, usize)) {
+    /// Calls `f(start, end)` for every name of the table: each non-empty run of bytes
+    /// ended by a NUL or by the end of the table. The NUL bits are taken a word at a time,
+    /// without a search per name.
+    pub fn for_each_name(&self, mut f: impl FnMut(usize, usize)) {
         let mut start = 0;
         for (word, &bits) in self.nul.iter().enumerate() {
             let mut bits = bits;
@@ -47,8 +50,8 @@ impl NameMasks {
                 start = end + 1;
             }
         }
-        if start < len {
-            f(start, len);
+        if start < self.len {
+            f(start, self.len);
         }
     }
 
@@ -181,7 +184,7 @@ mod tests {
         table[199] = b'[';
         let m = NameMasks::new(&table);
         let mut names = Vec::new();
-        m.for_each_name(table.len(), |s, e| names.push((s, e)));
+        m.for_each_name(|s, e| names.push((s, e)));
         assert_eq!(names, vec![(0, 5), (6, 130), (131, 200)]);
         assert_eq!(m.next_slash_or_bracket(6, 130), Some(70));
         assert_eq!(m.next_slash_or_bracket(6, 70), None);
@@ -190,8 +193,8 @@ mod tests {
         // Empty names and a table ending without a NUL.
         let short = NameMasks::new(b"\0\0a.b\0\0c.d");
         let mut names = Vec::new();
-        short.for_each_name(9, |s, e| names.push((s, e)));
-        assert_eq!(names, vec![(2, 5), (7, 9)]);
+        short.for_each_name(|s, e| names.push((s, e)));
+        assert_eq!(names, vec![(2, 5), (7, 10)]);
         // Every search agrees with a plain one, across word boundaries.
         for from in 0..table.len() {
             for end in from..=table.len() {

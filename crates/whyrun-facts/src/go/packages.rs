@@ -201,7 +201,7 @@ impl<'data> Scan<'data> {
     /// names that change package are parsed.
     fn add_names(&mut self, table: &'data [u8]) {
         let masks = NameMasks::new(table);
-        masks.for_each_name(table.len(), |start, end| {
+        masks.for_each_name(|start, end| {
             if let Some(Recent {
                 package: Cow::Borrowed(cur),
                 watched,
