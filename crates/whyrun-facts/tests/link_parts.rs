@@ -8,23 +8,12 @@ use std::path::{Path, PathBuf};
 
 use whyrun_facts::link::inspect_parts;
 
+mod common;
+
+use common::Rng;
+
 /// Head sizes as small as the ELF header, and as large as a loader reads.
 const HEADS: &[usize] = &[64, 700, 4096, 8192];
-
-/// The same deterministic generator as the mutation test: failures name a seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
 
 fn elf_files(dir: &Path, limit: usize) -> Vec<(PathBuf, Vec<u8>)> {
     let Ok(rd) = std::fs::read_dir(dir) else {

@@ -134,20 +134,9 @@ pub fn is_binary(ctx: &CheckContext<'_>, needed_by: &str) -> bool {
     needed_by == ctx.binary.path_in_target || needed_by == ctx.binary.display_path
 }
 
-/// A path with `.` and `..` resolved and no trailing `/` (except for `/` itself).
-pub fn normalize(path: &str) -> String {
-    let mut parts: Vec<&str> = Vec::new();
-    for p in path.split('/') {
-        match p {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            other => parts.push(other),
-        }
-    }
-    format!("/{}", parts.join("/"))
-}
+/// A path with `.` and `..` resolved and no trailing `/` (except for `/` itself): the
+/// lexical resolution the file-access checks use.
+pub use crate::access::normalize;
 
 /// The directory holding `path`: `/app` for `/app/server`.
 pub fn dir_of(path: &str) -> &str {
