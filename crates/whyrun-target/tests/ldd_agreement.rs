@@ -555,6 +555,14 @@ fn scenarios_are_explained_by_the_right_step() {
         step_of("/opt/sc/origin/bin/app-runpath", "libsc_b.so"),
         "not found"
     );
+    // The same `$ORIGIN/../lib`, searched from another directory by the same loader.
+    for app in ["app-rpath", "app-runpath"] {
+        assert_eq!(
+            step_of(&format!("/opt/sc/elsewhere/bin/{app}"), "libsc_a.so"),
+            "not found",
+            "{app}"
+        );
+    }
     assert_eq!(
         step_of("/opt/sc/bin/app-skip", "libm.so.6"),
         "ld.so.cache after skipping"

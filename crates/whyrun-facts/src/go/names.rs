@@ -13,19 +13,10 @@ pub(crate) struct NameMasks {
 impl NameMasks {
     pub fn new(table: &[u8]) -> Self {
         let words = table.len().div_ceil(64);
-        let mut nul = Vec::with_capacity(words);
-        let mut slash_or_bracket = Vec::with_capacity(words);
-        let mut blocks = table.chunks_exact(64);
-        for block in &mut blocks {
-            let (n, s) = block_masks(block);
-            nul.push(n);
-            slash_or_bracket.push(s);
-        }
-        let rest = blocks.remainder();
-        if !rest.is_empty() {
-            let (n, s) = masks_scalar(rest);
-            nul.push(n);
-            slash_or_bracket.push(s);
+        let mut nul = vec![0u64; words];
+        let mut slash_or_bracket = vec![0u64; words];
+        for ((block, n), s) in table.chunks(64).zip(&mut nul).zip(&mut slash_or_bracket) {
+            (*n, *s) = block_masks(block);
         }
         NameMasks {
             len: table.len(),

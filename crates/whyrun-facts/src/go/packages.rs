@@ -155,8 +155,9 @@ struct Scan<'data> {
     /// in `packages`. The table lists a package's functions together, so most names
     /// continue the current package and need neither parsing nor a set lookup.
     recent: Vec<Recent<'data>>,
-    /// Hashed: a package is looked up at every switch to one not recently seen.
-    packages: HashSet<Cow<'data, [u8]>>,
+    /// Hashed (with foldhash, seeded per process): a package is looked up at every
+    /// switch to one not recently seen.
+    packages: HashSet<Cow<'data, [u8]>, foldhash::fast::RandomState>,
     cgo_packages: BTreeSet<Cow<'data, [u8]>>,
     x509_system_roots: bool,
     x509_entry_points: BTreeSet<&'static str>,
@@ -317,13 +318,9 @@ impl<'data> Scan<'data> {
     }
 
     fn finish(self) -> (Vec<String>, RuntimeNeeds) {
-        let packages: Vec<String> = self
-            .packages
-            .iter()
-            .map(|p| unescape(p))
-            .collect::<BTreeSet<_>>()
-            .into_iter()
-            .collect();
+        let mut packages: Vec<String> = self.packages.iter().map(|p| unescape(p)).collect();
+        packages.sort_unstable();
+        packages.dedup();
         let cgo_packages: BTreeSet<String> =
             self.cgo_packages.iter().map(|p| unescape(p)).collect();
         let has = |p: &str| packages.binary_search_by(|x| x.as_str().cmp(p)).is_ok();
@@ -453,6 +450,8 @@ pub(crate) fn symtab(
     warnings: &mut Vec<String>,
 ) -> GoSymtab {
     let mut scan = Scan::default();
+    // A web service links a few hundred packages.
+    scan.packages.reserve(512);
     let bad = match table.name_table() {
         Some(names) => {
             read_ahead(names);

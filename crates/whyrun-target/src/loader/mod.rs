@@ -108,8 +108,12 @@ fn read_by_parts(
     })
 }
 
+/// The loader's hash maps: keyed by paths and names, looked up a few times per library
+/// of every tree, so hashed with foldhash (seeded per process) rather than SipHash.
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// A directory's entries and their kinds as the directory records them.
-pub(crate) type Listing = Arc<HashMap<String, FileKind>>;
+pub(crate) type Listing = Arc<FastMap<String, FileKind>>;
 
 /// How many lookups in a directory are made one by one (a stat or an open each) before
 /// the directory is listed whole. Listing a large directory (`/usr/bin`,
@@ -137,15 +141,15 @@ type ConfigKey = (String, u16, bool, bool);
 pub struct Loader {
     target: Target,
     /// By canonical path (as bytes: hashing a `Path` walks its components).
-    objects: RwLock<HashMap<OsString, Arc<Entry>>>,
+    objects: RwLock<FastMap<OsString, Arc<Entry>>>,
     /// The listing of each directory as a search spells it, once read.
-    dirs: RwLock<HashMap<String, Option<Listing>>>,
+    dirs: RwLock<FastMap<String, Option<Listing>>>,
     /// The entries of each real directory read, by resolved path (read by one thread
     /// while the others wait: the directories are large and wanted by all at once).
-    listings: RwLock<HashMap<OsString, Arc<DirListing>>>,
-    canon: RwLock<HashMap<String, Result<Located, OpenError>>>,
-    canon_dirs: RwLock<HashMap<String, Result<PathBuf, OpenError>>>,
-    configs: Mutex<HashMap<ConfigKey, Arc<SearchConfig>>>,
+    listings: RwLock<FastMap<OsString, Arc<DirListing>>>,
+    canon: RwLock<FastMap<String, Result<Located, OpenError>>>,
+    canon_dirs: RwLock<FastMap<String, Result<PathBuf, OpenError>>>,
+    configs: Mutex<FastMap<ConfigKey, Arc<SearchConfig>>>,
     /// Shared search outcomes per configuration and kind of binary (byte order and
     /// machine name, which glibc's checks of a candidate file depend on beyond the
     /// configuration).

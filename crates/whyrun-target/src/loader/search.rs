@@ -6,7 +6,7 @@
 //! RUNPATH up the chain, the path file; the first file that opens is taken). Breadth-first
 //! over DT_NEEDED like `_dl_map_object_deps`. Reads through the loader's caches only.
 
-use std::collections::HashMap;
+use std::cell::RefCell;
 use std::path::Path;
 use std::sync::{Arc, RwLock};
 
@@ -15,7 +15,7 @@ use super::model::{
     Interpreter, LoadTree, LoadedObject, MissingVersion, Need, NeedResult, Skipped, Step, Tried,
 };
 use super::object::{glibc_verify, ObjectInfo, Verdict};
-use super::{Entry, LoadError, Loader, OpenError};
+use super::{Entry, FastMap, LoadError, Loader, OpenError};
 use crate::fs::{absolute, FileKind};
 
 /// musl resolves these names (`lib<name>.…`) to itself.
@@ -91,6 +91,73 @@ enum Hit {
     },
 }
 
+/// What glibc's `open_path` found in one search list, whatever step the list belongs to.
+#[derive(Debug, Clone)]
+enum ListHit {
+    Found {
+        path: String,
+        canonical: String,
+        dir: String,
+        hwcaps: Option<String>,
+    },
+    Fatal {
+        path: String,
+        message: String,
+    },
+}
+
+impl ListHit {
+    /// The hit as found by `step`.
+    fn at(&self, step: &Step) -> Hit {
+        match self {
+            ListHit::Found {
+                path,
+                canonical,
+                dir,
+                hwcaps,
+            } => Hit::Found {
+                path: path.clone(),
+                canonical: canonical.clone(),
+                step: step.clone(),
+                dir: dir.clone(),
+                hwcaps: hwcaps.clone(),
+            },
+            ListHit::Fatal { path, message } => Hit::Fatal {
+                path: path.clone(),
+                message: message.clone(),
+            },
+        }
+    }
+}
+
+/// The outcome of glibc's `open_path` over one search list for one name: what was
+/// passed over, the directories searched in vain, and the hit if any. It depends on the
+/// expanded directories and the name only, so each list is searched once per loader.
+#[derive(Debug, Default)]
+pub(crate) struct ListSearch {
+    hit: Option<ListHit>,
+    tried: Vec<String>,
+    skipped: Vec<Skipped>,
+}
+
+impl ListSearch {
+    /// Replays the search as the `step` of a resolution: its misses and what it passed
+    /// over join the resolution's, and the hit (if any) is returned.
+    fn replay(
+        &self,
+        step: &Step,
+        tried: &mut Vec<Tried>,
+        skipped: &mut Vec<Skipped>,
+    ) -> Option<Hit> {
+        tried.extend(self.tried.iter().map(|place| Tried {
+            step: step.clone(),
+            place: place.clone(),
+        }));
+        skipped.extend(self.skipped.iter().cloned());
+        self.hit.as_ref().map(|h| h.at(step))
+    }
+}
+
 /// The outcome of the end of one glibc search (ld.so.cache, default directories, hints):
 /// what was passed over, and the hit or the places tried.
 #[derive(Debug)]
@@ -112,11 +179,14 @@ impl SystemSearch {
     }
 }
 
-/// [`SystemSearch`]es by name (and NODEFLIB) for one search configuration and one kind
-/// of binary: they depend on nothing else, so every tree a loader resolves shares them.
+/// Search outcomes for one search configuration and one kind of binary, which depend on
+/// nothing else, so every tree a loader resolves shares them: [`SystemSearch`]es by name
+/// (and NODEFLIB), and [`ListSearch`]es by search list (as written, with the `$ORIGIN`
+/// it expands to) and name.
 #[derive(Debug, Default)]
 pub(crate) struct SystemMemo {
-    by_name: [RwLock<HashMap<String, Arc<SystemSearch>>>; 2],
+    by_name: [RwLock<FastMap<String, Arc<SystemSearch>>>; 2],
+    lists: RwLock<FastMap<String, Arc<ListSearch>>>,
 }
 
 impl SystemMemo {
@@ -136,6 +206,47 @@ impl SystemMemo {
             .entry(name.to_string())
             .or_insert(s)
             .clone()
+    }
+
+    /// The search of `name` in the list `list` (split at `seps`) whose `$ORIGIN` is
+    /// `origin`, searched by `search` from the expanded directories the first time.
+    fn list(
+        &self,
+        list: &str,
+        seps: &str,
+        origin: &str,
+        name: &str,
+        search: impl FnOnce() -> ListSearch,
+    ) -> Arc<ListSearch> {
+        thread_local! {
+            /// The key being looked up, reused from lookup to lookup.
+            static KEY: RefCell<String> = const { RefCell::new(String::new()) };
+        }
+        let key = KEY.with_borrow_mut(|key| {
+            key.clear();
+            // NUL cannot occur in any of the parts: they come from C strings and paths.
+            for part in [
+                seps,
+                list,
+                if list.contains('$') { origin } else { "" },
+                name,
+            ] {
+                key.push_str(part);
+                key.push('\0');
+            }
+            // The search, when known; else the key to file it under.
+            match self.lists.read().unwrap().get(key.as_str()) {
+                Some(s) => Ok(s.clone()),
+                None => Err(key.clone()),
+            }
+        });
+        match key {
+            Ok(known) => known,
+            Err(key) => {
+                let s = Arc::new(search());
+                self.lists.write().unwrap().entry(key).or_insert(s).clone()
+            }
+        }
     }
 }
 
@@ -426,35 +537,30 @@ impl Resolver<'_> {
         if self.objects[loader].info().runpath.is_none() {
             let mut l = Some(loader);
             while let Some(k) = l {
-                if let Some(rpath) = self.objects[k].info().rpath.clone() {
-                    let origin = self.objects[k].origin();
-                    let dirs = split_dirs(&rpath, ":", &origin, &self.cfg);
+                if let Some(rpath) = &self.objects[k].info().rpath {
                     let step = Step::Rpath {
                         of: self.objects[k].path.clone(),
                     };
-                    if let Some(hit) = self.try_dirs(name, &dirs, &step, &mut tried, &mut skipped) {
+                    let found = self.search_list(rpath, ":", k, name);
+                    if let Some(hit) = found.replay(&step, &mut tried, &mut skipped) {
                         return self.take(loader, name, hit, skipped);
                     }
                 }
                 l = self.objects[k].loader;
             }
         }
-        if let Some(llp) = self.cfg.ld_library_path.clone() {
-            let origin = self.objects[0].origin();
-            let dirs = split_dirs(&llp, ":;", &origin, &self.cfg);
-            if let Some(hit) =
-                self.try_dirs(name, &dirs, &Step::LdLibraryPath, &mut tried, &mut skipped)
-            {
+        if let Some(llp) = &self.cfg.ld_library_path {
+            let found = self.search_list(llp, ":;", 0, name);
+            if let Some(hit) = found.replay(&Step::LdLibraryPath, &mut tried, &mut skipped) {
                 return self.take(loader, name, hit, skipped);
             }
         }
-        if let Some(runpath) = self.objects[loader].info().runpath.clone() {
-            let origin = self.objects[loader].origin();
-            let dirs = split_dirs(&runpath, ":", &origin, &self.cfg);
+        if let Some(runpath) = &self.objects[loader].info().runpath {
             let step = Step::Runpath {
                 of: self.objects[loader].path.clone(),
             };
-            if let Some(hit) = self.try_dirs(name, &dirs, &step, &mut tried, &mut skipped) {
+            let found = self.search_list(runpath, ":", loader, name);
+            if let Some(hit) = found.replay(&step, &mut tried, &mut skipped) {
                 return self.take(loader, name, hit, skipped);
             }
         }
@@ -535,10 +641,8 @@ impl Resolver<'_> {
             });
         }
         if !nodeflib {
-            let dirs = &self.cfg.system_dirs;
-            if let Some(hit) =
-                self.try_dirs(name, dirs, &Step::DefaultPath, &mut tried, &mut skipped)
-            {
+            let found = self.try_dirs(name, &self.cfg.system_dirs);
+            if let Some(hit) = found.replay(&Step::DefaultPath, &mut tried, &mut skipped) {
                 return SystemSearch::hit(hit, skipped);
             }
         }
@@ -582,17 +686,20 @@ impl Resolver<'_> {
         out
     }
 
-    /// glibc's `open_path` over one list: each directory's glibc-hwcaps subdirectories,
-    /// best first, then the directory itself. What is passed over goes to `skipped`, the
-    /// directories searched in vain to `tried`.
-    fn try_dirs(
-        &self,
-        name: &str,
-        dirs: &[String],
-        step: &Step,
-        tried: &mut Vec<Tried>,
-        skipped: &mut Vec<Skipped>,
-    ) -> Option<Hit> {
+    /// glibc's `open_path` over the search list `list` (split at `seps`) of object
+    /// `of` (whose `$ORIGIN` it expands), searched once per loader.
+    fn search_list(&self, list: &str, seps: &str, of: usize, name: &str) -> Arc<ListSearch> {
+        let origin = self.objects[of].origin();
+        self.system.list(list, seps, &origin, name, || {
+            self.try_dirs(name, &split_dirs(list, seps, &origin, &self.cfg))
+        })
+    }
+
+    /// glibc's `open_path` over one list of directories: each directory's glibc-hwcaps
+    /// subdirectories, best first, then the directory itself.
+    fn try_dirs(&self, name: &str, dirs: &[String]) -> ListSearch {
+        let mut out = ListSearch::default();
+        let mut p = String::new();
         for dir in dirs {
             let subs = self
                 .cfg
@@ -601,42 +708,46 @@ impl Resolver<'_> {
                 .map(Some)
                 .chain(std::iter::once(None));
             for sub in subs {
-                let p = match sub {
-                    Some(s) => format!("{dir}glibc-hwcaps/{s}/{name}"),
-                    None => format!("{dir}{name}"),
-                };
+                p.clear();
+                p.push_str(dir);
+                if let Some(s) = sub {
+                    p.push_str("glibc-hwcaps/");
+                    p.push_str(s);
+                    p.push('/');
+                }
+                p.push_str(name);
                 match self.probe(&p) {
                     Probe::Found(c) => {
-                        return Some(Hit::Found {
+                        out.hit = Some(ListHit::Found {
                             path: p,
                             canonical: c,
-                            step: step.clone(),
                             dir: dir.clone(),
                             hwcaps: sub.cloned(),
                         });
+                        return out;
                     }
-                    Probe::Rejected(why) => skipped.push(Skipped { path: p, why }),
-                    Probe::Fatal(message) => return Some(Hit::Fatal { path: p, message }),
+                    Probe::Rejected(why) => out.skipped.push(Skipped {
+                        path: p.clone(),
+                        why,
+                    }),
+                    Probe::Fatal(message) => {
+                        out.hit = Some(ListHit::Fatal { path: p, message });
+                        return out;
+                    }
                     Probe::StopList(why) => {
-                        skipped.push(Skipped {
+                        out.skipped.push(Skipped {
                             path: p,
                             why: format!("{why}; the rest of this list is not searched"),
                         });
-                        tried.push(Tried {
-                            step: step.clone(),
-                            place: dir.clone(),
-                        });
-                        return None;
+                        out.tried.push(dir.clone());
+                        return out;
                     }
                     Probe::Missing => {}
                 }
             }
-            tried.push(Tried {
-                step: step.clone(),
-                place: dir.clone(),
-            });
+            out.tried.push(dir.clone());
         }
-        None
+        out
     }
 
     /// Whether `path` names a file the loader would take for this binary.
