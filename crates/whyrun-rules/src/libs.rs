@@ -118,6 +118,16 @@ pub fn tried(lib: &ResolvedLibrary) -> Vec<(&str, &str)> {
     lib.tried.iter().map(|t| split_paren(t)).collect()
 }
 
+/// Where the loader's own messages come from, as an evidence location: the binary's
+/// interpreter, or "the loader" for a binary without one.
+pub fn loader(ctx: &CheckContext<'_>) -> String {
+    ctx.facts()
+        .elf
+        .interpreter
+        .clone()
+        .unwrap_or_else(|| "the loader".into())
+}
+
 /// The evidence line saying a profile resolves libraries by SONAME only.
 pub fn index_note(ctx: &CheckContext<'_>) -> Option<String> {
     (ctx.libraries.method == "index").then(|| {
@@ -221,12 +231,7 @@ impl MissingGroup<'_> {
 
     /// The message the loader stops with, as evidence.
     pub fn loader_message(&self, ctx: &CheckContext<'_>, f: Finding) -> Finding {
-        let loader = ctx
-            .facts()
-            .elf
-            .interpreter
-            .clone()
-            .unwrap_or_else(|| "the loader".into());
+        let loader = loader(ctx);
         f.evidence(
             format!(
                 "the loader stops with \"{}: version `{}' not found (required by {})\"",

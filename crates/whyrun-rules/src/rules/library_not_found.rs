@@ -111,12 +111,7 @@ fn finding(ctx: &CheckContext<'_>, name: &str, entries: &[&ResolvedLibrary]) -> 
         .as_deref()
         .is_some_and(|i| fixes::libc_of_interpreter(i) == "musl");
     let who: Vec<&str> = entries.iter().map(|l| l.needed_by.as_str()).collect();
-    let loader = ctx
-        .facts()
-        .elf
-        .interpreter
-        .clone()
-        .unwrap_or_else(|| "the loader".into());
+    let loader = libs::loader(ctx);
 
     if let Some((path, message)) = libs::failed_load(first) {
         let f = LibraryNotFound::META

@@ -132,12 +132,7 @@ fn other_library(ctx: &CheckContext<'_>, g: &MissingGroup<'_>) -> Finding {
     if let Some(note) = libs::index_note(ctx) {
         f = f.evidence(note, ctx.target.name.clone());
     }
-    let loader = ctx
-        .facts()
-        .elf
-        .interpreter
-        .clone()
-        .unwrap_or_else(|| "the loader".into());
+    let loader = libs::loader(ctx);
     f = f.evidence(
         format!(
             "the loader stops with \"{at}: version `{}' not found (required by {})\"",

@@ -81,11 +81,7 @@ fn finding(
     let own = format!("{} {}", facts.elf.class, facts.elf.machine.name);
     let (first, kind) = &wrong[0];
     let musl = wrong.iter().any(|(s, _)| libs::musl_stopped(s));
-    let loader = facts
-        .elf
-        .interpreter
-        .clone()
-        .unwrap_or_else(|| "the loader".into());
+    let loader = libs::loader(ctx);
 
     let mut f = match (&lib.found, musl) {
         (Some(found), _) => WrongClassLibrary::META

@@ -193,8 +193,8 @@ impl Loader {
         len: Option<u64>,
         regular: bool,
     ) -> Arc<Entry> {
-        if let Some(o) = self.objects.read().unwrap().get(canonical.as_os_str()) {
-            return o.clone();
+        if let Some(o) = self.cached_object(canonical) {
+            return o;
         }
         let info = Arc::new(self.read_object(canonical, len, regular));
         self.objects
@@ -254,10 +254,17 @@ impl Loader {
         len: Option<u64>,
         regular: bool,
     ) -> Arc<Entry> {
-        if let Some(o) = self.objects.read().unwrap().get(canonical.as_os_str()) {
-            return o.clone();
-        }
-        Arc::new(self.read_object(canonical, len, regular))
+        self.cached_object(canonical)
+            .unwrap_or_else(|| Arc::new(self.read_object(canonical, len, regular)))
+    }
+
+    /// The file at canonical `path` when already read and kept.
+    fn cached_object(&self, canonical: &Path) -> Option<Arc<Entry>> {
+        self.objects
+            .read()
+            .unwrap()
+            .get(canonical.as_os_str())
+            .cloned()
     }
 
     fn read_object(&self, canonical: &Path, len: Option<u64>, regular: bool) -> Entry {
