@@ -3,7 +3,6 @@
 //! Parsing only: a broken Go structure becomes a warning, never a panic or a failed run.
 
 mod buildinfo;
-mod names;
 mod packages;
 mod pclntab;
 mod symbols;

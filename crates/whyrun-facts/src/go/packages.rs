@@ -4,12 +4,12 @@
 //! interprets names only; finding them is `pclntab`'s job.
 
 use std::borrow::Cow;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use super::names::NameMasks;
 use super::pclntab::{PclnVersion, Pclntab};
+use crate::elf::view::lossy;
 
 /// What the Go symbol table says about the binary.
 #[derive(Debug, Clone, Serialize)]
@@ -124,13 +124,6 @@ const NET_RESOLVER: &[&str] = &[
     "net.(*conf).hostLookupOrder",
 ];
 
-/// The part of a name table read at a time: its masks take a quarter of its size.
-const NAME_WINDOW: usize = 1 << 20;
-
-/// How many recent packages `Scan` tries before parsing a name: inlined code interleaves
-/// a few packages.
-const RECENT: usize = 8;
-
 /// The packages of every name `Scan::watch` looks for.
 const WATCHED_PACKAGES: &[&str] = &[
     "crypto/x509",
@@ -141,23 +134,16 @@ const WATCHED_PACKAGES: &[&str] = &[
     "golang.org/x/net/http2",
 ];
 
-/// A recently seen package, and whether its names are looked for one by one.
-#[derive(Debug)]
-struct Recent<'data> {
-    package: Cow<'data, [u8]>,
-    watched: bool,
-}
-
 /// Collects packages and the names that say what the binary needs.
 #[derive(Debug, Default)]
 struct Scan<'data> {
-    /// The last few packages seen, the current one (the previous name's) last; all already
-    /// in `packages`. The table lists a package's functions together, so most names
-    /// continue the current package and need neither parsing nor a set lookup.
-    recent: Vec<Recent<'data>>,
-    /// Hashed (with foldhash, seeded per process): a package is looked up at every
-    /// switch to one not recently seen.
-    packages: HashSet<Cow<'data, [u8]>, foldhash::fast::RandomState>,
+    /// The previous name's package, and whether its names are looked for one by one
+    /// ([`WATCHED_PACKAGES`]). The table lists a package's functions together, so most
+    /// names continue it and need neither parsing nor a lookup.
+    current: Option<(Cow<'data, [u8]>, bool)>,
+    /// Every package seen, and whether it is watched. Hashed with foldhash (seeded per
+    /// process): a package is looked up at every switch.
+    packages: HashMap<Cow<'data, [u8]>, bool, foldhash::fast::RandomState>,
     cgo_packages: BTreeSet<Cow<'data, [u8]>>,
     x509_system_roots: bool,
     x509_entry_points: BTreeSet<&'static str>,
@@ -169,109 +155,61 @@ struct Scan<'data> {
 }
 
 impl<'data> Scan<'data> {
-    /// Reads a whole name table (NUL-ended names), a window of [`NAME_WINDOW`] bytes at a
-    /// time so that the masks stay small whatever the table's size.
+    /// Reads a whole name table (NUL-ended names) in one pass. A name that continues the
+    /// current package is recognised by one comparison and a scan of the rest of the name,
+    /// which also finds its end; only the names that change package are parsed.
     fn add_table(&mut self, table: &'data [u8]) {
-        self.add_table_in_windows(table, NAME_WINDOW);
-    }
-
-    fn add_table_in_windows(&mut self, table: &'data [u8], window: usize) {
-        let mut from = 0;
-        while from < table.len() {
-            let end = from.saturating_add(window.max(1)).min(table.len());
-            let part = &table[from..end];
-            // Each window ends where a name does: after its last NUL, or at the table's end.
-            let cut = if end == table.len() {
-                part.len()
-            } else if let Some(nul) = memchr::memrchr(0, part) {
-                nul + 1
-            } else {
-                // One name longer than a window.
-                let stop = memchr::memchr(0, &table[end..]).map_or(table.len(), |p| end + p);
-                self.add(&table[from..stop]);
-                from = stop + 1;
-                continue;
-            };
-            self.add_names(&part[..cut]);
-            from += cut;
-        }
-    }
-
-    /// Reads NUL-ended names in one pass over bit masks of them: a name that continues
-    /// the current package is recognised from the masks and one comparison, so only the
-    /// names that change package are parsed.
-    fn add_names(&mut self, table: &'data [u8]) {
-        let masks = NameMasks::new(table);
-        masks.for_each_name(|start, end| {
-            if let Some(Recent {
-                package: Cow::Borrowed(cur),
-                watched,
-            }) = self.recent.last()
-            {
+        let mut start = 0;
+        while start < table.len() {
+            if let Some((Cow::Borrowed(cur), watched)) = &self.current {
                 let (cur, watched) = (*cur, *watched);
                 let dot = start + cur.len();
-                if dot < end && table[dot] == b'.' && same_bytes(&table[start..dot], cur) {
-                    // The rule of `continues`, read from the masks.
-                    let same = !masks.any_slash_or_bracket(dot + 1, end)
-                        || masks.next_slash_or_bracket(dot + 1, end).is_some_and(|p| {
-                            table[p] == b'[' && generic_keeps_package(&table[p..end])
-                        });
-                    if same {
+                if table.get(dot) == Some(&b'.') && same_bytes(&table[start..dot], cur) {
+                    // `PKG.rest` belongs to PKG when `rest` holds no `/` or `[` (`package_of`
+                    // never returns a package whose last element holds a dot), or when its
+                    // first such byte opens type arguments that keep the package.
+                    let tail = &table[dot + 1..];
+                    let stop = first_nul_slash_or_bracket(tail);
+                    let end = match tail.get(stop) {
+                        None | Some(0) => Some(dot + 1 + stop),
+                        Some(b'[') => {
+                            let end = dot + 1 + stop + first_nul(&tail[stop..]);
+                            generic_keeps_package(&table[dot + 1 + stop..end]).then_some(end)
+                        }
+                        Some(_) => None,
+                    };
+                    if let Some(end) = end {
                         self.add_to_current(&table[start..end], cur.len(), watched);
-                        return;
+                        start = end + 1;
+                        continue;
                     }
                 }
             }
-            self.add(&table[start..end]);
-        });
+            let end = start + first_nul(&table[start..]);
+            if end > start {
+                self.add(&table[start..end]);
+            }
+            start = end + 1;
+        }
     }
 
+    /// A name that does not continue the current package: its package becomes current.
     fn add(&mut self, name: &'data [u8]) {
         if name == b"crosscall2" || name == b"_cgo_topofstack" {
             self.runtime_cgo = true;
         }
-        if name.starts_with(b"go:") || name.starts_with(b"type:") {
-            return;
-        }
-        if let Some(k) = self
-            .recent
-            .iter()
-            .rposition(|r| continues(name, &r.package))
-        {
-            let (len, watched) = self.make_current(k);
-            self.add_to_current(name, len, watched);
-            return;
-        }
         let Some(pkg) = package_of(name) else { return };
-        let (len, watched) = match self.recent.iter().position(|r| r.package == pkg) {
-            Some(k) => self.make_current(k),
+        let watched = match self.packages.get(&pkg) {
+            Some(&watched) => watched,
             None => {
                 let watched = WATCHED_PACKAGES.iter().any(|w| w.as_bytes() == &*pkg);
-                self.packages.insert(pkg.clone());
-                if self.recent.len() == RECENT {
-                    self.recent.remove(0);
-                }
-                let len = pkg.len();
-                self.recent.push(Recent {
-                    package: pkg,
-                    watched,
-                });
-                (len, watched)
+                self.packages.insert(pkg.clone(), watched);
+                watched
             }
         };
+        let len = pkg.len();
+        self.current = Some((pkg, watched));
         self.add_to_current(name, len, watched);
-    }
-
-    /// Moves recent package `k` to the end, as the current package: its length and
-    /// whether it is watched.
-    fn make_current(&mut self, k: usize) -> (usize, bool) {
-        if k + 1 < self.recent.len() {
-            let r = self.recent.remove(k);
-            self.recent.push(r);
-        }
-        self.recent
-            .last()
-            .map_or((0, false), |r| (r.package.len(), r.watched))
     }
 
     /// A name of the current package, whose path is the first `len` bytes of the name.
@@ -281,8 +219,8 @@ impl<'data> Scan<'data> {
             self.watch(name);
         }
         if is_cgo_wrapper(&name[len.min(name.len())..]) {
-            if let Some(r) = self.recent.last() {
-                let pkg = r.package.clone();
+            if let Some((pkg, _)) = &self.current {
+                let pkg = pkg.clone();
                 self.add_cgo_package(pkg);
             }
         }
@@ -318,7 +256,7 @@ impl<'data> Scan<'data> {
     }
 
     fn finish(self) -> (Vec<String>, RuntimeNeeds) {
-        let mut packages: Vec<String> = self.packages.iter().map(|p| unescape(p)).collect();
+        let mut packages: Vec<String> = self.packages.keys().map(|p| unescape(p)).collect();
         packages.sort_unstable();
         packages.dedup();
         let cgo_packages: BTreeSet<String> =
@@ -362,17 +300,6 @@ impl<'data> Scan<'data> {
     }
 }
 
-/// Whether `name` belongs to `pkg` by the quick rule: `PKG.rest` with no `/` or `[` in
-/// `rest`. `package_of` never returns a package whose last element holds a dot, so such a
-/// name's package is `pkg`.
-fn continues(name: &[u8], pkg: &[u8]) -> bool {
-    let n = pkg.len();
-    name.len() > n
-        && name[n] == b'.'
-        && same_bytes(&name[..n], pkg)
-        && first_nul_slash_or_bracket(&name[n + 1..]) == name.len() - n - 1
-}
-
 /// `a == b` for slices of equal length, eight bytes at a time and inline: package paths
 /// are short, and the comparison runs once per name.
 fn same_bytes(a: &[u8], b: &[u8]) -> bool {
@@ -392,14 +319,25 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     (0..n / 8).all(|k| word(a, 8 * k) == word(b, 8 * k)) && word(a, n - 8) == word(b, n - 8)
 }
 
-/// The index of the first NUL, `/` or `[` in `b` (`b.len()` if none), eight bytes at a
-/// time: names are short, and a call into a SIMD search costs more than it saves.
+/// The index of the first NUL, `/` or `[` in `b` (`b.len()` if none), sixteen bytes at a
+/// time (eight near the end): names are short, and a call into a general SIMD search
+/// costs more than it saves.
 fn first_nul_slash_or_bracket(b: &[u8]) -> usize {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     // Marks the zero bytes of `w`; the lowest mark is always a real zero byte.
     let zeros = |w: u64| w.wrapping_sub(ONES) & !w & HIGHS;
     let mut i = 0;
+    #[cfg(target_arch = "x86_64")]
+    while let Some(chunk) = b.get(i..i + 16) {
+        // SAFETY: SSE2 is part of the x86-64 baseline; the load reads the 16 bytes of
+        // `chunk` and has no alignment requirement.
+        let marks = unsafe { marks16(chunk) };
+        if marks != 0 {
+            return i + marks.trailing_zeros() as usize;
+        }
+        i += 16;
+    }
     while let Some(chunk) = b.get(i..i + 8) {
         let mut word = [0u8; 8];
         word.copy_from_slice(chunk);
@@ -415,6 +353,52 @@ fn first_nul_slash_or_bracket(b: &[u8]) -> usize {
         .iter()
         .position(|&c| matches!(c, 0 | b'/' | b'['))
         .unwrap_or(b.len() - i)
+}
+
+/// The index of the first NUL in `b` (`b.len()` if none), sixteen bytes at a time.
+fn first_nul(b: &[u8]) -> usize {
+    let mut i = 0;
+    #[cfg(target_arch = "x86_64")]
+    while let Some(chunk) = b.get(i..i + 16) {
+        // SAFETY: SSE2 is part of the x86-64 baseline; the load reads the 16 bytes of
+        // `chunk` and has no alignment requirement.
+        let nul = unsafe {
+            use std::arch::x86_64::{
+                __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_setzero_si128,
+            };
+            let v = _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>());
+            _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128()))
+        };
+        if nul != 0 {
+            return i + nul.trailing_zeros() as usize;
+        }
+        i += 16;
+    }
+    i + memchr::memchr(0, &b[i..]).unwrap_or(b.len() - i)
+}
+
+/// Bit `k` set when byte `k` of the 16-byte `chunk` is a NUL, `/` or `[`.
+///
+/// # Safety
+/// `chunk` must hold 16 bytes, and the CPU must have SSE2 (every x86-64 CPU has).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+#[inline]
+unsafe fn marks16(chunk: &[u8]) -> u32 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
+        _mm_setzero_si128,
+    };
+    // SAFETY: the caller gives 16 readable bytes.
+    let v = unsafe { _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>()) };
+    let hits = _mm_or_si128(
+        _mm_cmpeq_epi8(v, _mm_setzero_si128()),
+        _mm_or_si128(
+            _mm_cmpeq_epi8(v, _mm_set1_epi8(b'/' as i8)),
+            _mm_cmpeq_epi8(v, _mm_set1_epi8(b'[' as i8)),
+        ),
+    );
+    _mm_movemask_epi8(hits) as u32
 }
 
 /// For a name `PKG.f[...]...` whose first `/` or `[` after `PKG.` opens its type
@@ -483,6 +467,15 @@ pub(crate) fn package_of(name: &[u8]) -> Option<Cow<'_, [u8]>> {
     if name.starts_with(b"go:") || name.starts_with(b"type:") {
         return None;
     }
+    #[cfg(target_arch = "x86_64")]
+    if let Some(end) = short_package_end(name) {
+        return end.map(|end| Cow::Borrowed(&name[..end]));
+    }
+    package_of_any(name)
+}
+
+/// [`package_of`] for any name, searching its characters one kind at a time.
+fn package_of_any(name: &[u8]) -> Option<Cow<'_, [u8]>> {
     // A package path holds no `[`: when nothing after the type arguments holds a `/`, the
     // package lies in the part before the first `[` and no copy is needed.
     if let (Some(open), Some(close)) = (memchr::memchr(b'[', name), memchr::memrchr(b']', name)) {
@@ -498,6 +491,57 @@ pub(crate) fn package_of(name: &[u8]) -> Option<Cow<'_, [u8]>> {
         }
     }
     package_end(name).map(|end| Cow::Borrowed(&name[..end]))
+}
+
+/// [`package_end`] of a name of at most 64 bytes without type arguments, from bit masks
+/// of its bytes (one pass of SSE2 compares instead of a search per character); `None`
+/// for a longer name or one with type arguments, which take the general way.
+#[cfg(target_arch = "x86_64")]
+fn short_package_end(name: &[u8]) -> Option<Option<usize>> {
+    if name.len() > 64 {
+        return None;
+    }
+    let mut block = [0u8; 64];
+    block[..name.len()].copy_from_slice(name);
+    // SAFETY: SSE2 is part of the x86-64 baseline; the block holds 64 bytes.
+    let [slash, dot, open, close] = unsafe { block_masks(&block, name.len().div_ceil(16)) };
+    if open != 0 && close != 0 && 63 - close.leading_zeros() > open.trailing_zeros() {
+        return None;
+    }
+    if is_generated(name) {
+        return Some(None);
+    }
+    let path_end = if slash == 0 {
+        0
+    } else {
+        63 - slash.leading_zeros()
+    };
+    let dots = dot & (u64::MAX << path_end);
+    let end = dots.trailing_zeros() as usize;
+    Some((dots != 0 && end > 0).then_some(end))
+}
+
+/// Masks of `/`, `.`, `[` and `]` over the first `chunks` 16-byte chunks of `block`: bit
+/// `i` stands for byte `i`.
+///
+/// # Safety
+/// The CPU must have SSE2 (every x86-64 CPU has).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse2")]
+unsafe fn block_masks(block: &[u8; 64], chunks: usize) -> [u64; 4] {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+    };
+    let mut masks = [0u64; 4];
+    for (k, chunk) in block.chunks_exact(16).take(chunks).enumerate() {
+        // SAFETY: `chunk` holds 16 bytes; the load has no alignment requirement.
+        let v = unsafe { _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>()) };
+        for (mask, c) in masks.iter_mut().zip([b'/', b'.', b'[', b']']) {
+            let bits = _mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c as i8))) as u16;
+            *mask |= u64::from(bits) << (16 * k);
+        }
+    }
+    masks
 }
 
 /// Where the package of `name` (a name without type arguments) ends: `debug/gosym`'s
@@ -528,6 +572,9 @@ fn package_of_stripped(name: &[u8], open: usize, close: usize) -> Option<Cow<'_,
 /// Compiler-generated names: `go:` and `type:` since Go 1.20, `go.` and `type.` before
 /// (but not module paths such as `go.uber.org/zap`, whose first element is a host name).
 fn is_generated(name: &[u8]) -> bool {
+    if !matches!(name.first(), Some(b'g' | b't')) {
+        return false;
+    }
     if name.starts_with(b"go:") || name.starts_with(b"type:") {
         return true;
     }
@@ -548,7 +595,7 @@ fn is_generated(name: &[u8]) -> bool {
 /// Undoes the linker's `%xx` escapes (`gopkg.in/yaml%2ev3` is `gopkg.in/yaml.v3`).
 pub(crate) fn unescape(p: &[u8]) -> String {
     if !p.contains(&b'%') {
-        return String::from_utf8_lossy(p).into_owned();
+        return lossy(p);
     }
     let mut out = Vec::with_capacity(p.len());
     let mut i = 0;
@@ -566,7 +613,7 @@ pub(crate) fn unescape(p: &[u8]) -> String {
         out.push(p[i]);
         i += 1;
     }
-    String::from_utf8_lossy(&out).into_owned()
+    lossy(&out)
 }
 
 #[cfg(test)]
@@ -614,6 +661,34 @@ mod tests {
     }
 
     #[test]
+    fn byte_searches_agree_with_plain_ones() {
+        let mut buf = [b'a'; 80];
+        for (i, c) in buf.iter_mut().enumerate() {
+            *c = b'a' + (i % 26) as u8;
+        }
+        for at in 0..buf.len() {
+            for c in [0, b'/', b'['] {
+                let mut b = buf;
+                b[at] = c;
+                for from in 0..b.len() {
+                    let plain = |stop: &dyn Fn(u8) -> bool| {
+                        b[from..]
+                            .iter()
+                            .position(|&x| stop(x))
+                            .unwrap_or(b.len() - from)
+                    };
+                    assert_eq!(first_nul(&b[from..]), plain(&|x| x == 0), "{at} {c} {from}");
+                    assert_eq!(
+                        first_nul_slash_or_bracket(&b[from..]),
+                        plain(&|x| matches!(x, 0 | b'/' | b'[')),
+                        "{at} {c} {from}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn unescape_leaves_bad_escapes() {
         assert_eq!(unescape(b"a%2eb%2E"), "a.b.");
         assert_eq!(unescape(b"a%zz%2"), "a%zz%2");
@@ -628,13 +703,16 @@ mod tests {
         }
         let one_by_one = one_by_one.finish();
         let table = names.join("\0").into_bytes();
-        for window in [NAME_WINDOW, 1, 7, 64, 100] {
+        // The table as found (ending in a NUL or not), and cut short of a 16-byte chunk.
+        let ended = [&table[..], b"\0"].concat();
+        let padded = [&table[..], &[0; 17][..]].concat();
+        for t in [&table, &ended, &padded] {
             let mut whole = Scan::default();
-            whole.add_table_in_windows(&table, window);
+            whole.add_table(t);
             assert_eq!(
                 whole.finish(),
                 one_by_one,
-                "table walk ({window}-byte windows) and name-by-name disagree"
+                "table walk and name-by-name disagree"
             );
         }
         one_by_one
@@ -644,7 +722,8 @@ mod tests {
     fn reference_packages(names: &[&[u8]]) -> Vec<String> {
         let set: BTreeSet<String> = names
             .iter()
-            .filter_map(|n| package_of(n))
+            .filter(|n| !n.starts_with(b"go:") && !n.starts_with(b"type:"))
+            .filter_map(|n| package_of_any(n))
             .map(|p| unescape(&p))
             .collect();
         set.into_iter().collect()
@@ -715,9 +794,6 @@ mod tests {
             let mut one_by_one = Scan::default();
             list.iter().for_each(|n| one_by_one.add(n));
             let one_by_one = one_by_one.finish();
-            let mut windowed = Scan::default();
-            windowed.add_table_in_windows(names, 4096);
-            assert_eq!(windowed.finish(), one_by_one, "{name}, 4 KiB windows");
             let mut whole = Scan::default();
             whole.add_table(names);
             let (packages, needs) = whole.finish();
