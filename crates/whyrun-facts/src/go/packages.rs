@@ -169,14 +169,14 @@ impl<'data> Scan<'data> {
                     // never returns a package whose last element holds a dot), or when its
                     // first such byte opens type arguments that keep the package.
                     let tail = &table[dot + 1..];
-                    let stop = first_nul_slash_or_bracket(tail);
-                    let end = match tail.get(stop) {
-                        None | Some(0) => Some(dot + 1 + stop),
-                        Some(b'[') => {
-                            let end = dot + 1 + stop + first_nul(&tail[stop..]);
-                            generic_keeps_package(&table[dot + 1 + stop..end]).then_some(end)
-                        }
-                        Some(_) => None,
+                    let (stop, ends) = first_nul_slash_or_bracket(tail);
+                    let end = if ends {
+                        Some(dot + 1 + stop)
+                    } else if tail[stop] == b'[' {
+                        let end = dot + 1 + stop + first_nul(&tail[stop..]);
+                        generic_keeps_package(&table[dot + 1 + stop..end]).then_some(end)
+                    } else {
+                        None
                     };
                     if let Some(end) = end {
                         self.add_to_current(&table[start..end], cur.len(), watched);
@@ -319,24 +319,25 @@ fn same_bytes(a: &[u8], b: &[u8]) -> bool {
     (0..n / 8).all(|k| word(a, 8 * k) == word(b, 8 * k)) && word(a, n - 8) == word(b, n - 8)
 }
 
-/// The index of the first NUL, `/` or `[` in `b` (`b.len()` if none), sixteen bytes at a
-/// time (eight near the end): names are short, and a call into a general SIMD search
-/// costs more than it saves.
-fn first_nul_slash_or_bracket(b: &[u8]) -> usize {
+/// The index of the first NUL, `/` or `[` in `b` (`b.len()` if none), and whether it
+/// ends the name there (a NUL, or the end of `b`). Thirty-two bytes at a time (eight near
+/// the end), so that most names end in the first step whatever their length: names are
+/// short, and a call into a general SIMD search costs more than it saves.
+fn first_nul_slash_or_bracket(b: &[u8]) -> (usize, bool) {
     const ONES: u64 = 0x0101_0101_0101_0101;
     const HIGHS: u64 = 0x8080_8080_8080_8080;
     // Marks the zero bytes of `w`; the lowest mark is always a real zero byte.
     let zeros = |w: u64| w.wrapping_sub(ONES) & !w & HIGHS;
     let mut i = 0;
     #[cfg(target_arch = "x86_64")]
-    while let Some(chunk) = b.get(i..i + 16) {
-        // SAFETY: SSE2 is part of the x86-64 baseline; the load reads the 16 bytes of
-        // `chunk` and has no alignment requirement.
-        let marks = unsafe { marks16(chunk) };
-        if marks != 0 {
-            return i + marks.trailing_zeros() as usize;
+    while let Some(chunk) = b.get(i..i + 32) {
+        // SAFETY: SSE2 is part of the x86-64 baseline; `chunk` holds 32 bytes.
+        let (stops, nuls) = unsafe { marks32(chunk) };
+        if stops != 0 {
+            let at = stops.trailing_zeros();
+            return (i + at as usize, nuls >> at & 1 != 0);
         }
-        i += 16;
+        i += 32;
     }
     while let Some(chunk) = b.get(i..i + 8) {
         let mut word = [0u8; 8];
@@ -345,14 +346,15 @@ fn first_nul_slash_or_bracket(b: &[u8]) -> usize {
         let marks =
             zeros(w) | zeros(w ^ (ONES * u64::from(b'/'))) | zeros(w ^ (ONES * u64::from(b'[')));
         if marks != 0 {
-            return i + (marks.trailing_zeros() / 8) as usize;
+            let at = i + (marks.trailing_zeros() / 8) as usize;
+            return (at, b[at] == 0);
         }
         i += 8;
     }
-    i + b[i..]
-        .iter()
-        .position(|&c| matches!(c, 0 | b'/' | b'['))
-        .unwrap_or(b.len() - i)
+    match b[i..].iter().position(|&c| matches!(c, 0 | b'/' | b'[')) {
+        Some(p) => (i + p, b[i + p] == 0),
+        None => (b.len(), true),
+    }
 }
 
 /// The index of the first NUL in `b` (`b.len()` if none), sixteen bytes at a time.
@@ -377,28 +379,36 @@ fn first_nul(b: &[u8]) -> usize {
     i + memchr::memchr(0, &b[i..]).unwrap_or(b.len() - i)
 }
 
-/// Bit `k` set when byte `k` of the 16-byte `chunk` is a NUL, `/` or `[`.
+/// Bit `k` set in the first mask when byte `k` of the 32-byte `chunk` is a NUL, `/` or
+/// `[`; in the second, when it is a NUL.
 ///
 /// # Safety
-/// `chunk` must hold 16 bytes, and the CPU must have SSE2 (every x86-64 CPU has).
+/// `chunk` must hold 32 bytes, and the CPU must have SSE2 (every x86-64 CPU has).
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "sse2")]
 #[inline]
-unsafe fn marks16(chunk: &[u8]) -> u32 {
+unsafe fn marks32(chunk: &[u8]) -> (u32, u32) {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
         _mm_setzero_si128,
     };
-    // SAFETY: the caller gives 16 readable bytes.
-    let v = unsafe { _mm_loadu_si128(chunk.as_ptr().cast::<__m128i>()) };
-    let hits = _mm_or_si128(
-        _mm_cmpeq_epi8(v, _mm_setzero_si128()),
-        _mm_or_si128(
-            _mm_cmpeq_epi8(v, _mm_set1_epi8(b'/' as i8)),
-            _mm_cmpeq_epi8(v, _mm_set1_epi8(b'[' as i8)),
-        ),
-    );
-    _mm_movemask_epi8(hits) as u32
+    let mut stops = 0;
+    let mut nuls = 0;
+    for (k, half) in chunk.chunks_exact(16).take(2).enumerate() {
+        // SAFETY: `half` holds 16 bytes; the load has no alignment requirement.
+        let v = unsafe { _mm_loadu_si128(half.as_ptr().cast::<__m128i>()) };
+        let nul = _mm_cmpeq_epi8(v, _mm_setzero_si128());
+        let hits = _mm_or_si128(
+            nul,
+            _mm_or_si128(
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(b'/' as i8)),
+                _mm_cmpeq_epi8(v, _mm_set1_epi8(b'[' as i8)),
+            ),
+        );
+        stops |= (_mm_movemask_epi8(hits) as u32) << (16 * k);
+        nuls |= (_mm_movemask_epi8(nul) as u32) << (16 * k);
+    }
+    (stops, nuls)
 }
 
 /// For a name `PKG.f[...]...` whose first `/` or `[` after `PKG.` opens its type
@@ -678,9 +688,11 @@ mod tests {
                             .unwrap_or(b.len() - from)
                     };
                     assert_eq!(first_nul(&b[from..]), plain(&|x| x == 0), "{at} {c} {from}");
+                    let stop = plain(&|x| matches!(x, 0 | b'/' | b'['));
+                    let ends = b.get(from + stop).is_none_or(|&x| x == 0);
                     assert_eq!(
                         first_nul_slash_or_bracket(&b[from..]),
-                        plain(&|x| matches!(x, 0 | b'/' | b'[')),
+                        (stop, ends),
                         "{at} {c} {from}"
                     );
                 }
