@@ -133,6 +133,11 @@ struct DirListing {
 /// endian) and a machine name.
 type MemoFor = (Arc<SearchConfig>, bool, String, Arc<search::SystemMemo>);
 
+/// A version requirement and the library that answers it: the address of the requiring
+/// object's entry, the requirement's index in its list, the address of the providing
+/// object's entry (both kept alive by `Loader::objects`, so an address stays theirs).
+type VersionPair = (usize, usize, usize);
+
 /// Loader path, e_machine, 64-bit, musl: what selects a search configuration.
 type ConfigKey = (String, u16, bool, bool);
 
@@ -154,6 +159,8 @@ pub struct Loader {
     /// machine name, which glibc's checks of a candidate file depend on beyond the
     /// configuration).
     system: Mutex<Vec<MemoFor>>,
+    /// The versions a library lacks of one version requirement of another.
+    versions: RwLock<FastMap<VersionPair, Arc<[usize]>>>,
     conf: OnceLock<LdSoConf>,
 }
 
@@ -168,6 +175,7 @@ impl Loader {
             canon_dirs: RwLock::default(),
             configs: Mutex::default(),
             system: Mutex::default(),
+            versions: RwLock::default(),
             conf: OnceLock::new(),
         }
     }
@@ -222,6 +230,44 @@ impl Loader {
             .find(|v| v.name == version)
             .map(|v| v.symbols)
             .unwrap_or_default()
+    }
+
+    /// The versions of requirement `need` of `requirer` (indices into its list) that
+    /// `provider` does not define. The answer is the same in every tree where the two
+    /// meet, so it is kept when both entries are the loader's own ([`Loader::object_at`]),
+    /// whose addresses no other entry can take.
+    pub(crate) fn versions_missing(
+        &self,
+        requirer: &Arc<Entry>,
+        need: usize,
+        provider: &Arc<Entry>,
+        kept: bool,
+    ) -> Arc<[usize]> {
+        let key = (
+            Arc::as_ptr(requirer) as usize,
+            need,
+            Arc::as_ptr(provider) as usize,
+        );
+        if kept {
+            if let Some(m) = self.versions.read().unwrap().get(&key) {
+                return m.clone();
+            }
+        }
+        let missing: Arc<[usize]> = match (&requirer.info, &provider.info) {
+            (Ok(r), Ok(p)) => r.version_needs.get(need).map_or(Arc::from([]), |vn| {
+                vn.versions
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, v)| !p.version_definitions.contains(&v.name))
+                    .map(|(i, _)| i)
+                    .collect()
+            }),
+            _ => Arc::from([]),
+        };
+        if kept {
+            self.versions.write().unwrap().insert(key, missing.clone());
+        }
+        missing
     }
 
     /// The names in directory `dir` (as the loader spells it): `Some(None)` when it is

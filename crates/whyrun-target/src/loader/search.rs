@@ -48,16 +48,15 @@ impl Obj {
 
     /// `$ORIGIN`: the directory of the path a library was opened by; for the program, of
     /// its real path (glibc reads `/proc/self/exe`, where every symlink is resolved).
-    fn origin(&self) -> String {
+    fn origin(&self) -> &str {
         let p = if self.is_main {
             &self.canonical
         } else {
             &self.path
         };
         match p.rfind('/') {
-            Some(0) => "/".into(),
-            Some(i) => p[..i].to_string(),
-            None => "/".into(),
+            Some(i) if i > 0 => &p[..i],
+            _ => "/",
         }
     }
 }
@@ -486,7 +485,7 @@ impl Resolver<'_> {
         let mut tried = Vec::new();
         let mut skipped = Vec::new();
         if name.contains('/') {
-            let Some(p) = expand_dst(name, &self.objects[loader].origin(), &self.cfg) else {
+            let Some(p) = expand_dst(name, self.objects[loader].origin(), &self.cfg) else {
                 return NeedResult::NotFound {
                     tried: vec![Tried {
                         step: Step::Path,
@@ -690,8 +689,8 @@ impl Resolver<'_> {
     /// `of` (whose `$ORIGIN` it expands), searched once per loader.
     fn search_list(&self, list: &str, seps: &str, of: usize, name: &str) -> Arc<ListSearch> {
         let origin = self.objects[of].origin();
-        self.system.list(list, seps, &origin, name, || {
-            self.try_dirs(name, &split_dirs(list, seps, &origin, &self.cfg))
+        self.system.list(list, seps, origin, name, || {
+            self.try_dirs(name, &split_dirs(list, seps, origin, &self.cfg))
         })
     }
 
@@ -922,7 +921,7 @@ impl Resolver<'_> {
             };
             if let Some(rp) = rp {
                 let origin = o.origin();
-                if let Some(expanded) = musl_expand_origin(&rp, &origin) {
+                if let Some(expanded) = musl_expand_origin(&rp, origin) {
                     let step = if is_runpath {
                         Step::Runpath { of: o.path.clone() }
                     } else {
@@ -974,8 +973,8 @@ impl Resolver<'_> {
     fn check_versions(&self, warnings: &mut Vec<String>) -> Vec<MissingVersion> {
         let mut out = Vec::new();
         for (k, o) in self.objects.iter().enumerate() {
-            for vn in &o.info().version_needs {
-                let Some(p) = self.objects.iter().find(|p| {
+            for (n, vn) in o.info().version_needs.iter().enumerate() {
+                let Some((j, p)) = self.objects.iter().enumerate().find(|(_, p)| {
                     p.names.contains(&vn.library)
                         || p.info().soname.as_deref() == Some(vn.library.as_str())
                 }) else {
@@ -989,20 +988,21 @@ impl Resolver<'_> {
                     ));
                     continue;
                 }
-                for v in &vn.versions {
-                    if !defs.contains(&v.name) {
-                        let mut symbols =
-                            self.ld
-                                .version_symbols(&o.info().canonical, &vn.library, &v.name);
-                        symbols.truncate(MAX_SYMBOLS_SHOWN);
-                        out.push(MissingVersion {
-                            required_by: k,
-                            library: vn.library.clone(),
-                            version: v.name.clone(),
-                            weak: v.weak,
-                            symbols,
-                        });
-                    }
+                // The binary's own entry is not kept by the loader (see `object_once`).
+                let kept = k != 0 && j != 0;
+                for &m in self.ld.versions_missing(&o.info, n, &p.info, kept).iter() {
+                    let v = &vn.versions[m];
+                    let mut symbols =
+                        self.ld
+                            .version_symbols(&o.info().canonical, &vn.library, &v.name);
+                    symbols.truncate(MAX_SYMBOLS_SHOWN);
+                    out.push(MissingVersion {
+                        required_by: k,
+                        library: vn.library.clone(),
+                        version: v.name.clone(),
+                        weak: v.weak,
+                        symbols,
+                    });
                 }
             }
         }
