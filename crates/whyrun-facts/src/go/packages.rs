@@ -124,6 +124,10 @@ const NET_RESOLVER: &[&str] = &[
     "net.(*conf).hostLookupOrder",
 ];
 
+/// Name tables larger than this are read in parts on the thread pool (a web service's is
+/// about 400 KiB, the Go compiler's 900 KiB).
+const PART_BYTES: usize = 128 << 10;
+
 /// The packages of every name `Scan::watch` looks for.
 const WATCHED_PACKAGES: &[&str] = &[
     "crypto/x509",
@@ -155,6 +159,45 @@ struct Scan<'data> {
 }
 
 impl<'data> Scan<'data> {
+    /// Reads a name table, in parts of about `part` bytes (cut after a NUL) on the thread
+    /// pool when it is larger: a name's package does not depend on the names before it,
+    /// so the parts' findings add up to the whole table's.
+    fn of_table(table: &'data [u8], part: usize) -> Scan<'data> {
+        let half = table.len() / 2;
+        if table.len() > part && half > 0 {
+            // Both parts hold a name: the cut comes after a NUL and before the end.
+            if let Some(cut) = memchr::memchr(0, &table[half..])
+                .map(|nul| half + nul + 1)
+                .filter(|&cut| cut < table.len())
+            {
+                let (mut a, b) = rayon::join(
+                    || Scan::of_table(&table[..cut], part),
+                    || Scan::of_table(&table[cut..], part),
+                );
+                a.merge(b);
+                return a;
+            }
+        }
+        let mut scan = Scan::default();
+        // A web service links a few hundred packages.
+        scan.packages.reserve(512);
+        scan.add_table(table);
+        scan
+    }
+
+    /// Adds what another part of the table found.
+    fn merge(&mut self, other: Scan<'data>) {
+        self.packages.extend(other.packages);
+        self.cgo_packages.extend(other.cgo_packages);
+        self.x509_entry_points.extend(other.x509_entry_points);
+        self.x509_system_roots |= other.x509_system_roots;
+        self.net_resolver |= other.net_resolver;
+        self.net_cgo |= other.net_cgo;
+        self.load_location |= other.load_location;
+        self.user_cgo |= other.user_cgo;
+        self.runtime_cgo |= other.runtime_cgo;
+    }
+
     /// Reads a whole name table (NUL-ended names) in one pass. A name that continues the
     /// current package is recognised by one comparison and a scan of the rest of the name,
     /// which also finds its end; only the names that change package are parsed.
@@ -444,12 +487,10 @@ pub(crate) fn symtab(
     warnings: &mut Vec<String>,
 ) -> GoSymtab {
     let mut scan = Scan::default();
-    // A web service links a few hundred packages.
-    scan.packages.reserve(512);
     let bad = match table.name_table() {
         Some(names) => {
             read_ahead(names);
-            scan.add_table(names);
+            scan = Scan::of_table(names, PART_BYTES);
             0
         }
         None => table.for_each_record_name(|n| scan.add(n)),
@@ -726,6 +767,8 @@ mod tests {
                 one_by_one,
                 "table walk and name-by-name disagree"
             );
+            // Cut into parts down to single names.
+            assert_eq!(Scan::of_table(t, 1).finish(), one_by_one, "table in parts");
         }
         one_by_one
     }
@@ -806,6 +849,10 @@ mod tests {
             let mut one_by_one = Scan::default();
             list.iter().for_each(|n| one_by_one.add(n));
             let one_by_one = one_by_one.finish();
+            for part in [64, 4096] {
+                let parts = Scan::of_table(names, part);
+                assert_eq!(parts.finish(), one_by_one, "{name}, {part}-byte parts");
+            }
             let mut whole = Scan::default();
             whole.add_table(names);
             let (packages, needs) = whole.finish();
