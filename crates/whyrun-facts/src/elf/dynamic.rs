@@ -105,8 +105,9 @@ impl<'data> Dynamic<'data> {
         let data = view.segment_data(seg)?;
         let r = view.reader();
         let w = r.word_size();
-        let mut raw: Vec<(i64, u64)> = Vec::new();
-        for i in 0..(data.len() / (2 * w)).min(MAX_DYNAMIC_ENTRIES) {
+        let count = (data.len() / (2 * w)).min(MAX_DYNAMIC_ENTRIES);
+        let mut raw: Vec<(i64, u64)> = Vec::with_capacity(count);
+        for i in 0..count {
             let (Some(tag), Some(val)) = (r.word(data, i * 2 * w), r.word(data, i * 2 * w + w))
             else {
                 break;

@@ -119,7 +119,8 @@ fn read_needs(
         .verneed_num
         .map_or(MAX_VERNEED_FILES, |n| (n as usize).min(MAX_VERNEED_FILES));
 
-    let mut needs = Vec::new();
+    // Sized from the counts the file states, within bounds a hostile count cannot raise.
+    let mut needs = Vec::with_capacity(limit.min(64));
     let mut at = 0usize;
     for _ in 0..limit {
         reach = reach.max(at.saturating_add(16));
@@ -137,7 +138,7 @@ fn read_needs(
         };
         let mut need = VersionNeed {
             library: name_at(file),
-            versions: Vec::new(),
+            versions: Vec::with_capacity((cnt as usize).min(MAX_VERNAUX_PER_FILE).min(64)),
         };
         let mut aux_at = at.saturating_add(aux as usize);
         for _ in 0..(cnt as usize).min(MAX_VERNAUX_PER_FILE) {

@@ -260,6 +260,9 @@ struct Resolver<'a> {
     missing_order: Vec<String>,
 }
 
+/// Room for the link map of most programs (a desktop program maps a few dozen objects).
+const OBJECTS_GUESS: usize = 16;
+
 pub(super) fn resolve(ld: &Loader, path: &Path) -> Result<LoadTree, LoadError> {
     let view = ld.target().view();
     let shown = absolute(path).to_string_lossy().into_owned();
@@ -295,20 +298,21 @@ pub(super) fn resolve(ld: &Loader, path: &Path) -> Result<LoadTree, LoadError> {
         system: ld.system_memo(&cfg, main),
         cfg: cfg.clone(),
         main: main_arc.clone(),
-        objects: vec![Obj {
-            info: main_arc.clone(),
-            path: shown.clone(),
-            canonical: path_string(canonical.clone()),
-            names: vec![shown.clone()],
-            shortname: None,
-            loader: None,
-            interpreter: false,
-            is_main: true,
-            needs: Vec::new(),
-        }],
+        objects: Vec::with_capacity(OBJECTS_GUESS),
         missing_order: Vec::new(),
         fatal: None,
     };
+    r.objects.push(Obj {
+        info: main_arc.clone(),
+        path: shown.clone(),
+        canonical: path_string(canonical.clone()),
+        names: vec![shown.clone()],
+        shortname: None,
+        loader: None,
+        interpreter: false,
+        is_main: true,
+        needs: Vec::new(),
+    });
     let mut warnings = Vec::new();
 
     // The interpreter is mapped before any library (glibc's rtld map, musl's ldso).
