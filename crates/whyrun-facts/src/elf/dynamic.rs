@@ -106,7 +106,9 @@ impl<'data> Dynamic<'data> {
         let r = view.reader();
         let w = r.word_size();
         let count = (data.len() / (2 * w)).min(MAX_DYNAMIC_ENTRIES);
-        let mut raw: Vec<(i64, u64)> = Vec::with_capacity(count);
+        // Room for a real dynamic section (a few dozen entries) whatever size the segment
+        // claims: a hostile one costs only what is actually read.
+        let mut raw: Vec<(i64, u64)> = Vec::with_capacity(count.min(128));
         for i in 0..count {
             let (Some(tag), Some(val)) = (r.word(data, i * 2 * w), r.word(data, i * 2 * w + w))
             else {
