@@ -138,7 +138,7 @@ fn read_needs(
         };
         let mut need = VersionNeed {
             library: name_at(file),
-            versions: Vec::with_capacity((cnt as usize).min(MAX_VERNAUX_PER_FILE).min(64)),
+            versions: Vec::with_capacity(usize::from(cnt).min(64)),
         };
         let mut aux_at = at.saturating_add(aux as usize);
         for _ in 0..(cnt as usize).min(MAX_VERNAUX_PER_FILE) {
