@@ -73,7 +73,7 @@ pub fn run(args: &InspectArgs) -> Result<u8> {
         writeln!(out)?;
         out.flush()?;
     } else {
-        // Rendered whole and written once: `anstream` strips the styles when colour is off.
+        // Rendered whole and written once.
         let mut text = String::new();
         for (path, r) in &results {
             if let Ok(facts) = r {
@@ -83,9 +83,7 @@ pub fn run(args: &InspectArgs) -> Result<u8> {
                 print_human(&mut text, path, facts, args.verbose);
             }
         }
-        let mut out = anstream::stdout().lock();
-        out.write_all(text.as_bytes())?;
-        out.flush()?;
+        crate::style::write_stdout(&text)?;
     }
     // The process ends next: freeing every file's facts one by one would only cost time.
     std::mem::forget(results);

@@ -152,6 +152,58 @@ fn a_binary_that_is_not_elf_is_an_input_error() {
     );
 }
 
+/// Human output is styled only when asked for (a terminal, or `CLICOLOR_FORCE`), never
+/// with `NO_COLOR`, and reads the same either way once the styles are taken out.
+#[test]
+fn human_output_is_styled_only_when_colour_is_on() {
+    let binary = fixtures::small("go124-hello");
+    let root = bookworm();
+    let runs: [Vec<&str>; 2] = [
+        vec!["inspect", binary.to_str().unwrap()],
+        vec![
+            "check",
+            binary.to_str().unwrap(),
+            "--root",
+            root.to_str().unwrap(),
+        ],
+    ];
+    for args in runs {
+        let run = |env: &[(&str, &str)]| {
+            let mut cmd = whyrun();
+            cmd.args(&args)
+                .env_remove("NO_COLOR")
+                .env_remove("CLICOLOR_FORCE");
+            for (k, v) in env {
+                cmd.env(k, v);
+            }
+            let out = cmd.output().unwrap();
+            assert!(
+                out.status.code().is_some_and(|c| c < 2),
+                "{args:?}: {out:?}"
+            );
+            String::from_utf8(out.stdout).unwrap()
+        };
+        let piped = run(&[]);
+        let forced = run(&[("CLICOLOR_FORCE", "1")]);
+        let refused = run(&[("CLICOLOR_FORCE", "1"), ("NO_COLOR", "1")]);
+        assert!(
+            !piped.contains('\x1b'),
+            "{args:?}: styled into a pipe:\n{piped}"
+        );
+        assert!(!refused.contains('\x1b'), "{args:?}: styled under NO_COLOR");
+        assert!(
+            forced.contains("\x1b["),
+            "{args:?}: CLICOLOR_FORCE gave no styles"
+        );
+        assert_eq!(
+            anstream::adapter::strip_str(&forced).to_string(),
+            piped,
+            "{args:?}"
+        );
+        assert!(piped.lines().count() > 3, "{args:?}: {piped}");
+    }
+}
+
 #[test]
 fn rules_lists_every_rule_and_rule_prints_its_docs() {
     let out = whyrun().arg("rules").output().unwrap();

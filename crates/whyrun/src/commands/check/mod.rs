@@ -126,8 +126,9 @@ pub fn emit(report: &CheckReport, format: Format) -> Result<()> {
     let version = env!("CARGO_PKG_VERSION");
     match format {
         Format::Human => {
-            let mut out = anstream::stdout();
-            whyrun_report::human::write(&mut out, report)?;
+            let mut text = Vec::new();
+            whyrun_report::human::write(&mut text, report)?;
+            crate::style::write_stdout(&String::from_utf8_lossy(&text))?;
         }
         Format::Json | Format::Sarif => {
             // A JSON document is written in many small pieces: buffered, not line by line.
