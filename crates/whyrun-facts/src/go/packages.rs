@@ -145,6 +145,8 @@ struct Scan<'data> {
     /// ([`WATCHED_PACKAGES`]). The table lists a package's functions together, so most
     /// names continue it and need neither parsing nor a lookup.
     current: Option<(Cow<'data, [u8]>, bool)>,
+    /// The package current before it.
+    previous: Option<(Cow<'data, [u8]>, bool)>,
     /// Every package seen, and whether it is watched. Hashed with foldhash (seeded per
     /// process): a package is looked up at every switch.
     packages: HashMap<Cow<'data, [u8]>, bool, foldhash::fast::RandomState>,
@@ -206,26 +208,21 @@ impl<'data> Scan<'data> {
         while start < table.len() {
             if let Some((Cow::Borrowed(cur), watched)) = &self.current {
                 let (cur, watched) = (*cur, *watched);
-                let dot = start + cur.len();
-                if table.get(dot) == Some(&b'.') && same_bytes(&table[start..dot], cur) {
-                    // `PKG.rest` belongs to PKG when `rest` holds no `/` or `[` (`package_of`
-                    // never returns a package whose last element holds a dot), or when its
-                    // first such byte opens type arguments that keep the package.
-                    let tail = &table[dot + 1..];
-                    let (stop, ends) = first_nul_slash_or_bracket(tail);
-                    let end = if ends {
-                        Some(dot + 1 + stop)
-                    } else if tail[stop] == b'[' {
-                        let end = dot + 1 + stop + first_nul(&tail[stop..]);
-                        generic_keeps_package(&table[dot + 1 + stop..end]).then_some(end)
-                    } else {
-                        None
-                    };
-                    if let Some(end) = end {
-                        self.add_to_current(&table[start..end], cur.len(), watched);
-                        start = end + 1;
-                        continue;
-                    }
+                if let Some(end) = name_in_package(table, start, cur) {
+                    self.add_to_current(&table[start..end], cur.len(), watched);
+                    start = end + 1;
+                    continue;
+                }
+            }
+            // A function's inlined callees are listed after it: the name after one of
+            // theirs often returns to the package before.
+            if let Some((Cow::Borrowed(prev), watched)) = &self.previous {
+                let (prev, watched) = (*prev, *watched);
+                if let Some(end) = name_in_package(table, start, prev) {
+                    std::mem::swap(&mut self.current, &mut self.previous);
+                    self.add_to_current(&table[start..end], prev.len(), watched);
+                    start = end + 1;
+                    continue;
                 }
             }
             let end = start + first_nul(&table[start..]);
@@ -251,7 +248,7 @@ impl<'data> Scan<'data> {
             }
         };
         let len = pkg.len();
-        self.current = Some((pkg, watched));
+        self.previous = self.current.replace((pkg, watched));
         self.add_to_current(name, len, watched);
     }
 
@@ -340,6 +337,28 @@ impl<'data> Scan<'data> {
             cgo_stubs,
         };
         (packages, needs)
+    }
+}
+
+/// The end of the name starting at `start` in `table` when its package is `pkg`: the
+/// name is `pkg.rest` and `rest` holds no `/` or `[` (`package_of` never returns a package
+/// whose last element holds a dot), or its first such byte opens type arguments that
+/// keep the package. Finds the end of the name on the way.
+#[inline(always)]
+fn name_in_package(table: &[u8], start: usize, pkg: &[u8]) -> Option<usize> {
+    let dot = start + pkg.len();
+    if table.get(dot) != Some(&b'.') || !same_bytes(&table[start..dot], pkg) {
+        return None;
+    }
+    let tail = &table[dot + 1..];
+    let (stop, ends) = first_nul_slash_or_bracket(tail);
+    if ends {
+        Some(dot + 1 + stop)
+    } else if tail[stop] == b'[' {
+        let end = dot + 1 + stop + first_nul(&tail[stop..]);
+        generic_keeps_package(&table[dot + 1 + stop..end]).then_some(end)
+    } else {
+        None
     }
 }
 
@@ -921,6 +940,22 @@ mod tests {
         );
         assert_eq!(n.timezone, None);
         assert_eq!(n.os_user, Some(OsUserNeeds { cgo: false }));
+
+        // The names that matter come right after an inlined callee of another package,
+        // back in the package before it.
+        let (p, n) = needs(&[
+            "net.ParseIP",
+            "strings.Index",
+            "net._C2func_getaddrinfo",
+            "unicode/utf8.RuneLen",
+            "net.(*Resolver).lookupIPAddr",
+            "os/user.lookupUser",
+            "strings.Cut",
+            "os/user._Cfunc_mygetpwuid_r",
+        ]);
+        assert_eq!(p, ["net", "os/user", "strings", "unicode/utf8"]);
+        assert_eq!(n.net, Some(NetNeeds { cgo_resolver: true }));
+        assert_eq!(n.os_user, Some(OsUserNeeds { cgo: true }));
 
         // net linked for addresses only, without the resolver.
         let (p, n) = needs(&["net.ParseIP", "net.IP.String"]);
