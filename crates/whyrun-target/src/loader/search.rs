@@ -75,12 +75,12 @@ enum Probe {
 
 /// What a search found: a file to load, or one the loader fails on.
 #[derive(Debug, Clone)]
-enum Hit {
-    Found {
+enum Found {
+    File {
         /// The path it was opened by.
         path: String,
         canonical: String,
-        step: Step,
+        /// The directory (or cache) that had it.
         dir: String,
         hwcaps: Option<String>,
     },
@@ -88,45 +88,6 @@ enum Hit {
         path: String,
         message: String,
     },
-}
-
-/// What glibc's `open_path` found in one search list, whatever step the list belongs to.
-#[derive(Debug, Clone)]
-enum ListHit {
-    Found {
-        path: String,
-        canonical: String,
-        dir: String,
-        hwcaps: Option<String>,
-    },
-    Fatal {
-        path: String,
-        message: String,
-    },
-}
-
-impl ListHit {
-    /// The hit as found by `step`.
-    fn at(&self, step: &Step) -> Hit {
-        match self {
-            ListHit::Found {
-                path,
-                canonical,
-                dir,
-                hwcaps,
-            } => Hit::Found {
-                path: path.clone(),
-                canonical: canonical.clone(),
-                step: step.clone(),
-                dir: dir.clone(),
-                hwcaps: hwcaps.clone(),
-            },
-            ListHit::Fatal { path, message } => Hit::Fatal {
-                path: path.clone(),
-                message: message.clone(),
-            },
-        }
-    }
 }
 
 /// The outcome of glibc's `open_path` over one search list for one name: what was
@@ -134,7 +95,7 @@ impl ListHit {
 /// expanded directories and the name only, so each list is searched once per loader.
 #[derive(Debug, Default)]
 pub(crate) struct ListSearch {
-    hit: Option<ListHit>,
+    hit: Option<Found>,
     tried: Vec<String>,
     skipped: Vec<Skipped>,
 }
@@ -147,13 +108,13 @@ impl ListSearch {
         step: &Step,
         tried: &mut Vec<Tried>,
         skipped: &mut Vec<Skipped>,
-    ) -> Option<Hit> {
+    ) -> Option<&Found> {
         tried.extend(self.tried.iter().map(|place| Tried {
             step: step.clone(),
             place: place.clone(),
         }));
         skipped.extend(self.skipped.iter().cloned());
-        self.hit.as_ref().map(|h| h.at(step))
+        self.hit.as_ref()
     }
 }
 
@@ -161,16 +122,17 @@ impl ListSearch {
 /// what was passed over, and the hit or the places tried.
 #[derive(Debug)]
 pub(crate) struct SystemSearch {
-    hit: Option<Hit>,
+    /// The step that found it (ld.so.cache or a default directory), and what it found.
+    hit: Option<(Step, Found)>,
     tried: Vec<Tried>,
     skipped: Vec<Skipped>,
     hints: Vec<String>,
 }
 
 impl SystemSearch {
-    fn hit(hit: Hit, skipped: Vec<Skipped>) -> SystemSearch {
+    fn hit(step: Step, found: Found, skipped: Vec<Skipped>) -> SystemSearch {
         SystemSearch {
-            hit: Some(hit),
+            hit: Some((step, found)),
             tried: Vec::new(),
             skipped,
             hints: Vec::new(),
@@ -544,27 +506,28 @@ impl Resolver<'_> {
                     let step = Step::Rpath {
                         of: self.objects[k].path.clone(),
                     };
-                    let found = self.search_list(rpath, ":", k, name);
-                    if let Some(hit) = found.replay(&step, &mut tried, &mut skipped) {
-                        return self.take(loader, name, hit, skipped);
+                    let list = self.search_list(rpath, ":", k, name);
+                    if let Some(found) = list.replay(&step, &mut tried, &mut skipped) {
+                        return self.take(loader, name, step, found, skipped);
                     }
                 }
                 l = self.objects[k].loader;
             }
         }
         if let Some(llp) = &self.cfg.ld_library_path {
-            let found = self.search_list(llp, ":;", 0, name);
-            if let Some(hit) = found.replay(&Step::LdLibraryPath, &mut tried, &mut skipped) {
-                return self.take(loader, name, hit, skipped);
+            let step = Step::LdLibraryPath;
+            let list = self.search_list(llp, ":;", 0, name);
+            if let Some(found) = list.replay(&step, &mut tried, &mut skipped) {
+                return self.take(loader, name, step, found, skipped);
             }
         }
         if let Some(runpath) = &self.objects[loader].info().runpath {
             let step = Step::Runpath {
                 of: self.objects[loader].path.clone(),
             };
-            let found = self.search_list(runpath, ":", loader, name);
-            if let Some(hit) = found.replay(&step, &mut tried, &mut skipped) {
-                return self.take(loader, name, hit, skipped);
+            let list = self.search_list(runpath, ":", loader, name);
+            if let Some(found) = list.replay(&step, &mut tried, &mut skipped) {
+                return self.take(loader, name, step, found, skipped);
             }
         }
         // The rest depends on the name and the object's NODEFLIB only: searched once per
@@ -575,7 +538,7 @@ impl Resolver<'_> {
             .get(name, nodeflib, || self.search_system(name, nodeflib));
         skipped.extend(system.skipped.iter().cloned());
         match &system.hit {
-            Some(hit) => self.take(loader, name, hit.clone(), skipped),
+            Some((step, found)) => self.take(loader, name, step.clone(), found, skipped),
             None => {
                 tried.extend(system.tried.iter().cloned());
                 NeedResult::NotFound {
@@ -617,17 +580,17 @@ impl Resolver<'_> {
                     self.probe(&p)
                 } {
                     Probe::Fatal(message) => {
-                        return SystemSearch::hit(Hit::Fatal { path: p, message }, skipped)
+                        let found = Found::Fatal { path: p, message };
+                        return SystemSearch::hit(Step::LdSoCache, found, skipped);
                     }
                     Probe::Found(c) => {
-                        let hit = Hit::Found {
+                        let found = Found::File {
                             path: p,
                             canonical: c,
-                            step: Step::LdSoCache,
                             dir: cache_path(),
                             hwcaps,
                         };
-                        return SystemSearch::hit(hit, skipped);
+                        return SystemSearch::hit(Step::LdSoCache, found, skipped);
                     }
                     Probe::Rejected(why) | Probe::StopList(why) => {
                         skipped.push(Skipped { path: p, why })
@@ -644,9 +607,11 @@ impl Resolver<'_> {
             });
         }
         if !nodeflib {
-            let found = self.try_dirs(name, &self.cfg.system_dirs);
-            if let Some(hit) = found.replay(&Step::DefaultPath, &mut tried, &mut skipped) {
-                return SystemSearch::hit(hit, skipped);
+            let mut list = self.try_dirs(name, &self.cfg.system_dirs);
+            let step = Step::DefaultPath;
+            list.replay(&step, &mut tried, &mut skipped);
+            if let Some(found) = list.hit.take() {
+                return SystemSearch::hit(step, found, skipped);
             }
         }
         SystemSearch {
@@ -657,17 +622,32 @@ impl Resolver<'_> {
         }
     }
 
-    /// Loads (or fails on) what a search found, with what it passed over on the way.
-    fn take(&mut self, loader: usize, name: &str, hit: Hit, skipped: Vec<Skipped>) -> NeedResult {
-        match hit {
-            Hit::Found {
+    /// Loads (or fails on) what `step` found, with what it passed over on the way.
+    fn take(
+        &mut self,
+        loader: usize,
+        name: &str,
+        step: Step,
+        found: &Found,
+        skipped: Vec<Skipped>,
+    ) -> NeedResult {
+        match found {
+            Found::File {
                 path,
                 canonical,
-                step,
                 dir,
                 hwcaps,
-            } => self.add(loader, name, path, canonical, step, dir, hwcaps, skipped),
-            Hit::Fatal { path, message } => self.fail(path, message),
+            } => self.add(
+                loader,
+                name,
+                path.clone(),
+                canonical.clone(),
+                step,
+                dir.clone(),
+                hwcaps.clone(),
+                skipped,
+            ),
+            Found::Fatal { path, message } => self.fail(path.clone(), message.clone()),
         }
     }
 
@@ -721,7 +701,7 @@ impl Resolver<'_> {
                 p.push_str(name);
                 match self.probe(&p) {
                     Probe::Found(c) => {
-                        out.hit = Some(ListHit::Found {
+                        out.hit = Some(Found::File {
                             path: p,
                             canonical: c,
                             dir: dir.clone(),
@@ -734,7 +714,7 @@ impl Resolver<'_> {
                         why,
                     }),
                     Probe::Fatal(message) => {
-                        out.hit = Some(ListHit::Fatal { path: p, message });
+                        out.hit = Some(Found::Fatal { path: p, message });
                         return out;
                     }
                     Probe::StopList(why) => {
