@@ -83,7 +83,11 @@ pub enum NeedResult {
     },
     /// An object already loaded matched: by a name it was loaded as, by its SONAME, or
     /// the search reached the same file.
-    Reused { object: usize, matched: String },
+    Reused {
+        object: usize,
+        /// `name`, `soname`, `same file` or (musl) `libc itself`.
+        matched: &'static str,
+    },
     /// The file found cannot be loaded at all (`invalid ELF header`, `file too short`):
     /// glibc stops and the program does not start.
     Failed { path: String, message: String },

@@ -414,14 +414,14 @@ impl Resolver<'_> {
             if o.names.iter().any(|n| n == name) {
                 return Some(NeedResult::Reused {
                     object: j,
-                    matched: "name".into(),
+                    matched: "name",
                 });
             }
             if o.info().soname.as_deref() == Some(name) {
                 o.names.push(name.to_string());
                 return Some(NeedResult::Reused {
                     object: j,
-                    matched: "soname".into(),
+                    matched: "soname",
                 });
             }
         }
@@ -798,7 +798,7 @@ impl Resolver<'_> {
             }
             return NeedResult::Reused {
                 object: j,
-                matched: "same file".into(),
+                matched: "same file",
             };
         }
         let info = self.ld.object(Path::new(&canonical));
@@ -829,7 +829,7 @@ impl Resolver<'_> {
                 return match self.objects.iter().position(|o| o.interpreter) {
                     Some(j) => NeedResult::Reused {
                         object: j,
-                        matched: "libc itself".into(),
+                        matched: "libc itself",
                     },
                     None => NeedResult::NotFound {
                         tried: vec![Tried {
@@ -887,7 +887,7 @@ impl Resolver<'_> {
         {
             return NeedResult::Reused {
                 object: j,
-                matched: "name".into(),
+                matched: "name",
             };
         }
         let mut lists: Vec<(Step, Vec<String>)> = Vec::new();
