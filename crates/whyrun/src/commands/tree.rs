@@ -156,7 +156,7 @@ pub fn run(args: &TreeArgs) -> Result<u8> {
                 })
                 .collect(),
         };
-        serde_json::to_writer_pretty(&mut out, &report)?;
+        whyrun_report::pretty::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
         // The process ends next: freeing every tree one by one would only cost time.
         std::mem::forget(results);
