@@ -462,16 +462,9 @@ impl Resolver<'_> {
                 };
             };
             return match self.probe(&p) {
-                Probe::Found(c) => self.add(
-                    loader,
-                    name,
-                    p.clone(),
-                    c,
-                    Step::Path,
-                    dir_of(&p),
-                    None,
-                    skipped,
-                ),
+                Probe::Found(c) => {
+                    self.add(loader, name, &p, &c, Step::Path, dir_of(&p), None, skipped)
+                }
                 Probe::Fatal(message) => self.fail(p, message),
                 Probe::Rejected(why) | Probe::StopList(why) => {
                     skipped.push(Skipped {
@@ -640,11 +633,11 @@ impl Resolver<'_> {
             } => self.add(
                 loader,
                 name,
-                path.clone(),
-                canonical.clone(),
+                path,
+                canonical,
                 step,
-                dir.clone(),
-                hwcaps.clone(),
+                dir,
+                hwcaps.as_deref(),
                 skipped,
             ),
             Found::Fatal { path, message } => self.fail(path.clone(), message.clone()),
@@ -777,17 +770,18 @@ impl Resolver<'_> {
     }
 
     /// Records a found file: the same file already loaded under another name is reused
-    /// (glibc compares device and inode), otherwise it joins the link map.
+    /// (glibc compares device and inode), otherwise it joins the link map. The strings are
+    /// copied only then.
     #[allow(clippy::too_many_arguments)]
     fn add(
         &mut self,
         loader: usize,
         name: &str,
-        opened: String,
-        canonical: String,
+        opened: &str,
+        canonical: &str,
         step: Step,
-        dir: String,
-        hwcaps: Option<String>,
+        dir: &str,
+        hwcaps: Option<&str>,
         skipped: Vec<Skipped>,
     ) -> NeedResult {
         if let Some(j) = self.objects.iter().position(|o| o.canonical == canonical) {
@@ -801,13 +795,13 @@ impl Resolver<'_> {
                 matched: "same file",
             };
         }
-        let info = self.ld.object(Path::new(&canonical));
+        let info = self.ld.object(Path::new(canonical));
         self.objects.push(Obj {
             info,
-            names: vec![name.to_string(), opened.clone()],
+            names: vec![name.to_string(), opened.to_string()],
             shortname: (!name.contains('/')).then(|| name.to_string()),
-            path: opened,
-            canonical,
+            path: opened.to_string(),
+            canonical: canonical.to_string(),
             loader: Some(loader),
             interpreter: false,
             is_main: false,
@@ -816,8 +810,8 @@ impl Resolver<'_> {
         NeedResult::Loaded {
             object: self.objects.len() - 1,
             step,
-            dir,
-            hwcaps,
+            dir: dir.to_string(),
+            hwcaps: hwcaps.map(str::to_string),
             skipped,
         }
     }
@@ -855,8 +849,8 @@ impl Resolver<'_> {
                 Probe::Found(c) => self.add(
                     loader,
                     name,
-                    name.to_string(),
-                    c,
+                    name,
+                    &c,
                     Step::Path,
                     dir_of(name),
                     None,
@@ -922,7 +916,7 @@ impl Resolver<'_> {
                 let p = format!("{dir}/{name}");
                 match self.probe(&p) {
                     Probe::Found(c) => {
-                        return self.add(loader, name, p, c, step, dir, None, skipped);
+                        return self.add(loader, name, &p, &c, step, &dir, None, skipped);
                     }
                     Probe::Rejected(why) | Probe::Fatal(why) | Probe::StopList(why) => {
                         // musl takes the first file that opens and fails on it, and
@@ -1002,10 +996,10 @@ fn path_string(p: std::path::PathBuf) -> String {
 }
 
 /// The directory part of a path, with its trailing `/`.
-fn dir_of(p: &str) -> String {
+fn dir_of(p: &str) -> &str {
     match p.rfind('/') {
-        Some(i) => p[..=i].to_string(),
-        None => String::new(),
+        Some(i) => &p[..=i],
+        None => "",
     }
 }
 
