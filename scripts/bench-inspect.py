@@ -5,6 +5,10 @@ and symbol versions). Prints each tool's time and the ratio. Then shows that ins
 large Go binary does not read the whole file: the file's pages brought into the page cache
 by one cold `whyrun inspect`, and its peak RSS, against the file size.
 
+The Go fixtures are compared twice: all in one process (where `go version -m` pays its
+start-up once and whyrun also reads every binary's symbol table for the linked packages,
+which `go version -m` does not), and each on its own, the way a binary is usually checked.
+
 Usage: python3 scripts/bench-inspect.py [--runs N]
 Needs: the fixtures (bash fixtures/build.sh), hyperfine, fincore (util-linux), GNU time.
 """
@@ -13,6 +17,7 @@ import argparse
 import json
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -114,6 +119,25 @@ def main():
         ),
         "whyrun inspect --json",
     )
+    print(f"\nEach of the {len(go_files)} Go fixtures alone, one process per file and tool:")
+    print(f"  {'file':<28} {'whyrun':>10} {'go version -m':>14}")
+    ratios = []
+    for path in go_files:
+        r = hyperfine(
+            [
+                ("whyrun", f"{whyrun} inspect --json {path}"),
+                ("go", f"{GO} version -m {path}"),
+            ],
+            args.runs,
+        )
+        ratio = r["go"][0] / r["whyrun"][0]
+        ratios.append(ratio)
+        whyrun_ms, go_ms = r["whyrun"][0] * 1000, r["go"][0] * 1000
+        print(f"  {Path(path).name:<28} {whyrun_ms:7.2f} ms {go_ms:11.2f} ms   {ratio:6.2f}x whyrun's time")
+    geomean = statistics.geometric_mean(ratios)
+    faster = sum(ratio > 1 for ratio in ratios)
+    print(f"  whyrun faster on {faster} of {len(ratios)}; `go version -m` takes {geomean:.2f}x whyrun's time (geometric mean)")
+
     large = [p for p in LARGE_GO if Path(p).exists()] + sorted(go_files, key=os.path.getsize)[-1:]
     for path in large:
         table(
