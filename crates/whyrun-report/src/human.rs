@@ -6,7 +6,7 @@
 use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
-use whyrun_rules::{Finding, Severity, Verdict};
+use whyrun_rules::{Finding, Level, Severity, Verdict};
 
 use crate::{BinaryReport, CheckReport, TargetReport};
 
@@ -38,24 +38,41 @@ fn severity_style(f: &Finding) -> Style {
     }
 }
 
-pub fn write(out: &mut dyn Write, report: &CheckReport) -> std::io::Result<()> {
+/// Writes the report; findings the configuration ignores are counted under their target,
+/// and listed with `show_ignored`.
+pub fn write(out: &mut dyn Write, report: &CheckReport, show_ignored: bool) -> std::io::Result<()> {
+    for input in &report.inputs {
+        for f in &input.findings {
+            let at = f
+                .evidence
+                .iter()
+                .find_map(|e| e.location.file_line())
+                .map(|(p, l, c)| format!("{p}:{l}:{c}"))
+                .unwrap_or_else(|| input.path.clone());
+            let s = severity_style(f);
+            writeln!(out, "{BOLD}{at}{BOLD:#}: {s}{}{s:#} {}", f.code, f.message)?;
+        }
+    }
+    if !report.inputs.iter().all(|i| i.findings.is_empty()) && !report.binaries.is_empty() {
+        writeln!(out)?;
+    }
     for (i, binary) in report.binaries.iter().enumerate() {
         if i > 0 {
             writeln!(out)?;
         }
-        write_binary(out, binary)?;
+        write_binary(out, binary, show_ignored)?;
     }
     Ok(())
 }
 
-fn write_binary(out: &mut dyn Write, b: &BinaryReport) -> std::io::Result<()> {
+fn write_binary(out: &mut dyn Write, b: &BinaryReport, show_ignored: bool) -> std::io::Result<()> {
     writeln!(out, "{BOLD}{}{BOLD:#}  {DIM}{}{DIM:#}", b.path, b.summary)?;
     if b.targets.len() > 1 {
         write_matrix(out, &b.targets)?;
     }
     for t in &b.targets {
         writeln!(out)?;
-        write_target(out, t)?;
+        write_target(out, t, show_ignored)?;
     }
     Ok(())
 }
@@ -94,7 +111,7 @@ fn write_matrix(out: &mut dyn Write, targets: &[TargetReport]) -> std::io::Resul
     Ok(())
 }
 
-fn write_target(out: &mut dyn Write, t: &TargetReport) -> std::io::Result<()> {
+fn write_target(out: &mut dyn Write, t: &TargetReport, show_ignored: bool) -> std::io::Result<()> {
     let (style, mark) = verdict_style(t.verdict);
     writeln!(
         out,
@@ -105,13 +122,43 @@ fn write_target(out: &mut dyn Write, t: &TargetReport) -> std::io::Result<()> {
         t.verdict.label()
     )?;
     for f in &t.findings {
-        let s = severity_style(f);
+        write_finding(out, f, "")?;
+    }
+    match (t.ignored.len(), show_ignored) {
+        (0, _) => {}
+        (_, true) => {
+            for f in &t.ignored {
+                write_finding(out, f, "ignored ")?;
+            }
+        }
+        (1, false) => writeln!(out, "    {DIM}1 finding ignored (--show-ignored){DIM:#}")?,
+        (n, false) => writeln!(out, "    {DIM}{n} findings ignored (--show-ignored){DIM:#}")?,
+    }
+    Ok(())
+}
+
+fn write_finding(out: &mut dyn Write, f: &Finding, prefix: &str) -> std::io::Result<()> {
+    {
+        let s = if prefix.is_empty() {
+            severity_style(f)
+        } else {
+            DIM
+        };
         let severity = if f.undecided {
             "cannot tell"
         } else {
             f.severity.label()
         };
-        writeln!(out, "    {s}{} {severity}{s:#}  {}", f.code, f.message)?;
+        // A level the configuration changed is said, since it changes the exit code.
+        let level = match f.level == Level::of(f.severity, f.undecided) {
+            true => String::new(),
+            false => format!(" {DIM}(reported as {}){DIM:#}", f.level.name()),
+        };
+        writeln!(
+            out,
+            "    {s}{prefix}{} {severity}{s:#}{level}  {}",
+            f.code, f.message
+        )?;
         for e in &f.evidence {
             writeln!(
                 out,

@@ -1,4 +1,4 @@
-//! `--format json`: the report as `whyrun.check/1` JSON.
+//! `--format json`: the report as `whyrun.check/2` JSON (docs/json.md).
 
 use std::io::Write;
 

@@ -1,22 +1,34 @@
 //! `--format sarif`: SARIF 2.1.0 for code scanning. Every rule's documentation goes into
-//! `rules[]`; every result carries a location (the binary's path) and, in its properties,
-//! the target, the evidence and the fix.
+//! `rules[]`; every result carries a location (the text file and line it is about, else the
+//! binary's path) and, in its properties, the target, the evidence and the fix.
 
 use std::io::Write;
 
 use serde_json::{json, Value};
-use whyrun_rules::{Severity, RULES};
+use whyrun_rules::{Finding, Severity, RULES};
 
 use crate::CheckReport;
 
 pub const SARIF_SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 
 fn level(severity: Severity) -> &'static str {
-    match severity {
-        Severity::BlocksStart | Severity::FailsAtRuntime => "error",
-        Severity::Risk => "warning",
-        _ => "note",
+    whyrun_rules::Level::of(severity, false).name()
+}
+
+/// The finding's physical location: the first evidence in a text file, at its line and
+/// column; else `fallback` (the binary's path).
+fn physical_location(f: &Finding, fallback: &str) -> Value {
+    match f.evidence.iter().find_map(|e| e.location.file_line()) {
+        Some((path, line, column)) => json!({
+            "artifactLocation": { "uri": path_to_uri(path) },
+            "region": { "startLine": line, "startColumn": column },
+        }),
+        None => json!({ "artifactLocation": { "uri": path_to_uri(fallback) } }),
     }
+}
+
+fn rule_index(code: &str) -> Option<usize> {
+    RULES.iter().position(|r| r.meta().code == code)
 }
 
 /// A relative or absolute path as a URI reference (RFC 3986): unreserved characters and
@@ -50,7 +62,12 @@ pub fn to_value(report: &CheckReport, whyrun_version: &str) -> Value {
                 "fullDescription": { "text": m.summary },
                 "help": { "text": docs, "markdown": docs },
                 "defaultConfiguration": { "level": level(m.severity) },
-                "properties": { "family": m.family.name(), "severity": m.severity.label() },
+                "properties": {
+                    "family": m.family.name(),
+                    "subject": m.subject,
+                    "severity": m.severity.label(),
+                    "stage": m.stage,
+                },
             })
         })
         .collect();
@@ -58,13 +75,12 @@ pub fn to_value(report: &CheckReport, whyrun_version: &str) -> Value {
     for binary in &report.binaries {
         for target in &binary.targets {
             for f in &target.findings {
-                let rule_index = RULES.iter().position(|r| r.meta().code == f.code);
                 let mut result = json!({
                     "ruleId": f.code,
-                    "level": if f.undecided { "note" } else { level(f.severity) },
+                    "level": f.level.name(),
                     "message": { "text": format!("{} (target {})", f.message, target.target) },
                     "locations": [{
-                        "physicalLocation": { "artifactLocation": { "uri": path_to_uri(&binary.path) } },
+                        "physicalLocation": physical_location(f, &binary.path),
                         "logicalLocations": [{ "name": target.target, "kind": "module" }],
                     }],
                     "properties": {
@@ -73,16 +89,38 @@ pub fn to_value(report: &CheckReport, whyrun_version: &str) -> Value {
                         "pathInTarget": target.path_in_target,
                         "verdict": target.verdict,
                         "severity": f.severity.label(),
+                        "stage": f.stage,
                         "undecided": f.undecided,
                         "evidence": f.evidence,
                         "fix": f.fix,
                     },
                 });
-                if let Some(i) = rule_index {
+                if let Some(i) = rule_index(f.code) {
                     result["ruleIndex"] = json!(i);
                 }
                 results.push(result);
             }
+        }
+    }
+    for input in &report.inputs {
+        for f in &input.findings {
+            let mut result = json!({
+                "ruleId": f.code,
+                "level": f.level.name(),
+                "message": { "text": f.message },
+                "locations": [{ "physicalLocation": physical_location(f, &input.path) }],
+                "properties": {
+                    "subject": input.subject,
+                    "severity": f.severity.label(),
+                    "stage": f.stage,
+                    "evidence": f.evidence,
+                    "fix": f.fix,
+                },
+            });
+            if let Some(i) = rule_index(f.code) {
+                result["ruleIndex"] = json!(i);
+            }
+            results.push(result);
         }
     }
     json!({

@@ -1,9 +1,28 @@
-//! The emitters on a report built from real rule metadata: SARIF validates against the
-//! official 2.1.0 schema, and every format's output is pinned with a snapshot.
+//! The emitters on a report built from real rule metadata (and a real CONF001 finding on a
+//! configuration file): SARIF validates against the official 2.1.0 schema, and every
+//! format's output is pinned with a snapshot.
 
-use whyrun_report::{BinaryReport, CheckReport, TargetReport};
-use whyrun_rules::rules::MissingInterpreter;
-use whyrun_rules::{Severity, Verdict};
+use whyrun_report::{BinaryReport, CheckReport, InputReport, TargetReport};
+use whyrun_rules::rules::{GoReleaseEndOfLife, MissingInterpreter};
+use whyrun_rules::{CodeReference, ConfigSubject, Input, Severity, Subject, Verdict};
+
+/// What rule CONF001 reports on a whyrun.toml whose second line ignores `GO06`.
+fn config_input() -> InputReport {
+    let subject = ConfigSubject {
+        path: "whyrun.toml".into(),
+        codes: vec![CodeReference {
+            code: "GO06".into(),
+            key: "ignore".into(),
+            line: 2,
+            column: 12,
+        }],
+    };
+    InputReport {
+        subject: Subject::Config,
+        path: subject.path.clone(),
+        findings: whyrun_rules::run(Input::Config(&subject)),
+    }
+}
 
 fn report() -> CheckReport {
     let blocked = MissingInterpreter::META
@@ -31,6 +50,9 @@ fn report() -> CheckReport {
                     path_in_target: "/usr/local/bin/server".into(),
                     verdict: Verdict::of(std::slice::from_ref(&blocked)),
                     findings: vec![blocked],
+                    ignored: vec![
+                        GoReleaseEndOfLife::META.finding("built with go1.24.4, out of support")
+                    ],
                 },
                 TargetReport {
                     target: "debian-12".into(),
@@ -38,9 +60,11 @@ fn report() -> CheckReport {
                     path_in_target: "/usr/local/bin/server".into(),
                     verdict: Verdict::of(std::slice::from_ref(&undecided)),
                     findings: vec![undecided],
+                    ignored: Vec::new(),
                 },
             ],
         }],
+        inputs: vec![config_input()],
     }
 }
 
@@ -102,6 +126,17 @@ fn sarif_validates_against_the_official_schema() {
         run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
         "./my%20server"
     );
+    // The configuration's finding is located on its file, line and column.
+    let conf = run["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "CONF001")
+        .expect("a CONF001 result");
+    let physical = &conf["locations"][0]["physicalLocation"];
+    assert_eq!(physical["artifactLocation"]["uri"], "whyrun.toml");
+    assert_eq!(physical["region"]["startLine"], 2);
+    assert_eq!(physical["region"]["startColumn"], 12);
 }
 
 #[test]
@@ -118,9 +153,23 @@ fn a_report_that_is_not_sarif_fails_validation() {
 #[test]
 fn human_output() {
     let mut out = Vec::new();
-    whyrun_report::human::write(&mut out, &report()).unwrap();
+    whyrun_report::human::write(&mut out, &report(), false).unwrap();
     let text = anstream::adapter::strip_str(std::str::from_utf8(&out).unwrap()).to_string();
     insta::assert_snapshot!(text);
+}
+
+#[test]
+fn human_output_lists_ignored_findings_on_request() {
+    let render = |show| {
+        let mut out = Vec::new();
+        whyrun_report::human::write(&mut out, &report(), show).unwrap();
+        anstream::adapter::strip_str(std::str::from_utf8(&out).unwrap()).to_string()
+    };
+    assert!(render(false).contains("1 finding ignored (--show-ignored)"));
+    assert!(render(true).contains("ignored GO006 info  built with go1.24.4"));
+    assert!(render(false).starts_with(
+        "whyrun.toml:2:12: CONF001 unknown rule code \"GO06\" under ignore (did you mean GO006?)"
+    ));
 }
 
 #[test]
@@ -128,7 +177,12 @@ fn json_output() {
     let mut out = Vec::new();
     whyrun_report::json::write(&mut out, &report(), "0.1.0").unwrap();
     let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
-    assert_eq!(json["schema"], "whyrun.check/1");
+    assert_eq!(json["schema"], "whyrun.check/2");
+    assert_eq!(
+        json["binaries"][0]["targets"][0]["ignored"][0]["code"],
+        "GO006"
+    );
+    assert_eq!(json["inputs"][0]["subject"], "config");
     assert_eq!(json["worst_verdict"], "wont-start");
     insta::assert_json_snapshot!(json);
 }

@@ -1,121 +1,20 @@
-//! Reading a `LibraryResolution` the way the shared-library rules need it: the candidates
-//! the loader passed over and why, the places it searched, a file that was found but
-//! could not be loaded, and the note that a profile resolves by SONAME only. Parsing of
-//! the resolution's strings lives here so the rules do not each repeat it.
+//! What the shared-library rules share about a `LibraryResolution`: where the loader's
+//! messages come from, the note that a profile resolves by SONAME only, the missing
+//! symbol versions grouped by library, and how fixes are joined. The resolution itself is
+//! typed (`whyrun_target::resolution`): nothing here parses text.
 
 use std::cmp::Ordering;
 
 use whyrun_target::profiles::compare_names;
 
-use crate::context::{CheckContext, MissingVersion, ResolvedLibrary};
+use whyrun_target::loader::{AfterSkip, Skipped};
+
+use crate::context::{CheckContext, Method, MissingVersion, ResolvedLibrary};
 use crate::finding::Finding;
 
-/// A candidate file the loader passed over.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Skipped<'a> {
-    pub path: &'a str,
-    pub why: &'a str,
-}
-
-/// Why a candidate of the wrong kind was skipped.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WrongKind {
-    /// `ELFCLASS32` or `ELFCLASS64`: the candidate's class.
-    Class(&'static str),
-    /// The candidate's machine, by name where known (`aarch64`, `e_machine 8`).
-    Machine(String),
-}
-
-impl WrongKind {
-    /// `32-bit (ELFCLASS32)`, `built for aarch64`.
-    pub fn describe(&self) -> String {
-        match self {
-            WrongKind::Class(c) if c.ends_with("32") => format!("32-bit ({c})"),
-            WrongKind::Class(c) => format!("64-bit ({c})"),
-            WrongKind::Machine(m) => format!("built for {m}"),
-        }
-    }
-}
-
-/// Splits `path (why)` as the resolution writes skipped candidates and searched places.
-fn split_paren(entry: &str) -> (&str, &str) {
-    match entry.find(" (") {
-        Some(i) if entry.ends_with(')') => (&entry[..i], &entry[i + 2..entry.len() - 1]),
-        _ => (entry, ""),
-    }
-}
-
-/// The candidates passed over for this library, with the reason.
-pub fn skipped(lib: &ResolvedLibrary) -> Vec<Skipped<'_>> {
-    lib.wrong_arch
-        .iter()
-        .map(|e| {
-            let (path, why) = split_paren(e);
-            Skipped { path, why }
-        })
-        .collect()
-}
-
 /// Whether musl's loader stopped at this candidate (it takes the first file it can open).
-pub fn musl_stopped(s: &Skipped<'_>) -> bool {
-    s.why.ends_with("musl stops here")
-}
-
-/// The candidate's wrong class or machine, when that is why it was skipped.
-pub fn wrong_kind(s: &Skipped<'_>) -> Option<WrongKind> {
-    let why = s.why;
-    if why.starts_with("ELF32, the binary is") {
-        return Some(WrongKind::Class("ELFCLASS32"));
-    }
-    if why.starts_with("ELF64, the binary is") {
-        return Some(WrongKind::Class("ELFCLASS64"));
-    }
-    let rest = why.strip_prefix("e_machine ")?;
-    let num: String = rest.chars().take_while(char::is_ascii_digit).collect();
-    let name = match num.parse::<u16>().ok()? {
-        3 => "i386".to_string(),
-        8 => "mips".to_string(),
-        20 => "ppc".to_string(),
-        21 => "ppc64".to_string(),
-        22 => "s390x".to_string(),
-        40 => "arm".to_string(),
-        62 => "x86_64".to_string(),
-        183 => "aarch64".to_string(),
-        243 => "riscv".to_string(),
-        258 => "loongarch".to_string(),
-        n => format!("e_machine {n}"),
-    };
-    Some(WrongKind::Machine(name))
-}
-
-/// The candidates of the wrong class or machine.
-pub fn wrong_kind_candidates(lib: &ResolvedLibrary) -> Vec<(Skipped<'_>, WrongKind)> {
-    skipped(lib)
-        .into_iter()
-        .filter_map(|s| wrong_kind(&s).map(|k| (s, k)))
-        .collect()
-}
-
-/// A file found under the name that the loader could not load at all (glibc stops the
-/// program: `invalid ELF header`, `file too short`): `(path, message)`.
-pub fn failed_load(lib: &ResolvedLibrary) -> Option<(&str, &str)> {
-    if let Some(f) = &lib.failed {
-        return f.split_once(": ");
-    }
-    if lib.found.is_some() || lib.tried.len() != 1 {
-        return None;
-    }
-    let t = &lib.tried[0];
-    if !t.starts_with('/') || t.ends_with(')') {
-        return None;
-    }
-    t.split_once(": ")
-}
-
-/// The places searched for a library not found, as `(place, step)`: `("/usr/lib/",
-/// "default path")`.
-pub fn tried(lib: &ResolvedLibrary) -> Vec<(&str, &str)> {
-    lib.tried.iter().map(|t| split_paren(t)).collect()
+pub fn musl_stopped(s: &Skipped) -> bool {
+    s.then == AfterSkip::MuslStops
 }
 
 /// Where the loader's own messages come from, as an evidence location: the binary's
@@ -130,7 +29,7 @@ pub fn loader(ctx: &CheckContext<'_>) -> String {
 
 /// The evidence line saying a profile resolves libraries by SONAME only.
 pub fn index_note(ctx: &CheckContext<'_>) -> Option<String> {
-    (ctx.libraries.method == "index").then(|| {
+    (ctx.libraries.method == Method::LibraryList).then(|| {
         format!(
             "{} is a profile: its libraries are matched by SONAME against its package list, \
              without a file system to search",
@@ -212,9 +111,9 @@ impl MissingGroup<'_> {
     /// Where the loader found the library, or its name when it was not found.
     pub fn found_at(&self) -> String {
         self.library
-            .found
-            .clone()
-            .unwrap_or_else(|| self.library.name.clone())
+            .found()
+            .unwrap_or(&self.library.name)
+            .to_string()
     }
 
     /// One evidence line per missing version, naming the symbols bound to it.
@@ -327,41 +226,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn parses_the_resolution_strings() {
-        let lib = ResolvedLibrary {
-            name: "libfoo.so.1".into(),
-            wrong_arch: vec![
-                "/opt/l32/libfoo.so.1 (ELF32, the binary is ELF64)".into(),
-                "/opt/a64/libfoo.so.1 (e_machine 183, the binary is x86_64)".into(),
-                "/usr/lib/libfoo.so.1 (listed in ld.so.cache but missing (stale cache))".into(),
-            ],
-            tried: vec![
-                "/opt/l32/ (rpath)".into(),
-                "/etc/ld.so.cache (ld.so.cache)".into(),
-            ],
-            ..Default::default()
-        };
-        let wrong = wrong_kind_candidates(&lib);
-        assert_eq!(wrong.len(), 2);
-        assert_eq!(wrong[0].1.describe(), "32-bit (ELFCLASS32)");
-        assert_eq!(wrong[1].1.describe(), "built for aarch64");
-        assert_eq!(
-            skipped(&lib)[2].why,
-            "listed in ld.so.cache but missing (stale cache)"
-        );
-        assert_eq!(
-            tried(&lib),
-            [("/opt/l32/", "rpath"), ("/etc/ld.so.cache", "ld.so.cache")]
-        );
-        assert_eq!(failed_load(&lib), None);
-        let bad = ResolvedLibrary {
-            tried: vec!["/opt/sc/mixed/libz.so.1: invalid ELF header".into()],
-            ..Default::default()
-        };
-        assert_eq!(
-            failed_load(&bad),
-            Some(("/opt/sc/mixed/libz.so.1", "invalid ELF header"))
-        );
+    fn paths_are_normalised_lexically() {
         assert_eq!(normalize("/app/../lib/"), "/lib");
         assert_eq!(dir_of("/app/server"), "/app");
     }

@@ -1,8 +1,11 @@
-//! The rule contract: metadata whose documentation is the rule's own doc comment, and a
-//! pure check over a `CheckContext`. `declare_rule!` keeps the two together.
+//! The rule contract: metadata whose documentation is the rule's own doc comment, the
+//! subject the rule judges, the stage where its failure shows, and a pure check over that
+//! subject. `declare_rule!` keeps them together.
 
 use crate::context::CheckContext;
-use crate::finding::{Evidence, Finding, Fix, Severity};
+use crate::finding::{Evidence, Finding, Fix, Level, Location, Severity};
+use crate::precedence::Stage;
+use crate::subject::{ConfigSubject, Subject};
 
 /// The failure families, each with its code prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -18,6 +21,8 @@ pub enum Family {
     Go,
     /// `FS`: files, permissions and mounts.
     Fs,
+    /// `CONF`: whyrun's own configuration.
+    Conf,
 }
 
 impl Family {
@@ -28,6 +33,19 @@ impl Family {
             Family::Lib => "shared libraries",
             Family::Go => "Go runtime",
             Family::Fs => "files and permissions",
+            Family::Conf => "whyrun's configuration",
+        }
+    }
+
+    /// The prefix of its codes: `ARCH`, `LIBC`, `LIB`, `GO`, `FS`, `CONF`.
+    pub fn prefix(self) -> &'static str {
+        match self {
+            Family::Arch => "ARCH",
+            Family::Libc => "LIBC",
+            Family::Lib => "LIB",
+            Family::Go => "GO",
+            Family::Fs => "FS",
+            Family::Conf => "CONF",
         }
     }
 }
@@ -40,8 +58,12 @@ pub struct RuleMeta {
     /// Kebab-case name: `missing-interpreter`.
     pub name: &'static str,
     pub family: Family,
+    /// What it judges.
+    pub subject: Subject,
     /// The severity of its findings unless the finding says otherwise.
     pub severity: Severity,
+    /// Where in the life of the program its failure shows (`precedence`).
+    pub stage: Stage,
     /// One line.
     pub summary: &'static str,
     /// The rule's doc comment: Markdown with the sections What it finds, Why it breaks,
@@ -67,7 +89,9 @@ impl RuleMeta {
             code: self.code,
             rule: self.name,
             severity: self.severity,
+            stage: self.stage,
             undecided: false,
+            level: Level::of(self.severity, false),
             message: message.into(),
             evidence: Vec::new(),
             fix: None,
@@ -76,7 +100,7 @@ impl RuleMeta {
 }
 
 impl Finding {
-    pub fn evidence(mut self, what: impl Into<String>, location: impl Into<String>) -> Self {
+    pub fn evidence(mut self, what: impl Into<String>, location: impl Into<Location>) -> Self {
         self.evidence.push(Evidence {
             what: what.into(),
             location: location.into(),
@@ -94,20 +118,33 @@ impl Finding {
 
     pub fn severity(mut self, severity: Severity) -> Self {
         self.severity = severity;
+        self.level = Level::of(severity, self.undecided);
         self
     }
 
     /// Marks the finding as undecidable with what the target lacks.
     pub fn undecided(mut self) -> Self {
         self.undecided = true;
+        self.level = Level::of(self.severity, true);
         self
     }
 }
 
-/// A rule: metadata plus a pure check.
+/// What one rule is run over: one subject of the kind it declares.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum Input<'a> {
+    /// A binary placed in a target.
+    Binary(&'a CheckContext<'a>),
+    /// whyrun's configuration file.
+    Config(&'a ConfigSubject),
+}
+
+/// A rule: metadata plus a pure check over the subject it declares; any other subject
+/// gives no finding.
 pub trait Rule: Sync {
     fn meta(&self) -> &'static RuleMeta;
-    fn check(&self, ctx: &CheckContext<'_>) -> Vec<Finding>;
+    fn check(&self, input: Input<'_>) -> Vec<Finding>;
 }
 
 /// Declares a rule's struct with its doc comment captured as its documentation:
@@ -120,7 +157,9 @@ pub trait Rule: Sync {
 ///         code: "LIBC001",
 ///         name: "missing-interpreter",
 ///         family: Family::Libc,
+///         subject: Subject::BinaryOnTarget,
 ///         severity: Severity::BlocksStart,
+///         stage: Stage::Interpreter,
 ///         summary: "The program interpreter does not exist in the target",
 ///     }
 /// }
@@ -133,7 +172,9 @@ macro_rules! declare_rule {
             code: $code:literal,
             name: $slug:literal,
             family: $family:expr,
+            subject: $subject:expr,
             severity: $severity:expr,
+            stage: $stage:expr,
             summary: $summary:literal $(,)?
         }
     ) => {
@@ -146,7 +187,9 @@ macro_rules! declare_rule {
                 code: $code,
                 name: $slug,
                 family: $family,
+                subject: $subject,
                 severity: $severity,
+                stage: $stage,
                 summary: $summary,
                 docs: concat!($($doc, "\n"),*),
             };

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use whyrun_facts::Facts;
+use whyrun_target::loader::{AfterSkip, SkipReason, Skipped, Step, Tried};
 use whyrun_target::model::{Libc, LibcFamily, RuntimeFiles, SourceKind, TargetModel};
 
 use crate::context::{Binary, CheckContext, CheckOptions, LibraryResolution};
@@ -71,7 +72,7 @@ pub fn alpine() -> TargetModel {
 
 pub fn resolution(interpreter_found: Option<bool>) -> LibraryResolution {
     LibraryResolution {
-        method: "index".into(),
+        method: crate::Method::LibraryList,
         interpreter_found,
         libraries: Vec::new(),
     }
@@ -121,32 +122,102 @@ pub fn debian11() -> TargetModel {
     t
 }
 
-/// A library the loader found.
+/// A library the loader found through ld.so.cache.
 pub fn found_lib(name: &str, path: &str) -> crate::ResolvedLibrary {
-    crate::ResolvedLibrary {
-        name: name.into(),
-        needed_by: "/app".into(),
-        found: Some(path.into()),
-        reason: Some("ld.so.cache".into()),
-        ..Default::default()
+    let mut lib = crate::ResolvedLibrary::not_found(name, "/app");
+    lib.outcome = crate::Outcome::Found {
+        path: path.into(),
+        by: crate::FoundBy::Loader {
+            step: Step::LdSoCache,
+            dir: "/etc/ld.so.cache".into(),
+            hwcaps: None,
+        },
+    };
+    lib
+}
+
+/// A library `/app`'s run path found in `dir`.
+pub fn found_by_runpath(name: &str, path: &str, dir: &str) -> crate::ResolvedLibrary {
+    let mut lib = crate::ResolvedLibrary::not_found(name, "/app");
+    lib.outcome = crate::Outcome::Found {
+        path: path.into(),
+        by: crate::FoundBy::Loader {
+            step: Step::Runpath { of: "/app".into() },
+            dir: dir.into(),
+            hwcaps: None,
+        },
+    };
+    lib
+}
+
+/// A library the loader did not find, with the places searched, each written `PLACE
+/// (STEP)` with the step's label (`"/usr/lib/ (default path)"`, `"/opt/l32/ (rpath)"`);
+/// a place without a step was searched in a library list.
+pub fn missing_lib(name: &str, tried: &[&str]) -> crate::ResolvedLibrary {
+    let mut lib = crate::ResolvedLibrary::not_found(name, "/app");
+    let tried = tried
+        .iter()
+        .filter_map(|t| {
+            let (place, label) = t.strip_suffix(')')?.rsplit_once(" (")?;
+            let step = match label {
+                "rpath" => Step::Rpath { of: "/app".into() },
+                "runpath" => Step::Runpath { of: "/app".into() },
+                "LD_LIBRARY_PATH" => Step::LdLibraryPath,
+                "ld.so.cache" => Step::LdSoCache,
+                "default path" => Step::DefaultPath,
+                other => panic!("no search step is labelled {other:?}"),
+            };
+            Some(Tried {
+                step,
+                place: place.into(),
+            })
+        })
+        .collect();
+    lib.outcome = crate::Outcome::NotFound {
+        tried,
+        hints: Vec::new(),
+    };
+    lib
+}
+
+/// A library found at `path`, which cannot be loaded (`invalid ELF header`).
+pub fn unloadable_lib(name: &str, path: &str, message: &str) -> crate::ResolvedLibrary {
+    let mut lib = crate::ResolvedLibrary::not_found(name, "/app");
+    lib.outcome = crate::Outcome::Unloadable {
+        path: path.into(),
+        message: message.into(),
+    };
+    lib
+}
+
+/// A candidate glibc passed over: 32-bit, for a 64-bit binary.
+pub fn skipped_32_bit(path: &str) -> Skipped {
+    Skipped {
+        path: path.into(),
+        reason: SkipReason::WrongClass {
+            candidate_64: false,
+            binary_64: true,
+        },
+        then: AfterSkip::SearchOn,
     }
 }
 
-/// A library the loader did not find, with the places searched (`"/usr/lib/ (default
-/// path)"`, as the resolution writes them).
-pub fn missing_lib(name: &str, tried: &[&str]) -> crate::ResolvedLibrary {
-    crate::ResolvedLibrary {
-        name: name.into(),
-        needed_by: "/app".into(),
-        tried: tried.iter().map(|s| s.to_string()).collect(),
-        ..Default::default()
+/// A candidate glibc passed over: built for another machine (`e_machine`), for x86_64.
+pub fn skipped_machine(path: &str, e_machine: u16) -> Skipped {
+    Skipped {
+        path: path.into(),
+        reason: SkipReason::WrongMachine {
+            e_machine,
+            binary: "x86_64".into(),
+        },
+        then: AfterSkip::SearchOn,
     }
 }
 
 /// A resolution done by the loader's emulation (files searched), interpreter present.
 pub fn loader_resolution(libraries: Vec<crate::ResolvedLibrary>) -> LibraryResolution {
     LibraryResolution {
-        method: "loader".into(),
+        method: crate::Method::Loader,
         interpreter_found: Some(true),
         libraries,
     }

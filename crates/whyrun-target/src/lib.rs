@@ -11,7 +11,9 @@ pub mod ldconfig;
 pub mod loader;
 pub mod model;
 pub mod musl;
+pub mod open;
 pub mod profiles;
+pub mod resolution;
 pub mod snapshot;
 
 use std::path::Path;
@@ -20,6 +22,7 @@ use std::sync::Arc;
 pub use cpu::Cpu;
 pub use fs::{FileView, FsError, HostView, RootDirView};
 pub use loader::{LoadTree, Loader};
+pub use open::{open_all, OpenTarget, TargetSpec};
 
 /// A system binaries are checked against: its files, its CPU and the environment the
 /// binary will be started with.

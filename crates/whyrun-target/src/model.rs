@@ -71,6 +71,19 @@ pub enum SourceKind {
     Snapshot,
 }
 
+impl SourceKind {
+    /// `host`, `root`, `image`, `profile`, `snapshot`: as in JSON.
+    pub fn label(self) -> &'static str {
+        match self {
+            SourceKind::Host => "host",
+            SourceKind::Root => "root",
+            SourceKind::Image => "image",
+            SourceKind::Profile => "profile",
+            SourceKind::Snapshot => "snapshot",
+        }
+    }
+}
+
 /// `/etc/os-release`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]

@@ -94,11 +94,23 @@ Examples:
   whyrun check --root /srv/rootfs --inside /usr/bin/app a binary already in a root
   whyrun check ./server --target fleet/web-01.json      a snapshot (whyrun snapshot)
   whyrun check ./server --format sarif > whyrun.sarif   for code scanning
+  whyrun check ./server --ignore GO006 --severity GO002=warning
+
+Configuration:
+  whyrun.toml, found from the current directory upwards (--config FILE, --no-config):
+    targets = [\"alpine-3.19\"]          checked when no target is named
+    ignore = [\"GO006\"]                 never reported, never fails the run
+    [severity]                          error | warning | note
+    GO002 = \"warning\"
+    [per-path-ignores]                  glob on the binary's path
+    \"**/legacy-*\" = [\"LIB005\"]
 
 Exit codes:
   0  runs on every target (risks and notes may be reported)
-  1  will not start, or fails at run time, on at least one target
-  2  usage error, or an input (binary, root, image, snapshot) could not be read";
+  1  will not start, or fails at run time, on at least one target (a finding at level
+     error: the default of those two, or as --severity and whyrun.toml set it)
+  2  usage error, or an input (binary, root, image, snapshot, whyrun.toml) could not be read
+     or is wrong (each named in one line on stderr; the others are still checked)";
 
 const EXPLAIN_HELP: &str = "\
 Examples:
@@ -151,6 +163,43 @@ pub struct CheckArgs {
     /// List the built-in target profiles and exit.
     #[arg(long, exclusive = true)]
     pub list_targets: bool,
+    #[command(flatten)]
+    pub config: ConfigArgs,
+}
+
+/// Which findings are reported, and how loudly: `whyrun.toml` and its overrides.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ConfigArgs {
+    /// Read the configuration from FILE instead of the whyrun.toml found from the current
+    /// directory upwards.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_config")]
+    pub config: Option<PathBuf>,
+    /// Read no configuration file.
+    #[arg(long)]
+    pub no_config: bool,
+    /// Do not report findings of this rule (repeatable). They change neither the verdict
+    /// nor the exit code.
+    #[arg(long, value_name = "CODE")]
+    pub ignore: Vec<String>,
+    /// Report a rule at this level (repeatable): `error` fails the exit code, `warning`
+    /// and `note` do not.
+    #[arg(long, value_name = "CODE=error|warning|note")]
+    pub severity: Vec<String>,
+    /// List the ignored findings too.
+    #[arg(long)]
+    pub show_ignored: bool,
+}
+
+impl TargetArgs {
+    /// The targets as the check pipeline takes them.
+    pub fn spec(&self) -> whyrun_target::TargetSpec {
+        whyrun_target::TargetSpec {
+            targets: self.targets.clone(),
+            roots: self.roots.clone(),
+            images: self.images.clone(),
+            this_machine: self.this_machine,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -9,7 +9,9 @@ use crate::context::CheckContext;
 use crate::distro::{self, Packaging};
 use crate::finding::{Finding, Severity};
 use crate::fixes;
+use crate::precedence::Stage;
 use crate::rule::Family;
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -60,7 +62,9 @@ crate::declare_rule! {
         code: "ARCH002",
         name: "arm-float-abi-mismatch",
         family: Family::Arch,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::BlocksStart,
+        stage: Stage::Interpreter,
         summary: "An armhf binary on an armel system, or the reverse",
     }
 }

@@ -1,10 +1,14 @@
 //! LIB005: a DT_RPATH/DT_RUNPATH entry of the binary that points at the build machine, or
 //! an `$ORIGIN`-relative directory that is not shipped beside the binary.
 
-use crate::context::CheckContext;
+use whyrun_target::loader::Step;
+
+use crate::context::{CheckContext, FoundBy};
 use crate::finding::{Finding, Severity};
 use crate::libs;
+use crate::precedence::Stage;
 use crate::rule::Family;
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -47,7 +51,9 @@ crate::declare_rule! {
         code: "LIB005",
         name: "build-machine-rpath",
         family: Family::Lib,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::Risk,
+        stage: Stage::Libraries,
         summary: "RPATH/RUNPATH points at the build machine or at a directory not shipped with the binary",
     }
 }
@@ -136,20 +142,20 @@ fn check_entry(
         return None;
     }
     let build = !relative && is_build_path(entry);
-    let loader = ctx.libraries.method == "loader";
+    let loader = ctx.libraries.method == crate::context::Method::Loader;
 
     // Libraries found in that directory, and libraries looked for there and not found.
     let found_here: Vec<&str> = ctx
         .libraries
         .libraries
         .iter()
-        .filter(|l| l.found.is_some())
-        .filter(|l| {
-            l.reason.as_deref().is_some_and(|r| {
-                (r.starts_with("DT_RUNPATH of") || r.starts_with("DT_RPATH of"))
-                    && r.rsplit_once(" (")
-                        .is_some_and(|(_, d)| libs::normalize(d.trim_end_matches(')')) == dir)
-            })
+        .filter(|l| match l.found_by() {
+            Some(FoundBy::Loader {
+                step: Step::Runpath { .. } | Step::Rpath { .. },
+                dir: d,
+                ..
+            }) => libs::normalize(d) == dir,
+            _ => false,
         })
         .map(|l| l.name.as_str())
         .collect();
@@ -157,10 +163,10 @@ fn check_entry(
         .libraries
         .libraries
         .iter()
-        .filter(|l| l.found.is_none())
         .filter(|l| {
-            libs::tried(l).iter().any(|(place, step)| {
-                matches!(*step, "rpath" | "runpath") && libs::normalize(place) == dir
+            l.tried().iter().any(|t| {
+                matches!(t.step, Step::Rpath { .. } | Step::Runpath { .. })
+                    && libs::normalize(&t.place) == dir
             })
         })
         .map(|l| l.name.as_str())
@@ -290,8 +296,11 @@ mod tests {
     fn info_when_it_resolves_through_the_build_tree() {
         let mut facts = fixture("c-runpath");
         facts.elf.runpath = Some("/home/me/proj/build".into());
-        let mut lib = found_lib("libhello.so", "/home/me/proj/build/libhello.so");
-        lib.reason = Some("DT_RUNPATH of /app (/home/me/proj/build/)".into());
+        let lib = found_by_runpath(
+            "libhello.so",
+            "/home/me/proj/build/libhello.so",
+            "/home/me/proj/build/",
+        );
         let f = run(&facts, &debian12(), &loader_resolution(vec![lib]))
             .into_iter()
             .find(|f| f.code == "LIB005")
@@ -303,8 +312,7 @@ mod tests {
     fn silent_when_origin_libraries_are_shipped() {
         // c-runpath's DT_RUNPATH is $ORIGIN/lib, and lib/libhello.so is beside it.
         let facts = fixture("c-runpath");
-        let mut lib = found_lib("libhello.so", "/lib/libhello.so");
-        lib.reason = Some("DT_RUNPATH of /app (/lib/)".into());
+        let lib = found_by_runpath("libhello.so", "/lib/libhello.so", "/lib/");
         assert!(!codes(&facts, &debian12(), &loader_resolution(vec![lib])).contains(&"LIB005"));
         // A binary without a run path.
         let facts = fixture("c-glibc-dynamic");

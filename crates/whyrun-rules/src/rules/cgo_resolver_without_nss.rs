@@ -3,8 +3,10 @@
 
 use crate::context::CheckContext;
 use crate::finding::{Finding, Severity};
+use crate::precedence::Stage;
 use crate::rule::Family;
 use crate::rules::go_runtime::{self, RuntimeFile};
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -54,7 +56,9 @@ crate::declare_rule! {
         code: "GO005",
         name: "cgo-resolver-without-nss",
         family: Family::Go,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::Info,
+        stage: Stage::RunTime,
         summary: "The cgo resolver is compiled in: which resolver answers on this target",
     }
 }

@@ -5,8 +5,10 @@ use whyrun_target::model::LibcFamily;
 use crate::context::CheckContext;
 use crate::finding::{Finding, Severity};
 use crate::fixes;
+use crate::precedence::Stage;
 use crate::rule::Family;
 use crate::rules::go_runtime;
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -45,7 +47,9 @@ crate::declare_rule! {
         code: "GO001",
         name: "cgo-stub-linked",
         family: Family::Go,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::FailsAtRuntime,
+        stage: Stage::RunTime,
         summary: "A package that needs cgo is linked as its stub: it fails when used",
     }
 }

@@ -6,7 +6,9 @@ use crate::distro;
 use crate::finding::{Finding, Severity};
 use crate::fixes;
 use crate::libs::{self, MissingGroup};
+use crate::precedence::Stage;
 use crate::rule::Family;
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -43,7 +45,9 @@ crate::declare_rule! {
         code: "LIB004",
         name: "cxx-abi-version-missing",
         family: Family::Lib,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::BlocksStart,
+        stage: Stage::SymbolVersions,
         summary: "The target's libstdc++/libgcc_s lacks a GLIBCXX/CXXABI/GCC version the binary requires",
     }
 }

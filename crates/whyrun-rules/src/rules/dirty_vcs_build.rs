@@ -3,8 +3,10 @@
 use crate::context::CheckContext;
 use crate::finding::{Finding, Severity};
 use crate::fixes;
+use crate::precedence::Stage;
 use crate::rule::Family;
 use crate::rules::go_runtime;
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -36,7 +38,9 @@ crate::declare_rule! {
         code: "GO007",
         name: "dirty-vcs-build",
         family: Family::Go,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::Info,
+        stage: Stage::Notes,
         summary: "The binary was built from a work tree with uncommitted changes",
     }
 }

@@ -5,7 +5,9 @@ use crate::context::CheckContext;
 use crate::distro;
 use crate::finding::{Finding, Severity};
 use crate::fixes;
+use crate::precedence::Stage;
 use crate::rule::Family;
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -50,7 +52,9 @@ crate::declare_rule! {
         code: "LIBC002",
         name: "glibc-binary-on-musl",
         family: Family::Libc,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::Risk,
+        stage: Stage::Libraries,
         summary: "A glibc binary on a musl system runs through a compatibility stub, not glibc",
     }
 }

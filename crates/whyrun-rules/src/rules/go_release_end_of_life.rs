@@ -3,8 +3,10 @@
 use crate::context::CheckContext;
 use crate::finding::{Finding, Severity};
 use crate::fixes;
+use crate::precedence::Stage;
 use crate::rule::Family;
 use crate::rules::go_runtime;
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -39,7 +41,9 @@ crate::declare_rule! {
         code: "GO006",
         name: "go-release-end-of-life",
         family: Family::Go,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::Info,
+        stage: Stage::Notes,
         summary: "The Go release that built the binary no longer gets security fixes",
     }
 }

@@ -4,7 +4,9 @@ use crate::arch;
 use crate::context::CheckContext;
 use crate::finding::{Finding, Severity};
 use crate::fixes;
+use crate::precedence::Stage;
 use crate::rule::Family;
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -43,7 +45,9 @@ crate::declare_rule! {
         code: "ARCH003",
         name: "goamd64-level-above-cpu",
         family: Family::Arch,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::BlocksStart,
+        stage: Stage::StartUp,
         summary: "GOAMD64 is above the x86-64 level of the target's CPU",
     }
 }

@@ -8,7 +8,9 @@ use crate::arch::{self, ArmFloat};
 use crate::context::CheckContext;
 use crate::finding::{Finding, Severity};
 use crate::fixes;
+use crate::precedence::Stage;
 use crate::rule::Family;
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -61,7 +63,9 @@ crate::declare_rule! {
         code: "ARCH005",
         name: "goarm-vfp-unsupported",
         family: Family::Arch,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::BlocksStart,
+        stage: Stage::StartUp,
         summary: "GOARM or GOARM64 asks for floating-point or atomic instructions the target's CPU lacks",
     }
 }

@@ -7,8 +7,10 @@ use crate::arch;
 use crate::context::CheckContext;
 use crate::finding::{Finding, Severity};
 use crate::fixes;
+use crate::precedence::Stage;
 use crate::rule::Family;
 use crate::rules::go_runtime;
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -60,7 +62,9 @@ crate::declare_rule! {
         code: "ARCH006",
         name: "kernel-too-old",
         family: Family::Arch,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::BlocksStart,
+        stage: Stage::StartUp,
         summary: "The target's kernel is older than the Go release or the glibc build supports",
     }
 }

@@ -6,7 +6,9 @@ use crate::distro;
 use crate::finding::{Finding, Severity};
 use crate::fixes;
 use crate::libs;
+use crate::precedence::Stage;
 use crate::rule::Family;
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -52,7 +54,9 @@ crate::declare_rule! {
         code: "LIB001",
         name: "library-not-found",
         family: Family::Lib,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::BlocksStart,
+        stage: Stage::Libraries,
         summary: "A needed shared library is not found (or cannot be loaded) in the target",
     }
 }
@@ -80,8 +84,8 @@ impl LibraryNotFound {
         let mut names: Vec<&str> = Vec::new();
         for lib in &ctx.libraries.libraries {
             // A library whose only candidates have the wrong class or machine is LIB002's.
-            if lib.found.is_none()
-                && libs::wrong_kind_candidates(lib).is_empty()
+            if lib.found().is_none()
+                && lib.wrong_kind_candidates().is_empty()
                 && !names.contains(&lib.name.as_str())
             {
                 names.push(&lib.name);
@@ -94,7 +98,7 @@ impl LibraryNotFound {
                     .libraries
                     .libraries
                     .iter()
-                    .filter(|l| l.name == name && l.found.is_none())
+                    .filter(|l| l.name == name && l.found().is_none())
                     .collect();
                 finding(ctx, name, &entries)
             })
@@ -113,7 +117,7 @@ fn finding(ctx: &CheckContext<'_>, name: &str, entries: &[&ResolvedLibrary]) -> 
     let who: Vec<&str> = entries.iter().map(|l| l.needed_by.as_str()).collect();
     let loader = libs::loader(ctx);
 
-    if let Some((path, message)) = libs::failed_load(first) {
+    if let Some((path, message)) = first.unloadable() {
         let f = LibraryNotFound::META
             .finding(format!("{name}, needed by {}, is {path}, which cannot be loaded: {message}", who.join(", ")))
             .evidence(format!("DT_NEEDED {name}"), who[0])
@@ -137,17 +141,9 @@ fn finding(ctx: &CheckContext<'_>, name: &str, entries: &[&ResolvedLibrary]) -> 
         f = f.evidence(format!("DT_NEEDED {name}"), *w);
     }
     // A profile has no places to search: the note below says how it was matched.
-    let places = if ctx.libraries.method == "index" {
-        Vec::new()
-    } else {
-        libs::tried(first)
-    };
-    for (place, step) in places.iter().take(MAX_PLACES) {
-        f = if step.is_empty() {
-            f.evidence("searched, not found", *place)
-        } else {
-            f.evidence(format!("not there ({step})"), *place)
-        };
+    let places = first.tried();
+    for t in places.iter().take(MAX_PLACES) {
+        f = f.evidence(format!("not there ({})", t.step.label()), &t.place);
     }
     if places.len() > MAX_PLACES {
         f = f.evidence(
@@ -155,8 +151,12 @@ fn finding(ctx: &CheckContext<'_>, name: &str, entries: &[&ResolvedLibrary]) -> 
             ctx.target.name.clone(),
         );
     }
-    for s in libs::skipped(first) {
-        f = f.evidence(format!("passed over: {}", s.why), s.path);
+    for s in &first.skipped {
+        f = f.evidence(format!("passed over: {}", s.why()), &s.path);
+    }
+    // Where the library does exist, and what would make the loader find it there.
+    for h in first.hints() {
+        f = f.evidence(h.to_string(), h.path());
     }
     if let Some(note) = libs::index_note(ctx) {
         f = f.evidence(note, ctx.target.name.clone());
@@ -312,12 +312,11 @@ mod tests {
             f.message,
             "libsqlite3.so.0, needed by /app, is not in debian-12"
         );
-        assert!(
-            f.evidence
-                .iter()
-                .any(|e| e.location == "/usr/lib/x86_64-linux-gnu/"
-                    && e.what.contains("default path"))
-        );
+        assert!(f
+            .evidence
+            .iter()
+            .any(|e| e.location.to_string() == "/usr/lib/x86_64-linux-gnu/"
+                && e.what.contains("default path")));
         assert!(f
             .evidence
             .iter()
@@ -382,9 +381,10 @@ mod tests {
     #[test]
     fn a_broken_file_is_named() {
         let facts = fixture("c-glibc-dynamic");
-        let libs = loader_resolution(vec![missing_lib(
+        let libs = loader_resolution(vec![unloadable_lib(
             "libz.so.1",
-            &["/opt/sc/mixed/libz.so.1: invalid ELF header"],
+            "/opt/sc/mixed/libz.so.1",
+            "invalid ELF header",
         )]);
         let f = run(&facts, &debian(), &libs)
             .into_iter()
@@ -415,7 +415,7 @@ mod tests {
     fn silent_when_only_a_wrong_class_copy_exists() {
         let facts = fixture("c-glibc-dynamic");
         let mut lib = missing_lib("libfoo.so.1", &["/opt/l32/ (rpath)"]);
-        lib.wrong_arch = vec!["/opt/l32/libfoo.so.1 (ELF32, the binary is ELF64)".into()];
+        lib.skipped = vec![skipped_32_bit("/opt/l32/libfoo.so.1")];
         assert!(!codes(&facts, &debian(), &loader_resolution(vec![lib])).contains(&"LIB001"));
     }
 }

@@ -3,7 +3,9 @@
 use crate::context::CheckContext;
 use crate::finding::{Finding, Severity};
 use crate::fixes;
+use crate::precedence::Stage;
 use crate::rule::Family;
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -41,7 +43,9 @@ crate::declare_rule! {
         code: "LIBC001",
         name: "missing-interpreter",
         family: Family::Libc,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::BlocksStart,
+        stage: Stage::Interpreter,
         summary: "The program interpreter (PT_INTERP) does not exist in the target",
     }
 }

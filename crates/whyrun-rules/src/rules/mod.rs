@@ -25,6 +25,7 @@ mod not_executable;
 mod plugin_needs_dynamic_loader;
 mod static_glibc_nss;
 mod symbol_version_missing;
+mod unknown_rule_code;
 mod wrong_architecture;
 mod wrong_class_library;
 mod x86_isa_level_above_cpu;
@@ -52,59 +53,68 @@ pub use not_executable::NotExecutable;
 pub use plugin_needs_dynamic_loader::PluginNeedsDynamicLoader;
 pub use static_glibc_nss::StaticGlibcNss;
 pub use symbol_version_missing::SymbolVersionMissing;
+pub use unknown_rule_code::UnknownRuleCode;
 pub use wrong_architecture::WrongArchitecture;
 pub use wrong_class_library::WrongClassLibrary;
 pub use x86_isa_level_above_cpu::X86IsaLevelAboveCpu;
 
-use crate::context::CheckContext;
 use crate::finding::Finding;
-use crate::rule::{Rule, RuleMeta};
+use crate::rule::{Input, Rule, RuleMeta};
 
+/// Implements `Rule` for each rule, running it only over the kind of input its subject
+/// names, and lists them all in `RULES`.
 macro_rules! register {
-    ($($rule:ident),* $(,)?) => {
-        $(
+    ($($kind:ident: [$($rule:ident),* $(,)?]),* $(,)?) => {
+        $($(
             impl Rule for $rule {
                 fn meta(&self) -> &'static RuleMeta {
                     &$rule::META
                 }
-                fn check(&self, ctx: &CheckContext<'_>) -> Vec<Finding> {
-                    $rule::run(ctx)
+                fn check(&self, input: Input<'_>) -> Vec<Finding> {
+                    match input {
+                        Input::$kind(subject) => $rule::run(subject),
+                        #[allow(unreachable_patterns)]
+                        _ => Vec::new(),
+                    }
                 }
             }
-        )*
-        /// Every rule, in code order.
-        pub static RULES: &[&dyn Rule] = &[$(&$rule),*];
+        )*)*
+        /// Every rule of every subject.
+        pub static RULES: &[&dyn Rule] = &[$($(&$rule),*),*];
     };
 }
 
-register![
-    WrongArchitecture,
-    ArmFloatAbiMismatch,
-    Goamd64LevelAboveCpu,
-    X86IsaLevelAboveCpu,
-    GoarmVfpUnsupported,
-    KernelTooOld,
-    MissingInterpreter,
-    GlibcBinaryOnMusl,
-    MuslBinaryOnGlibc,
-    StaticGlibcNss,
-    LibraryNotFound,
-    WrongClassLibrary,
-    SymbolVersionMissing,
-    CxxAbiVersionMissing,
-    BuildMachineRpath,
-    CgoStubLinked,
-    NoCaCertificates,
-    NoZoneinfo,
-    NoPasswdForOsUser,
-    CgoResolverWithoutNss,
-    GoReleaseEndOfLife,
-    DirtyVcsBuild,
-    PluginNeedsDynamicLoader,
-    NoResolverConfig,
-    NotExecutable,
-    NoexecMount,
-];
+register! {
+    Binary: [
+        WrongArchitecture,
+        ArmFloatAbiMismatch,
+        Goamd64LevelAboveCpu,
+        X86IsaLevelAboveCpu,
+        GoarmVfpUnsupported,
+        KernelTooOld,
+        MissingInterpreter,
+        GlibcBinaryOnMusl,
+        MuslBinaryOnGlibc,
+        StaticGlibcNss,
+        LibraryNotFound,
+        WrongClassLibrary,
+        SymbolVersionMissing,
+        CxxAbiVersionMissing,
+        BuildMachineRpath,
+        CgoStubLinked,
+        NoCaCertificates,
+        NoZoneinfo,
+        NoPasswdForOsUser,
+        CgoResolverWithoutNss,
+        GoReleaseEndOfLife,
+        DirtyVcsBuild,
+        PluginNeedsDynamicLoader,
+        NoResolverConfig,
+        NotExecutable,
+        NoexecMount,
+    ],
+    Config: [UnknownRuleCode],
+}
 
 #[cfg(test)]
 mod tests {
@@ -135,13 +145,7 @@ mod tests {
         for rule in RULES {
             let m = rule.meta();
             assert!(seen.insert(m.code), "{} used twice", m.code);
-            let prefix = match m.family {
-                crate::Family::Arch => "ARCH",
-                crate::Family::Libc => "LIBC",
-                crate::Family::Lib => "LIB",
-                crate::Family::Go => "GO",
-                crate::Family::Fs => "FS",
-            };
+            let prefix = m.family.prefix();
             let digits = m
                 .code
                 .strip_prefix(prefix)

@@ -6,7 +6,9 @@ use crate::distro::{self, Packaging};
 use crate::finding::{Finding, Severity};
 use crate::fixes;
 use crate::libs;
+use crate::precedence::Stage;
 use crate::rule::Family;
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -48,7 +50,9 @@ crate::declare_rule! {
         code: "LIBC003",
         name: "musl-binary-on-glibc",
         family: Family::Libc,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::BlocksStart,
+        stage: Stage::Interpreter,
         summary: "A musl binary on a glibc system without musl's loader",
     }
 }

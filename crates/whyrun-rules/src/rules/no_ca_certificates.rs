@@ -6,8 +6,10 @@ use whyrun_target::model::SourceKind;
 use crate::context::CheckContext;
 use crate::finding::{Finding, Severity};
 use crate::fixes;
+use crate::precedence::Stage;
 use crate::rule::Family;
 use crate::rules::go_runtime::{self, RuntimeFile};
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -65,7 +67,9 @@ crate::declare_rule! {
         code: "GO002",
         name: "no-ca-certificates",
         family: Family::Go,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::FailsAtRuntime,
+        stage: Stage::RunTime,
         summary: "The binary verifies TLS certificates against system roots the target lacks",
     }
 }

@@ -5,8 +5,10 @@ use whyrun_target::model::SourceKind;
 
 use crate::context::CheckContext;
 use crate::finding::{Finding, Severity};
+use crate::precedence::Stage;
 use crate::rule::Family;
 use crate::rules::go_runtime::{self, RuntimeFile};
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -51,7 +53,9 @@ crate::declare_rule! {
         code: "GO004",
         name: "no-passwd-for-os-user",
         family: Family::Go,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::FailsAtRuntime,
+        stage: Stage::RunTime,
         summary: "The binary looks up users and the target has no passwd entry for them",
     }
 }

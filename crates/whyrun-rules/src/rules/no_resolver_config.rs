@@ -3,8 +3,10 @@
 
 use crate::context::CheckContext;
 use crate::finding::{Finding, Severity};
+use crate::precedence::Stage;
 use crate::rule::Family;
 use crate::rules::go_runtime::{self, RuntimeFile};
+use crate::subject::Subject;
 use whyrun_target::model::SourceKind;
 
 crate::declare_rule! {
@@ -50,7 +52,9 @@ crate::declare_rule! {
         code: "GO009",
         name: "no-resolver-config",
         family: Family::Go,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::Risk,
+        stage: Stage::RunTime,
         summary: "The binary resolves host names and the target lacks the resolver configuration",
     }
 }

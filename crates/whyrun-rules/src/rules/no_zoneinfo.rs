@@ -4,8 +4,10 @@
 use crate::context::CheckContext;
 use crate::finding::{Finding, Severity};
 use crate::fixes;
+use crate::precedence::Stage;
 use crate::rule::Family;
 use crate::rules::go_runtime::{self, RuntimeFile};
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -48,7 +50,9 @@ crate::declare_rule! {
         code: "GO003",
         name: "no-zoneinfo",
         family: Family::Go,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::FailsAtRuntime,
+        stage: Stage::RunTime,
         summary: "The binary loads time zones the target has no database for",
     }
 }

@@ -3,7 +3,9 @@
 use crate::access;
 use crate::context::CheckContext;
 use crate::finding::{Finding, Severity};
+use crate::precedence::Stage;
 use crate::rule::Family;
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -45,7 +47,9 @@ crate::declare_rule! {
         code: "FS002",
         name: "noexec-mount",
         family: Family::Fs,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::BlocksStart,
+        stage: Stage::Access,
         summary: "The binary lies on a filesystem mounted noexec",
     }
 }

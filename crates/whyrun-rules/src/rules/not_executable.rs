@@ -5,7 +5,9 @@ use whyrun_target::model::SourceKind;
 use crate::access::{self, Class, Decision, FileMode, Perm, RunAs};
 use crate::context::CheckContext;
 use crate::finding::{Finding, Severity};
+use crate::precedence::Stage;
 use crate::rule::Family;
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -52,7 +54,9 @@ crate::declare_rule! {
         code: "FS001",
         name: "not-executable",
         family: Family::Fs,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::BlocksStart,
+        stage: Stage::Access,
         summary: "The binary lacks execute permission for the user that runs it",
     }
 }

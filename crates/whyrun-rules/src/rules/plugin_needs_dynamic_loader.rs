@@ -4,8 +4,10 @@
 use crate::context::CheckContext;
 use crate::finding::{Finding, Severity};
 use crate::fixes;
+use crate::precedence::Stage;
 use crate::rule::Family;
 use crate::rules::go_runtime;
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -43,7 +45,9 @@ crate::declare_rule! {
         code: "GO008",
         name: "plugin-needs-dynamic-loader",
         family: Family::Go,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::FailsAtRuntime,
+        stage: Stage::RunTime,
         summary: "The binary loads Go plugins: it needs cgo, the loader and plugins built to match",
     }
 }

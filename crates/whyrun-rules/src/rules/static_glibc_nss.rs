@@ -4,7 +4,9 @@
 use crate::context::CheckContext;
 use crate::finding::{Finding, Severity};
 use crate::fixes;
+use crate::precedence::Stage;
 use crate::rule::Family;
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -57,7 +59,9 @@ crate::declare_rule! {
         code: "LIBC004",
         name: "static-glibc-nss",
         family: Family::Libc,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::Risk,
+        stage: Stage::RunTime,
         summary: "A static glibc binary uses NSS, which needs the target's configuration, files and matching modules",
     }
 }
@@ -284,7 +288,10 @@ mod tests {
             .find(|f| f.code == "LIBC004")
             .expect("LIBC004");
         assert_eq!(f.message, "static glibc binary looks up host names, service names through NSS: scratch has no /etc/hosts");
-        assert!(f.evidence.iter().any(|e| e.location == "/etc/resolv.conf"));
+        assert!(f
+            .evidence
+            .iter()
+            .any(|e| e.location.to_string() == "/etc/resolv.conf"));
         assert!(!findings.iter().any(|f| f.code == "LIBC001"));
     }
 

@@ -8,7 +8,9 @@ use crate::distro;
 use crate::finding::{Finding, Severity};
 use crate::fixes;
 use crate::libs::{self, MissingGroup};
+use crate::precedence::Stage;
 use crate::rule::Family;
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -52,7 +54,9 @@ crate::declare_rule! {
         code: "LIB003",
         name: "symbol-version-missing",
         family: Family::Lib,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::BlocksStart,
+        stage: Stage::SymbolVersions,
         summary: "A library in the target (glibc, or another) lacks a symbol version the binary requires",
     }
 }
@@ -111,7 +115,7 @@ fn finding(ctx: &CheckContext<'_>, g: &MissingGroup<'_>) -> Finding {
 /// copy is older than the one the binary was linked against.
 fn other_library(ctx: &CheckContext<'_>, g: &MissingGroup<'_>) -> Finding {
     let name = &g.library.name;
-    let at = g.library.found.clone().unwrap_or_else(|| name.clone());
+    let at = g.library.found().unwrap_or(name).to_string();
     let mut f = SymbolVersionMissing::META.finding(format!(
         "{} needs {}; the {name} in {} does not define it",
         g.required_by,

@@ -7,7 +7,9 @@ use crate::arch;
 use crate::context::CheckContext;
 use crate::finding::{Finding, Severity};
 use crate::fixes;
+use crate::precedence::Stage;
 use crate::rule::Family;
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -60,7 +62,9 @@ crate::declare_rule! {
         code: "ARCH001",
         name: "wrong-architecture",
         family: Family::Arch,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::BlocksStart,
+        stage: Stage::Format,
         summary: "The binary is built for a CPU architecture the target's kernel does not run",
     }
 }

@@ -5,8 +5,12 @@ use crate::context::{CheckContext, ResolvedLibrary};
 use crate::distro;
 use crate::finding::{Finding, Severity};
 use crate::fixes;
-use crate::libs::{self, WrongKind};
+use whyrun_target::loader::{Skipped, WrongKind};
+
+use crate::libs;
+use crate::precedence::Stage;
 use crate::rule::Family;
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -45,7 +49,9 @@ crate::declare_rule! {
         code: "LIB002",
         name: "wrong-class-library",
         family: Family::Lib,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::BlocksStart,
+        stage: Stage::Libraries,
         summary: "A library of the wrong class or machine is found where the loader searches",
     }
 }
@@ -60,11 +66,12 @@ impl WrongClassLibrary {
         let mut out: Vec<Finding> = Vec::new();
         let mut seen: Vec<(&str, bool)> = Vec::new();
         for lib in &ctx.libraries.libraries {
-            let wrong = libs::wrong_kind_candidates(lib);
-            if wrong.is_empty() || seen.contains(&(lib.name.as_str(), lib.found.is_some())) {
+            let wrong = lib.wrong_kind_candidates();
+            let found = lib.found().is_some();
+            if wrong.is_empty() || seen.contains(&(lib.name.as_str(), found)) {
                 continue;
             }
-            seen.push((&lib.name, lib.found.is_some()));
+            seen.push((&lib.name, found));
             out.push(finding(ctx, lib, &wrong));
         }
         out
@@ -74,7 +81,7 @@ impl WrongClassLibrary {
 fn finding(
     ctx: &CheckContext<'_>,
     lib: &ResolvedLibrary,
-    wrong: &[(libs::Skipped<'_>, WrongKind)],
+    wrong: &[(&Skipped, WrongKind)],
 ) -> Finding {
     let facts = ctx.facts();
     let name = &lib.name;
@@ -83,7 +90,7 @@ fn finding(
     let musl = wrong.iter().any(|(s, _)| libs::musl_stopped(s));
     let loader = libs::loader(ctx);
 
-    let mut f = match (&lib.found, musl) {
+    let mut f = match (lib.found(), musl) {
         (Some(found), _) => WrongClassLibrary::META
             .finding(format!(
                 "the loader passes over {} ({}) before it finds {name} at {found}",
@@ -104,44 +111,42 @@ fn finding(
     };
     f = f.evidence(format!("DT_NEEDED {name}"), lib.needed_by.clone());
     for (s, k) in wrong {
-        f = f.evidence(format!("{}; the binary is {own}", k.describe()), s.path);
+        f = f.evidence(format!("{}; the binary is {own}", k.describe()), &s.path);
     }
-    if let (Some(found), Some(reason)) = (&lib.found, &lib.reason) {
-        f = f.evidence(
-            format!("the right copy, found through {reason}"),
-            found.clone(),
-        );
+    if let (Some(found), Some(by)) = (lib.found(), lib.found_by()) {
+        f = f.evidence(format!("the right copy, found through {by}"), found);
     }
     if let Some(note) = libs::index_note(ctx) {
         f = f.evidence(note, ctx.target.name.clone());
     }
-    if lib.found.is_none() {
+    if lib.found().is_none() {
         let said = match (musl, kind) {
             (true, _) => format!(
                 "Error loading shared library {name}: Exec format error (needed by {})",
                 lib.needed_by
             ),
-            (false, WrongKind::Class(c)) => {
+            (false, WrongKind::Class { is_64 }) => {
+                let c = if *is_64 { "ELFCLASS64" } else { "ELFCLASS32" };
                 format!("error while loading shared libraries: {name}: wrong ELF class: {c}")
             }
-            (false, WrongKind::Machine(_)) => {
+            (false, WrongKind::Machine { .. }) => {
                 format!("error while loading shared libraries: {name}: cannot open shared object file: No such file or directory")
             }
         };
         f = f.evidence(format!("the loader stops with \"{said}\""), loader);
     }
 
-    let dir = libs::dir_of(first.path);
+    let dir = libs::dir_of(&first.path);
     let mut summary = if musl {
         format!("Remove {} (musl's loader stops at the first file with the name) or put the {own} copy in an earlier directory", first.path)
-    } else if lib.found.is_some() {
+    } else if lib.found().is_some() {
         format!("Nothing blocks; to avoid surprises, remove {} from {dir}, which the loader searches first", first.path)
     } else {
         format!("Install {name} built for {own}, or remove the wrong copy from {dir}")
     };
     let mut commands = Vec::new();
     let package = distro::packaging(ctx.target).and_then(|p| distro::package_for(name, p));
-    if let (None, Some(pkg)) = (&lib.found, package) {
+    if let (None, Some(pkg)) = (lib.found(), package) {
         if let Some(line) = fixes::install_package(ctx.target, pkg) {
             summary = format!("{summary} ({pkg} provides it)");
             commands.push(line);
@@ -166,7 +171,7 @@ mod tests {
             "libfoo.so.1",
             &["/opt/l32/ (rpath)", "/etc/ld.so.cache (ld.so.cache)"],
         );
-        lib.wrong_arch = vec!["/opt/l32/libfoo.so.1 (ELF32, the binary is ELF64)".into()];
+        lib.skipped = vec![skipped_32_bit("/opt/l32/libfoo.so.1")];
         let findings = run(&facts, &debian(), &loader_resolution(vec![lib]));
         let f = findings
             .iter()
@@ -189,8 +194,7 @@ mod tests {
     fn info_when_the_right_copy_is_found_later() {
         let facts = fixture("c-glibc-dynamic");
         let mut lib = found_lib("libm.so.6", "/usr/lib/x86_64-linux-gnu/libm.so.6");
-        lib.wrong_arch =
-            vec!["/opt/sc/mixed2/libm.so.6 (e_machine 183, the binary is x86_64)".into()];
+        lib.skipped = vec![skipped_machine("/opt/sc/mixed2/libm.so.6", 183)];
         let f = run(&facts, &debian(), &loader_resolution(vec![lib]))
             .into_iter()
             .find(|f| f.code == "LIB002")
@@ -203,8 +207,9 @@ mod tests {
     fn musl_stops_at_the_first_file() {
         let facts = fixture("c-musl-dynamic");
         let mut lib = missing_lib("libfoo.so.1", &["/opt/l32 (rpath)"]);
-        lib.wrong_arch =
-            vec!["/opt/l32/libfoo.so.1 (ELF32, the binary is ELF64; musl stops here)".into()];
+        let mut first = skipped_32_bit("/opt/l32/libfoo.so.1");
+        first.then = whyrun_target::loader::AfterSkip::MuslStops;
+        lib.skipped = vec![first];
         let f = run(&facts, &alpine(), &loader_resolution(vec![lib]))
             .into_iter()
             .find(|f| f.code == "LIB002")
@@ -225,8 +230,11 @@ mod tests {
     fn silent_for_other_reasons_to_pass_a_file_over() {
         let facts = fixture("c-glibc-dynamic");
         let mut lib = found_lib("libc.so.6", "/usr/lib/x86_64-linux-gnu/libc.so.6");
-        lib.wrong_arch =
-            vec!["/usr/lib/libc.so.6 (listed in ld.so.cache but missing (stale cache))".into()];
+        lib.skipped = vec![whyrun_target::loader::Skipped {
+            path: "/usr/lib/libc.so.6".into(),
+            reason: whyrun_target::loader::SkipReason::StaleCacheEntry,
+            then: whyrun_target::loader::AfterSkip::SearchOn,
+        }];
         assert!(!codes(&facts, &debian(), &loader_resolution(vec![lib])).contains(&"LIB002"));
     }
 }

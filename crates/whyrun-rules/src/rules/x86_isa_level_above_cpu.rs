@@ -10,7 +10,9 @@ use crate::context::CheckContext;
 use crate::distro;
 use crate::finding::{Finding, Severity};
 use crate::fixes;
+use crate::precedence::Stage;
 use crate::rule::Family;
+use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
@@ -57,7 +59,9 @@ crate::declare_rule! {
         code: "ARCH004",
         name: "x86-isa-level-above-cpu",
         family: Family::Arch,
+        subject: Subject::BinaryOnTarget,
         severity: Severity::BlocksStart,
+        stage: Stage::StartUp,
         summary: "The binary's x86-64 ISA level note is above the target's CPU",
     }
 }

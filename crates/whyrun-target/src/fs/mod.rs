@@ -5,6 +5,7 @@
 //! system directly; this module never decides what a file means.
 
 mod host;
+mod overlay;
 mod resolve;
 mod rootdir;
 
@@ -14,6 +15,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 pub use host::HostView;
+pub use overlay::Overlay;
 pub use resolve::{resolve, RawTree, MAX_SYMLINK_HOPS};
 pub use rootdir::RootDirView;
 

@@ -19,7 +19,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 pub use config::{default_glibc_loader, glibc_system_dirs, system_dirs_in, Libc, SearchConfig};
-pub use model::{LoadTree, LoadedObject, MissingVersion, Need, NeedResult, Skipped, Step, Tried};
+pub use model::{
+    AfterSkip, Hint, LoadTree, LoadedObject, MissingVersion, Need, NeedResult, SkipReason, Skipped,
+    Step, Tried, WrongKind,
+};
 pub use object::{glibc_verify, Header, ObjectInfo, Verdict};
 
 use crate::fs::{FileKind, FsError, MAX_SYMLINK_HOPS};

@@ -99,7 +99,7 @@ pub enum NeedResult {
         /// Where the library does exist without the loader looking there (a directory of
         /// ld.so.conf that the cache has not caught up with).
         #[serde(skip_serializing_if = "Vec::is_empty")]
-        hints: Vec<String>,
+        hints: Vec<Hint>,
     },
 }
 
@@ -142,7 +142,7 @@ impl Step {
 }
 
 /// A place searched without success.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Tried {
     pub step: Step,
     /// The directory searched (its glibc-hwcaps subdirectories too), or the cache.
@@ -150,10 +150,195 @@ pub struct Tried {
 }
 
 /// A file with the wanted name that the loader passed over.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {
     pub path: String,
-    pub why: String,
+    pub reason: SkipReason,
+    /// What the loader did next: searched on, gave up on this list, or (musl) stopped.
+    pub then: AfterSkip,
+}
+
+impl Skipped {
+    /// The candidate's wrong class or machine, when that is why it was passed over.
+    pub fn wrong_kind(&self) -> Option<WrongKind> {
+        match &self.reason {
+            SkipReason::WrongClass { candidate_64, .. } => Some(WrongKind::Class {
+                is_64: *candidate_64,
+            }),
+            SkipReason::WrongMachine { e_machine, .. } => Some(WrongKind::Machine {
+                e_machine: *e_machine,
+            }),
+            _ => None,
+        }
+    }
+
+    /// `ELF32, the binary is ELF64; musl stops here`: the reason and what followed.
+    pub fn why(&self) -> String {
+        match self.then {
+            AfterSkip::SearchOn => self.reason.to_string(),
+            AfterSkip::ListEnds => {
+                format!("{}; the rest of this list is not searched", self.reason)
+            }
+            AfterSkip::MuslStops => format!("{}; musl stops here", self.reason),
+        }
+    }
+}
+
+impl Serialize for Skipped {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("Skipped", 4)?;
+        st.serialize_field("path", &self.path)?;
+        st.serialize_field("why", &self.why())?;
+        st.serialize_field("reason", &self.reason)?;
+        st.serialize_field("then", &self.then)?;
+        st.end()
+    }
+}
+
+/// Why the loader passed over a file with the wanted name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum SkipReason {
+    /// Another ELF class than the binary's (glibc skips it and searches on).
+    WrongClass { candidate_64: bool, binary_64: bool },
+    /// Another machine than the binary's (glibc skips it and searches on).
+    WrongMachine {
+        e_machine: u16,
+        /// The binary's machine: `x86_64`.
+        binary: String,
+    },
+    /// ld.so.cache lists the path, but the file is gone: the cache is stale.
+    StaleCacheEntry,
+    /// A cache entry in a default directory, which DF_1_NODEFLIB refuses.
+    RefusedByNodeflib,
+    /// Too many levels of symbolic links (ELOOP).
+    SymlinkLoop,
+    /// A file that cannot be loaded at all (`invalid ELF header`): musl stops at it.
+    Unloadable { message: String },
+}
+
+impl std::fmt::Display for SkipReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let class = |is_64: bool| if is_64 { "ELF64" } else { "ELF32" };
+        match self {
+            SkipReason::WrongClass {
+                candidate_64,
+                binary_64,
+            } => write!(
+                f,
+                "{}, the binary is {}",
+                class(*candidate_64),
+                class(*binary_64)
+            ),
+            SkipReason::WrongMachine { e_machine, binary } => {
+                write!(f, "e_machine {e_machine}, the binary is {binary}")
+            }
+            SkipReason::StaleCacheEntry => {
+                f.write_str("listed in ld.so.cache but missing (stale cache)")
+            }
+            SkipReason::RefusedByNodeflib => {
+                f.write_str("in a default directory, refused by NODEFLIB")
+            }
+            SkipReason::SymlinkLoop => f.write_str("too many levels of symbolic links (ELOOP)"),
+            SkipReason::Unloadable { message } => f.write_str(message),
+        }
+    }
+}
+
+/// What the loader does after passing over a candidate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AfterSkip {
+    /// Searches on (glibc, for a wrong class or machine).
+    SearchOn,
+    /// Gives up on the rest of this search list (glibc, ELOOP).
+    ListEnds,
+    /// musl takes the first file that opens, and fails on it.
+    MuslStops,
+}
+
+/// A candidate's wrong class or machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WrongKind {
+    /// The candidate's class.
+    Class { is_64: bool },
+    /// The candidate's machine.
+    Machine { e_machine: u16 },
+}
+
+impl WrongKind {
+    /// `32-bit (ELFCLASS32)`, `built for aarch64`.
+    pub fn describe(&self) -> String {
+        match self {
+            WrongKind::Class { is_64: false } => "32-bit (ELFCLASS32)".into(),
+            WrongKind::Class { is_64: true } => "64-bit (ELFCLASS64)".into(),
+            WrongKind::Machine { e_machine } => {
+                let name = match e_machine {
+                    3 => "i386",
+                    8 => "mips",
+                    20 => "ppc",
+                    21 => "ppc64",
+                    22 => "s390x",
+                    40 => "arm",
+                    62 => "x86_64",
+                    183 => "aarch64",
+                    243 => "riscv",
+                    258 => "loongarch",
+                    n => return format!("built for e_machine {n}"),
+                };
+                format!("built for {name}")
+            }
+        }
+    }
+}
+
+/// Where a library that was not found does exist, and what would make the loader find it.
+/// Serialised as its sentence (`whyrun.tree/1` has always carried hints as text).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Hint {
+    /// The file is in a directory that ld.so.conf lists, but ld.so.cache was built before
+    /// it arrived: running `ldconfig` makes the loader find it.
+    RunLdconfig {
+        /// The library's path in the target.
+        path: String,
+        /// The ld.so.conf file and line that list its directory.
+        conf_file: String,
+        conf_line: usize,
+    },
+}
+
+impl Hint {
+    /// The library's path in the target.
+    pub fn path(&self) -> &str {
+        match self {
+            Hint::RunLdconfig { path, .. } => path,
+        }
+    }
+}
+
+impl Serialize for Hint {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl std::fmt::Display for Hint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Hint::RunLdconfig {
+                path,
+                conf_file,
+                conf_line,
+            } => write!(
+                f,
+                "{path} exists, in a directory listed by {conf_file}:{conf_line}, but \
+                 ld.so.cache does not list it: run ldconfig"
+            ),
+        }
+    }
 }
 
 /// A symbol version required and not defined by the library that provides the name.

@@ -7,6 +7,8 @@ use std::path::PathBuf;
 use whyrun_facts::elf::versions::VersionNeed;
 use whyrun_facts::link::LinkFacts;
 
+use super::model::SkipReason;
+
 /// The ELF identification a loader checks before anything else (glibc `open_verify`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
@@ -55,7 +57,7 @@ pub enum Verdict {
     /// Usable.
     Accept,
     /// Passed over, the search goes on (another class or machine).
-    Skip(String),
+    Skip(SkipReason),
     /// The load fails: the program does not start (`invalid ELF header`, …).
     Fatal(String),
 }
@@ -71,11 +73,10 @@ pub fn glibc_verify(h: &Header, main: &ObjectInfo) -> Verdict {
     }
     let want_class = if main.is_64 { 2 } else { 1 };
     if h.class != want_class {
-        return Verdict::Skip(format!(
-            "{}, the binary is {}",
-            if h.class == 2 { "ELF64" } else { "ELF32" },
-            if main.is_64 { "ELF64" } else { "ELF32" }
-        ));
+        return Verdict::Skip(SkipReason::WrongClass {
+            candidate_64: h.class == 2,
+            binary_64: main.is_64,
+        });
     }
     let want_data = if main.big_endian { 2 } else { 1 };
     if h.data != want_data {
@@ -95,10 +96,10 @@ pub fn glibc_verify(h: &Header, main: &ObjectInfo) -> Verdict {
         return Verdict::Fatal("ELF file OS ABI invalid".into());
     }
     if h.e_machine != main.e_machine {
-        return Verdict::Skip(format!(
-            "e_machine {}, the binary is {}",
-            h.e_machine, main.machine
-        ));
+        return Verdict::Skip(SkipReason::WrongMachine {
+            e_machine: h.e_machine,
+            binary: main.machine.clone(),
+        });
     }
     if h.e_type != 2 && h.e_type != 3 {
         return Verdict::Fatal("only ET_DYN and ET_EXEC can be loaded".into());

@@ -12,7 +12,8 @@ use std::sync::{Arc, RwLock};
 
 use super::config::{default_glibc_loader, Libc, SearchConfig};
 use super::model::{
-    Interpreter, LoadTree, LoadedObject, MissingVersion, Need, NeedResult, Skipped, Step, Tried,
+    AfterSkip, Hint, Interpreter, LoadTree, LoadedObject, MissingVersion, Need, NeedResult,
+    SkipReason, Skipped, Step, Tried,
 };
 use super::object::{glibc_verify, ObjectInfo, Verdict};
 use super::{Entry, FastMap, LoadError, Loader, OpenError};
@@ -64,13 +65,24 @@ impl Obj {
 enum Probe {
     Missing,
     /// Passed over (glibc goes on searching; musl stops).
-    Rejected(String),
+    Rejected(SkipReason),
     /// The loader gives up on the whole program.
     Fatal(String),
     /// Opening failed with an error other than ENOENT/EACCES (a symlink loop): glibc
     /// abandons the current search list, musl the whole search.
-    StopList(String),
+    StopList(SkipReason),
     Found(String),
+}
+
+impl Probe {
+    /// Why musl's loader gives up on this candidate (it takes the first file that opens).
+    fn musl_reason(self) -> Option<SkipReason> {
+        match self {
+            Probe::Rejected(r) | Probe::StopList(r) => Some(r),
+            Probe::Fatal(message) => Some(SkipReason::Unloadable { message }),
+            Probe::Missing | Probe::Found(_) => None,
+        }
+    }
 }
 
 /// What a search found: a file to load, or one the loader fails on.
@@ -126,7 +138,7 @@ pub(crate) struct SystemSearch {
     hit: Option<(Step, Found)>,
     tried: Vec<Tried>,
     skipped: Vec<Skipped>,
-    hints: Vec<String>,
+    hints: Vec<Hint>,
 }
 
 impl SystemSearch {
@@ -466,10 +478,11 @@ impl Resolver<'_> {
                     self.add(loader, name, &p, &c, Step::Path, dir_of(&p), None, skipped)
                 }
                 Probe::Fatal(message) => self.fail(p, message),
-                Probe::Rejected(why) | Probe::StopList(why) => {
+                Probe::Rejected(reason) | Probe::StopList(reason) => {
                     skipped.push(Skipped {
                         path: p.clone(),
-                        why,
+                        reason,
+                        then: AfterSkip::SearchOn,
                     });
                     NeedResult::NotFound {
                         tried: vec![Tried {
@@ -568,7 +581,7 @@ impl Resolver<'_> {
                     .iter()
                     .any(|d| p.starts_with(d.as_str()));
                 match if nodeflib && in_system_dir {
-                    Probe::Rejected("in a default directory, refused by NODEFLIB".into())
+                    Probe::Rejected(SkipReason::RefusedByNodeflib)
                 } else {
                     self.probe(&p)
                 } {
@@ -585,12 +598,15 @@ impl Resolver<'_> {
                         };
                         return SystemSearch::hit(Step::LdSoCache, found, skipped);
                     }
-                    Probe::Rejected(why) | Probe::StopList(why) => {
-                        skipped.push(Skipped { path: p, why })
-                    }
+                    Probe::Rejected(reason) | Probe::StopList(reason) => skipped.push(Skipped {
+                        path: p,
+                        reason,
+                        then: AfterSkip::SearchOn,
+                    }),
                     Probe::Missing => skipped.push(Skipped {
                         path: p,
-                        why: "listed in ld.so.cache but missing (stale cache)".into(),
+                        reason: SkipReason::StaleCacheEntry,
+                        then: AfterSkip::SearchOn,
                     }),
                 }
             }
@@ -646,17 +662,18 @@ impl Resolver<'_> {
 
     /// Directories of ld.so.conf that hold `name` although the search did not reach it:
     /// the cache is older than the library (ldconfig was not run).
-    fn conf_hints(&self, name: &str) -> Vec<String> {
+    fn conf_hints(&self, name: &str) -> Vec<Hint> {
         let conf = self.ld.ld_so_conf();
         let mut out = Vec::new();
         for d in &conf.dirs {
             let dir = format!("{}/", d.dir.trim_end_matches('/'));
-            if let Probe::Found(_) = self.probe(&format!("{dir}{name}")) {
-                out.push(format!(
-                    "{dir}{name} exists, in a directory listed by {}:{}, but ld.so.cache \
-                     does not list it: run ldconfig",
-                    d.file, d.line
-                ));
+            let path = format!("{dir}{name}");
+            if let Probe::Found(_) = self.probe(&path) {
+                out.push(Hint::RunLdconfig {
+                    path,
+                    conf_file: d.file.clone(),
+                    conf_line: d.line,
+                });
             }
         }
         out
@@ -702,18 +719,20 @@ impl Resolver<'_> {
                         });
                         return out;
                     }
-                    Probe::Rejected(why) => out.skipped.push(Skipped {
+                    Probe::Rejected(reason) => out.skipped.push(Skipped {
                         path: p.clone(),
-                        why,
+                        reason,
+                        then: AfterSkip::SearchOn,
                     }),
                     Probe::Fatal(message) => {
                         out.hit = Some(Found::Fatal { path: p, message });
                         return out;
                     }
-                    Probe::StopList(why) => {
+                    Probe::StopList(reason) => {
                         out.skipped.push(Skipped {
                             path: p,
-                            why: format!("{why}; the rest of this list is not searched"),
+                            reason,
+                            then: AfterSkip::ListEnds,
                         });
                         out.tried.push(dir.clone());
                         return out;
@@ -741,9 +760,7 @@ impl Resolver<'_> {
         let (canonical, len, regular) = match self.ld.locate_file(path) {
             Ok(l) => (l.path, l.len, l.regular),
             Err(OpenError::NotFound) => return Probe::Missing,
-            Err(OpenError::Loop) => {
-                return Probe::StopList("too many levels of symbolic links (ELOOP)".into())
-            }
+            Err(OpenError::Loop) => return Probe::StopList(SkipReason::SymlinkLoop),
             Err(OpenError::IsADirectory) => {
                 return Probe::Fatal("cannot read file data: Is a directory".into())
             }
@@ -857,10 +874,11 @@ impl Resolver<'_> {
                     skipped,
                 ),
                 other => {
-                    if let Probe::Rejected(why) | Probe::Fatal(why) | Probe::StopList(why) = other {
+                    if let Some(reason) = other.musl_reason() {
                         skipped.push(Skipped {
                             path: name.into(),
-                            why,
+                            reason,
+                            then: AfterSkip::SearchOn,
                         });
                     }
                     NeedResult::NotFound {
@@ -918,12 +936,13 @@ impl Resolver<'_> {
                     Probe::Found(c) => {
                         return self.add(loader, name, &p, &c, step, &dir, None, skipped);
                     }
-                    Probe::Rejected(why) | Probe::Fatal(why) | Probe::StopList(why) => {
+                    other @ (Probe::Rejected(_) | Probe::Fatal(_) | Probe::StopList(_)) => {
                         // musl takes the first file that opens and fails on it, and
                         // abandons the search on an open error other than ENOENT.
                         skipped.push(Skipped {
                             path: p,
-                            why: format!("{why}; musl stops here"),
+                            reason: other.musl_reason().unwrap_or(SkipReason::SymlinkLoop),
+                            then: AfterSkip::MuslStops,
                         });
                         tried.push(Tried { step, place: dir });
                         return NeedResult::NotFound {

@@ -3,16 +3,15 @@
 
 use std::collections::BTreeMap;
 use std::io::Write;
-use std::sync::Arc;
 
 use anstream::println;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use serde::Serialize;
+use whyrun_check::{Config, Placement};
 use whyrun_rules::explain::match_message;
 use whyrun_rules::CheckOptions;
 
 use crate::cli::ExplainArgs;
-use crate::commands::check::{self, targets, Placement};
 use crate::exit;
 use crate::style::{ACCENT, BAD, LABEL, PATH};
 
@@ -46,29 +45,26 @@ pub fn run(args: &ExplainArgs) -> Result<u8> {
     let mut fired: BTreeMap<&'static str, Vec<(String, String)>> = BTreeMap::new();
     let mut input_error = false;
     if let Some(binary) = &args.binary {
-        let facts = Arc::new(
-            whyrun_facts::inspect_path(binary).with_context(|| binary.display().to_string())?,
-        );
-        let (opened, failed) = targets::open_all(&args.targets);
-        input_error |= failed;
         let placement = Placement::Local {
             file: binary.clone(),
             at: None,
         };
-        for t in &opened {
-            match check::evaluate(t, &placement, Some(facts.clone()), &CheckOptions::default()) {
-                Ok(e) => {
-                    for f in e.report.findings {
-                        fired
-                            .entry(f.code)
-                            .or_default()
-                            .push((t.model.name.clone(), f.message));
-                    }
-                }
-                Err(e) => {
-                    input_error = true;
-                    anstream::eprintln!("whyrun: {}: {e:#}", t.model.name);
-                }
+        let outcome = whyrun_check::check(
+            &args.targets.spec(),
+            &placement,
+            &CheckOptions::default(),
+            &Config::default(),
+        );
+        for e in &outcome.errors {
+            input_error = true;
+            anstream::eprintln!("whyrun: {e}");
+        }
+        for t in outcome.report.binaries.iter().flat_map(|b| &b.targets) {
+            for f in &t.findings {
+                fired
+                    .entry(f.code)
+                    .or_default()
+                    .push((t.target.clone(), f.message.clone()));
             }
         }
     }

@@ -1,5 +1,5 @@
 //! `whyrun rules` and `whyrun rule CODE`: the rule table and one rule's documentation,
-//! rendered from the rules' own doc comments.
+//! rendered from the rules' own doc comments; and the built-in target profiles.
 
 use anstream::println;
 use anyhow::{bail, Result};
@@ -32,17 +32,26 @@ pub fn list() -> Result<u8> {
     Ok(exit::OK)
 }
 
+/// `whyrun check --list-targets`.
+pub fn print_profiles() {
+    for (name, summary) in whyrun_target::profiles::list() {
+        println!("  {ACCENT}{name:<24}{ACCENT:#} {LABEL}{summary}{LABEL:#}");
+    }
+}
+
 pub fn show(args: &RuleArgs) -> Result<u8> {
     let Some(rule) = whyrun_rules::rule(&args.code) else {
         bail!("no rule {:?}: `whyrun rules` lists them", args.code);
     };
     let m = rule.meta();
     println!(
-        "{PATH}{} {}{PATH:#}  {LABEL}({}, {}){LABEL:#}\n{}\n",
+        "{PATH}{} {}{PATH:#}  {LABEL}({}, {}; judges: {}; fails at: {}){LABEL:#}\n{}\n",
         m.code,
         m.name,
         m.family.name(),
         m.severity.label(),
+        m.subject.label(),
+        m.stage.label(),
         m.summary
     );
     println!("{}", m.docs_markdown());

@@ -482,7 +482,8 @@ fn print_children(
                     writeln!(
                         out,
                         "{child_prefix}{warn}skipped{warn:#} {}: {}",
-                        s.path, s.why
+                        s.path,
+                        s.why()
                     )?;
                 }
                 if !expanded[*object] {
@@ -514,7 +515,8 @@ fn print_children(
                     writeln!(
                         out,
                         "{child_prefix}{warn}skipped{warn:#} {}: {}",
-                        s.path, s.why
+                        s.path,
+                        s.why()
                     )?;
                 }
                 let mut last_label = String::new();

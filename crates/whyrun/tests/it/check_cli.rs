@@ -50,7 +50,7 @@ fn a_musl_binary_will_not_start_in_a_glibc_root() {
     let root = bookworm();
     let (json, code) = check_json(&[musl.to_str().unwrap(), "--root", root.to_str().unwrap()]);
     assert_eq!(code, 1, "{json}");
-    assert_eq!(json["schema"], "whyrun.check/1");
+    assert_eq!(json["schema"], "whyrun.check/2");
     let t = target(&json, 0);
     assert_eq!(t["verdict"], "wont-start");
     assert_eq!(t["path_in_target"], "/usr/local/bin/c-musl-dynamic");

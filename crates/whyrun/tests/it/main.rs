@@ -4,6 +4,7 @@
 
 mod bad_input;
 mod check_cli;
+mod config;
 mod elf_conformance;
 mod fixtures;
 mod go_conformance;

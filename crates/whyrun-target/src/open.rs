@@ -1,19 +1,35 @@
-//! Opening the targets named on the command line: the host (the default), root
-//! directories, container images, built-in profiles and snapshots. Each becomes a target
-//! model, plus a file view when the target has files the loader can search. A target that
-//! cannot be opened gets one line on stderr naming it; the others are still checked.
+//! Opening the targets a user names: the host (the default), root directories, container
+//! images, built-in profiles and snapshots. Each becomes a target model, plus a file view
+//! when the target has files the loader can search. A target that cannot be opened is
+//! returned with its error, by name; the others still open.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use anstream::{eprintln, println};
-use whyrun_target::describe::{describe, describe_host, DescribeOptions};
-use whyrun_target::fs::{FileView, HostView, RootDirView};
-use whyrun_target::model::{SourceKind, TargetModel};
-use whyrun_target::Cpu;
+use crate::describe::{describe, describe_host, DescribeOptions};
+use crate::fs::{FileView, HostView, RootDirView};
+use crate::model::{SourceKind, TargetModel};
+use crate::Cpu;
 
-use crate::cli::TargetArgs;
-use crate::style::{ACCENT, LABEL};
+/// The targets a user named.
+#[derive(Debug, Clone, Default)]
+pub struct TargetSpec {
+    /// Built-in profiles by name, or snapshot files.
+    pub targets: Vec<String>,
+    /// Root file systems (chroot semantics).
+    pub roots: Vec<PathBuf>,
+    /// Container images: `docker save` tarballs or OCI layouts.
+    pub images: Vec<PathBuf>,
+    /// The roots and images will run on this machine: its kernel, CPU and binfmt_misc.
+    pub this_machine: bool,
+}
+
+/// A target that could not be opened: its name as given, and why.
+#[derive(Debug, Clone)]
+pub struct OpenError {
+    pub name: String,
+    pub error: String,
+}
 
 /// A target ready to be checked against.
 #[derive(Debug)]
@@ -33,14 +49,16 @@ impl OpenTarget {
     }
 }
 
-/// Opens every named target (the host when none is named). Returns the targets that
-/// opened and whether any failed.
-pub fn open_all(args: &TargetArgs) -> (Vec<OpenTarget>, bool) {
+/// Opens every named target (the host when none is named): the targets that opened, and
+/// those that did not with why.
+pub fn open_all(args: &TargetSpec) -> (Vec<OpenTarget>, Vec<OpenError>) {
     let mut out = Vec::new();
-    let mut failed = false;
-    let mut report = |name: &str, e: String| {
-        failed = true;
-        eprintln!("whyrun: {name}: {e}");
+    let mut failed = Vec::new();
+    let mut report = |name: &str, error: String| {
+        failed.push(OpenError {
+            name: name.to_string(),
+            error,
+        })
     };
     if args.targets.is_empty() && args.roots.is_empty() && args.images.is_empty() {
         out.push(host());
@@ -98,7 +116,7 @@ fn open_root(dir: &Path, this_machine: bool) -> Result<OpenTarget, String> {
 }
 
 fn open_image(path: &Path, this_machine: bool) -> Result<OpenTarget, String> {
-    let image = whyrun_target::image::ImageView::open(path).map_err(|e| e.to_string())?;
+    let image = crate::image::ImageView::open(path).map_err(|e| e.to_string())?;
     let config = image.config().clone();
     let entrypoint = Some(
         image
@@ -129,9 +147,9 @@ fn open_image(path: &Path, this_machine: bool) -> Result<OpenTarget, String> {
 /// A built-in profile by name, or a snapshot file.
 fn open_named(name: &str) -> Result<OpenTarget, String> {
     let model = if name.ends_with(".json") || Path::new(name).is_file() {
-        whyrun_target::snapshot::load_snapshot(Path::new(name)).map_err(|e| e.to_string())?
+        crate::snapshot::load_snapshot(Path::new(name)).map_err(|e| e.to_string())?
     } else {
-        whyrun_target::profiles::profile(name).ok_or_else(|| {
+        crate::profiles::profile(name).ok_or_else(|| {
             format!("no built-in target named {name:?} and no such snapshot file (`whyrun check --list-targets` lists the profiles)")
         })?
     };
@@ -148,10 +166,4 @@ fn open_named(name: &str) -> Result<OpenTarget, String> {
         cpu,
         entrypoint: None,
     })
-}
-
-pub fn print_profiles() {
-    for (name, summary) in whyrun_target::profiles::list() {
-        println!("  {ACCENT}{name:<24}{ACCENT:#} {LABEL}{summary}{LABEL:#}");
-    }
 }

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use whyrun_target::fs::{DirEntry, FileBytes, FileKind, FileView, FsError, Metadata};
+use super::{DirEntry, FileBytes, FileKind, FileView, FsError, Metadata};
 
 #[derive(Debug)]
 pub struct Overlay {

@@ -1,0 +1,292 @@
+//! The pipeline of `whyrun check`, without the CLI: reads the binary once, opens every
+//! target, places the binary in each (an overlay for a local file about to be deployed),
+//! resolves its libraries there, runs the rules and applies the configuration's ignores
+//! and severities. Targets are checked in parallel; a target that cannot be opened or
+//! evaluated is returned with its error, and the others are still checked. Prints nothing.
+
+pub mod config;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rayon::prelude::*;
+use whyrun_facts::Facts;
+use whyrun_report::{BinaryReport, CheckReport, InputReport, TargetReport};
+use whyrun_rules::{Binary, CheckContext, CheckOptions, Finding, Verdict};
+use whyrun_target::fs::{FileView, Overlay};
+use whyrun_target::loader::Loader;
+use whyrun_target::open::{OpenError, OpenTarget};
+use whyrun_target::{resolution, Target, TargetSpec};
+
+pub use config::{Config, ConfigError};
+
+/// Where the binary comes from.
+#[derive(Debug, Clone)]
+pub enum Placement {
+    /// A file on this machine, to be placed at `at` in each target (`None`: the host keeps
+    /// it where it is; other targets get `/usr/local/bin/NAME`).
+    Local { file: PathBuf, at: Option<String> },
+    /// A path inside the target.
+    Inside(String),
+    /// The image's entrypoint.
+    Entrypoint,
+}
+
+impl Placement {
+    /// How the binary is named in the report.
+    pub fn display(&self) -> String {
+        match self {
+            Placement::Local { file, .. } => file.display().to_string(),
+            Placement::Inside(p) => p.clone(),
+            Placement::Entrypoint => "the image entrypoint".into(),
+        }
+    }
+}
+
+/// An error of the pipeline: the input it concerns, and what went wrong.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{input}: {message}")]
+pub struct InputError {
+    pub input: String,
+    pub message: String,
+}
+
+impl InputError {
+    fn new(input: impl Into<String>, message: impl std::fmt::Display) -> InputError {
+        InputError {
+            input: input.into(),
+            message: message.to_string(),
+        }
+    }
+}
+
+/// What a check produced: the report, and every input that could not be read.
+#[derive(Debug)]
+pub struct Outcome {
+    pub report: CheckReport,
+    pub errors: Vec<InputError>,
+}
+
+/// Checks the binary placed as `placement` against every target of `spec`, with the
+/// configuration's ignores and severities applied, and reports the configuration's own
+/// findings as an input.
+pub fn check(
+    spec: &TargetSpec,
+    placement: &Placement,
+    options: &CheckOptions,
+    config: &Config,
+) -> Outcome {
+    let (opened, failed) = whyrun_target::open_all(spec);
+    let mut errors: Vec<InputError> = failed
+        .into_iter()
+        .map(|OpenError { name, error }| InputError::new(name, error))
+        .collect();
+    let local_facts = match placement {
+        Placement::Local { file, .. } => match whyrun_facts::inspect_path(file) {
+            Ok(f) => Some(Arc::new(f)),
+            Err(e) => {
+                errors.push(InputError::new(file.display().to_string(), e));
+                return Outcome {
+                    report: CheckReport::default(),
+                    errors,
+                };
+            }
+        },
+        _ => None,
+    };
+    let evaluations: Vec<Result<Evaluation, String>> = opened
+        .par_iter()
+        .map(|t| evaluate(t, placement, local_facts.clone(), options))
+        .collect();
+
+    let mut targets = Vec::new();
+    let mut summary_facts = local_facts;
+    for (t, e) in opened.iter().zip(evaluations) {
+        match e {
+            Ok(mut e) => {
+                summary_facts = summary_facts.or(e.facts);
+                config.apply(&mut e.report, &placement.display());
+                targets.push(e.report);
+            }
+            Err(err) => errors.push(InputError::new(t.model.name.clone(), err)),
+        }
+    }
+    let mut report = CheckReport::default();
+    if !targets.is_empty() {
+        report.binaries.push(BinaryReport {
+            path: placement.display(),
+            summary: summary_facts.as_deref().map(summarize).unwrap_or_default(),
+            targets,
+        });
+    }
+    if let Some(input) = config.report() {
+        report.inputs.push(input);
+    }
+    Outcome { report, errors }
+}
+
+/// A configuration's findings as a report input, or `None` when it has none.
+pub fn config_input(config: &Config) -> Option<InputReport> {
+    config.report()
+}
+
+/// A one-line description of the binary: `x86_64 ELF64, Go go1.24.4 (cgo), dynamic (glibc)`.
+pub fn summarize(f: &Facts) -> String {
+    let e = &f.elf;
+    let mut parts = vec![format!("{} {}", e.machine.name, e.class)];
+    if let Some(go) = &f.go {
+        let cgo = match go.build_info.as_ref().and_then(|b| b.typed.cgo_enabled) {
+            Some(true) => ", CGO_ENABLED=1",
+            Some(false) => ", CGO_ENABLED=0",
+            None => "",
+        };
+        parts.push(format!("Go {}{cgo}", go.version.as_deref().unwrap_or("?")));
+    }
+    parts.push(match &e.interpreter {
+        Some(i) => format!("dynamic ({i})"),
+        None => "static".into(),
+    });
+    parts.join(", ")
+}
+
+/// The outcome for one target.
+pub struct Evaluation {
+    pub report: TargetReport,
+    pub facts: Option<Arc<Facts>>,
+}
+
+fn default_deploy_path(file: &Path) -> String {
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "app".into());
+    format!("/usr/local/bin/{name}")
+}
+
+/// The binary inside a target: its path there, the view that holds it, and its facts.
+struct Placed {
+    path: String,
+    view: Option<Arc<dyn FileView>>,
+    facts: Arc<Facts>,
+}
+
+fn place(
+    t: &OpenTarget,
+    placement: &Placement,
+    local_facts: Option<Arc<Facts>>,
+) -> Result<Placed, String> {
+    let inside = |p: &str, v: &Arc<dyn FileView>| -> Result<Placed, String> {
+        let bytes = v.map(Path::new(p)).map_err(|e| e.to_string())?;
+        let facts = whyrun_facts::inspect_bytes(&bytes)
+            .map_err(|e| format!("{p} in {}: {e}", t.model.name))?;
+        Ok(Placed {
+            path: p.to_string(),
+            view: Some(v.clone()),
+            facts: Arc::new(facts),
+        })
+    };
+    match placement {
+        Placement::Local { file, at } => {
+            let facts = local_facts.ok_or("the binary's facts are missing")?;
+            Ok(match (&t.view, at, t.is_host()) {
+                // On the host a local file already is where it will run.
+                (Some(v), None, true) => {
+                    let abs = std::fs::canonicalize(file)
+                        .map_err(|e| format!("{}: {e}", file.display()))?;
+                    Placed {
+                        path: abs.display().to_string(),
+                        view: Some(v.clone()),
+                        facts,
+                    }
+                }
+                (Some(v), at, _) => {
+                    let at = at.clone().unwrap_or_else(|| default_deploy_path(file));
+                    let overlay: Arc<dyn FileView> =
+                        Arc::new(Overlay::new(v.clone(), PathBuf::from(&at), file.clone()));
+                    Placed {
+                        path: at,
+                        view: Some(overlay),
+                        facts,
+                    }
+                }
+                (None, at, _) => Placed {
+                    path: at.clone().unwrap_or_else(|| default_deploy_path(file)),
+                    view: None,
+                    facts,
+                },
+            })
+        }
+        Placement::Inside(p) => match &t.view {
+            Some(v) => inside(p, v),
+            None => Err(
+                "--inside needs a target with files (--root, --image or the host), not a profile"
+                    .into(),
+            ),
+        },
+        Placement::Entrypoint => {
+            let (Some(v), Some(entrypoint)) = (&t.view, &t.entrypoint) else {
+                return Err("no binary named, and this target has no entrypoint".into());
+            };
+            match entrypoint {
+                Ok(p) => inside(p, v),
+                Err(e) => Err(format!("{e}: name the binary with --inside PATH")),
+            }
+        }
+    }
+}
+
+/// Checks the binary against one target.
+pub fn evaluate(
+    t: &OpenTarget,
+    placement: &Placement,
+    local_facts: Option<Arc<Facts>>,
+    options: &CheckOptions,
+) -> Result<Evaluation, String> {
+    let Placed { path, view, facts } = place(t, placement, local_facts)?;
+    let libraries = match &view {
+        Some(v) => {
+            let mut target = Target::from_view(v.clone(), t.cpu.clone());
+            target.ld_library_path = t.model.env.get("LD_LIBRARY_PATH").cloned();
+            let tree = Loader::new(target)
+                .resolve(Path::new(&path))
+                .map_err(|e| e.to_string())?;
+            resolution::from_tree(&tree)
+        }
+        None => resolution::from_index(&facts, &t.model, &path),
+    };
+    let meta = view
+        .as_ref()
+        .and_then(|v| v.metadata(Path::new(&path)).ok());
+    let in_place = match placement {
+        Placement::Local { at, .. } => t.is_host() && at.is_none(),
+        _ => true,
+    };
+    let ctx = CheckContext {
+        binary: Binary {
+            display_path: path.clone(),
+            path_in_target: path.clone(),
+            facts: &facts,
+            mode: meta.map(|m| m.mode),
+            // A copy keeps the mode but not the owner (COPY makes it root's, scp the
+            // user's): the owner is known only for a file already in place.
+            uid: meta.filter(|_| in_place).map(|m| m.uid),
+            gid: meta.filter(|_| in_place).map(|m| m.gid),
+        },
+        target: &t.model,
+        libraries: &libraries,
+        options,
+    };
+    let findings: Vec<Finding> = whyrun_rules::check(&ctx);
+    let verdict = Verdict::of(&findings);
+    Ok(Evaluation {
+        report: TargetReport {
+            target: t.model.name.clone(),
+            kind: t.model.source.label().to_string(),
+            path_in_target: path,
+            verdict,
+            findings,
+            ignored: Vec::new(),
+        },
+        facts: Some(facts),
+    })
+}

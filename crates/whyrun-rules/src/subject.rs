@@ -1,0 +1,56 @@
+//! What a rule can judge. Every rule declares one subject; the one table of rules covers
+//! them all, and a rule is only ever run over its own kind of subject. Each non-binary
+//! subject is read into plain data with the location of every value, so its findings
+//! point at the file, line and column they are about.
+
+use serde::Serialize;
+
+/// The kinds of subject rules judge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum Subject {
+    /// A binary placed in a target: will it start and keep running there?
+    BinaryOnTarget,
+    /// A binary started a certain way on a target (user, groups, working directory,
+    /// files, ports, capabilities, sandboxing).
+    Launch,
+    /// What builds the binary: go.mod, go.sum, go.work, vendor/, a Dockerfile.
+    BuildInputs,
+    /// A container image: its config and file system.
+    Image,
+    /// whyrun's own configuration file.
+    Config,
+}
+
+impl Subject {
+    pub fn label(self) -> &'static str {
+        match self {
+            Subject::BinaryOnTarget => "binary on target",
+            Subject::Launch => "launch",
+            Subject::BuildInputs => "build inputs",
+            Subject::Image => "image",
+            Subject::Config => "configuration",
+        }
+    }
+}
+
+/// A configuration file as read: every rule code it names, where, and under which key.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConfigSubject {
+    /// The file, as it will be shown.
+    pub path: String,
+    pub codes: Vec<CodeReference>,
+}
+
+/// A rule code named in a configuration file or on the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeReference {
+    /// As written.
+    pub code: String,
+    /// The key it is under: `ignore`, `severity`, `per-path-ignores`.
+    pub key: String,
+    /// Line and column (from 1) of the code in the file.
+    pub line: usize,
+    pub column: usize,
+}

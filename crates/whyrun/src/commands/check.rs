@@ -1,0 +1,120 @@
+//! `whyrun check`: the arguments turned into a placement, targets and a configuration;
+//! `whyrun_check` does the work; the report printed in the chosen format; the exit code.
+
+use std::io::Write;
+
+use anstream::eprintln;
+use anyhow::{bail, Result};
+use whyrun_check::{Config, Placement};
+use whyrun_report::CheckReport;
+use whyrun_rules::CheckOptions;
+
+use crate::cli::{CheckArgs, ConfigArgs, Format};
+use crate::exit;
+
+pub fn run(args: &CheckArgs) -> Result<u8> {
+    if args.list_targets {
+        crate::commands::rules::print_profiles();
+        return Ok(exit::OK);
+    }
+    let config = match load_config(&args.config) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("whyrun: {e}");
+            return Ok(exit::INPUT_ERROR);
+        }
+    };
+    let placement = placement(args)?;
+    let mut spec = args.targets.spec();
+    let none_named = spec.targets.is_empty() && spec.roots.is_empty() && spec.images.is_empty();
+    if none_named {
+        spec.targets = config.targets.clone();
+    }
+    let options = CheckOptions {
+        run_as: args.user.clone(),
+    };
+    let outcome = whyrun_check::check(&spec, &placement, &options, &config);
+    for e in &outcome.errors {
+        eprintln!("whyrun: {e}");
+    }
+    // The configuration's own findings are input errors too: one line each on stderr.
+    let config_errors = outcome.report.inputs.iter().any(|i| !i.findings.is_empty());
+    if !matches!(args.format, Format::Human) {
+        for input in &outcome.report.inputs {
+            for f in &input.findings {
+                let at = f.evidence.first().map(|e| e.location.to_string());
+                eprintln!(
+                    "whyrun: {}: {} {}",
+                    at.unwrap_or_else(|| input.path.clone()),
+                    f.code,
+                    f.message
+                );
+            }
+        }
+    }
+    if outcome.report.binaries.is_empty() {
+        return Ok(exit::INPUT_ERROR);
+    }
+    emit(&outcome.report, args.format, args.config.show_ignored)?;
+    Ok(if !outcome.errors.is_empty() || config_errors {
+        exit::INPUT_ERROR
+    } else if outcome.report.has_errors() {
+        exit::FAILS
+    } else {
+        exit::OK
+    })
+}
+
+/// The configuration in force: `--config FILE`, none with `--no-config`, else the
+/// whyrun.toml found from the current directory upwards; then `--ignore` and `--severity`.
+pub fn load_config(args: &ConfigArgs) -> Result<Config, String> {
+    let file = match (&args.config, args.no_config) {
+        (Some(f), _) => Some(f.clone()),
+        (None, true) => None,
+        (None, false) => std::env::current_dir()
+            .ok()
+            .and_then(|d| whyrun_check::config::discover(&d)),
+    };
+    let config = match file {
+        Some(f) => Config::load(&f).map_err(|e| e.to_string())?,
+        None => Config::default(),
+    };
+    config.with_overrides(&args.ignore, &args.severity)
+}
+
+fn placement(args: &CheckArgs) -> Result<Placement> {
+    Ok(match (&args.binary, &args.inside) {
+        (Some(file), None) => Placement::Local {
+            file: file.clone(),
+            at: args.deploy_as.clone(),
+        },
+        (None, Some(p)) => Placement::Inside(p.clone()),
+        (None, None) if !args.targets.images.is_empty() => Placement::Entrypoint,
+        (None, None) => {
+            bail!("name a BINARY, or --inside PATH for a binary already in the target (see --help)")
+        }
+        (Some(_), Some(_)) => bail!("BINARY and --inside exclude each other"),
+    })
+}
+
+pub fn emit(report: &CheckReport, format: Format, show_ignored: bool) -> Result<()> {
+    let version = env!("CARGO_PKG_VERSION");
+    match format {
+        Format::Human => {
+            let mut text = Vec::new();
+            whyrun_report::human::write(&mut text, report, show_ignored)?;
+            crate::style::write_stdout(&String::from_utf8_lossy(&text))?;
+        }
+        Format::Json | Format::Sarif => {
+            // A JSON document is written in many small pieces: buffered, not line by line.
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            if format == Format::Json {
+                whyrun_report::json::write(&mut out, report, version)?;
+            } else {
+                whyrun_report::sarif::write(&mut out, report, version)?;
+            }
+            out.flush()?;
+        }
+    }
+    Ok(())
+}
