@@ -206,6 +206,63 @@ fn glob(pattern: &str, text: &str) -> bool {
     }
 }
 
+/// Cells with two problems at once: the top cause must be the failure that really happens
+/// first, whatever whyrun finds second. Each is an ordinary cell (judged like every other);
+/// this list names them, says what they prove, and the test fails when a cell is gone or no
+/// longer fails the way it is listed here (then it proves something else).
+///
+/// 1. Not executable + wrong machine: `hello-aarch64 @ bookworm-min (mode 0644)`. execve
+///    checks the execute bit before it reads the ELF header: EACCES (FS001), not ARCH001.
+/// 2. Wrong machine + missing interpreter: `hello-aarch64 @ bookworm-min` (the matrix).
+///    The kernel's ELF loader rejects e_machine before it opens PT_INTERP
+///    (`/lib/ld-linux-aarch64.so.1`, absent): ENOEXEC (ARCH001), not LIBC001.
+/// 3. Missing interpreter + missing library: `usehello-norpath @ musl-busybox` (the matrix).
+///    There is no glibc loader to look for `libhello.so`: ENOENT (LIBC001 or LIBC002), not
+///    LIB001.
+/// 4. Missing library + missing GLIBC version: `usehello-norpath @ bullseye-min` (the
+///    matrix). `libhello.so` is absent and `__libc_start_main@GLIBC_2.34` is newer than
+///    glibc 2.31; ld.so maps every library before it checks symbol versions: `cannot open
+///    shared object file` (LIB001), not LIB003.
+/// 5. GOAMD64 above the CPU + no CA bundle: `gin-go124-amd64v3 @ scratch-empty (qemu -cpu
+///    Nehalem)`. The Go runtime checks the CPU before main runs: `This program can only be
+///    run on AMD64 processors with v3 microarchitecture support` (ARCH003), not GO002.
+struct Precedence {
+    /// The two problems, the one that happens first first.
+    case: &'static str,
+    /// The cell's id.
+    cell: &'static str,
+    /// What really happens.
+    first: NoStart,
+}
+
+const PRECEDENCE: &[Precedence] = &[
+    Precedence {
+        case: "not executable + wrong machine",
+        cell: "hello-aarch64 @ bookworm-min (mode 0644)",
+        first: NoStart::NotExecutable,
+    },
+    Precedence {
+        case: "wrong machine + no interpreter",
+        cell: "hello-aarch64 @ bookworm-min",
+        first: NoStart::ForeignArch,
+    },
+    Precedence {
+        case: "no interpreter + missing library",
+        cell: "usehello-norpath @ musl-busybox",
+        first: NoStart::NoInterpreter,
+    },
+    Precedence {
+        case: "missing library + GLIBC version",
+        cell: "usehello-norpath @ bullseye-min",
+        first: NoStart::LibraryNotFound,
+    },
+    Precedence {
+        case: "GOAMD64 + no CA bundle",
+        cell: "gin-go124-amd64v3 @ scratch-empty (qemu -cpu Nehalem)",
+        first: NoStart::GoAmd64,
+    },
+];
+
 fn read_manifest(fixtures: &Path) -> Vec<Fixture> {
     let manifest = fixtures.join("manifest.tsv");
     let text = std::fs::read_to_string(&manifest).unwrap_or_else(|e| {
@@ -277,6 +334,12 @@ fn cells(fixtures: &[Fixture]) -> Vec<Cell> {
         How::Deploy { mode: 0o644 },
     );
     extra("gin-go124", Some("scratch-ca"), How::Deploy { mode: 0o644 });
+    // Precedence case 1: without the execute bit and for another machine.
+    extra(
+        "hello-aarch64",
+        Some("bookworm-min"),
+        How::Deploy { mode: 0o644 },
+    );
     // A CPU without x86-64-v3, and controls that must not change.
     for (f, r) in [
         ("gin-go124-amd64v3", "scratch-ca"),
@@ -285,6 +348,8 @@ fn cells(fixtures: &[Fixture]) -> Vec<Cell> {
         ("hello-x86-64-v3", "trixie-min"),
         ("gin-go124", "scratch-ca"),
         ("hello-glibc", "bookworm-min"),
+        // Precedence case 5: GOAMD64 above the CPU, and no CA bundle.
+        ("gin-go124-amd64v3", "scratch-empty"),
     ] {
         extra(f, Some(r), How::Qemu(Emulated::Nehalem));
     }
@@ -1232,9 +1297,13 @@ fn every_fixture_in_every_root_agrees_with_reality() {
         };
         let real: String = o.reality.show().chars().take(72).collect();
         let pred: String = o.prediction.show().chars().take(50).collect();
+        let case = match PRECEDENCE.iter().position(|p| p.cell == id) {
+            Some(k) => format!("  (precedence {})", k + 1),
+            None => String::new(),
+        };
         let _ = writeln!(
             table,
-            "{id:w_cell$}  {real:w_real$}  {pred:w_pred$}  {agree}"
+            "{id:w_cell$}  {real:w_real$}  {pred:w_pred$}  {agree}{case}"
         );
         for u in &o.unjudged {
             let _ = writeln!(table, "{:w_cell$}    note: {u}", "");
@@ -1257,6 +1326,7 @@ fn every_fixture_in_every_root_agrees_with_reality() {
     for (k, n) in known.iter().enumerate() {
         let _ = writeln!(table, "known issue {}: {n}", k + 1);
     }
+    precedence_table(&outcomes, &mut table, &mut disagreements);
     println!("{table}");
     assert!(
         disagreements.is_empty(),
@@ -1270,4 +1340,63 @@ fn every_fixture_in_every_root_agrees_with_reality() {
             .collect::<Vec<_>>()
             .join("\n")
     );
+}
+
+/// The precedence cells (`PRECEDENCE`) again, each with its case, what happened and every
+/// decided finding of whyrun in its order; a listed cell that is gone, or that fails
+/// otherwise than listed, is a disagreement.
+fn precedence_table(outcomes: &[Outcome], table: &mut String, disagreements: &mut Vec<String>) {
+    let _ = writeln!(
+        table,
+        "\nprecedence: two problems at once; the first to happen must be the top cause"
+    );
+    let found: Vec<Option<&Outcome>> = PRECEDENCE
+        .iter()
+        .map(|p| outcomes.iter().find(|o| o.cell.id() == p.cell))
+        .collect();
+    let w_case = PRECEDENCE.iter().map(|p| p.case.len()).max().unwrap_or(10);
+    let w_cell = PRECEDENCE.iter().map(|p| p.cell.len()).max().unwrap_or(10);
+    let w_real = found
+        .iter()
+        .flatten()
+        .map(|o| o.reality.show().chars().take(60).count())
+        .max()
+        .unwrap_or(10);
+    for (k, (p, o)) in PRECEDENCE.iter().zip(&found).enumerate() {
+        let n = k + 1;
+        let Some(o) = o else {
+            disagreements.push(format!("precedence {n} ({}): no cell {}", p.case, p.cell));
+            let _ = writeln!(
+                table,
+                "{n}. {:w_case$}  {}  NO: no such cell",
+                p.case, p.cell
+            );
+            continue;
+        };
+        let listed = matches!(&o.reality, Reality::WontStart { why, .. } if *why == p.first);
+        if !listed {
+            disagreements.push(format!(
+                "precedence {n} ({}): {} is listed as {:?}, but: {}",
+                p.case,
+                p.cell,
+                p.first,
+                o.reality.show()
+            ));
+        }
+        let agree = match (&o.verdict, listed) {
+            (Err(why), _) => format!("NO: {why}"),
+            (Ok(()), false) => format!("NO: not {:?}", p.first),
+            (Ok(()), true) => "yes".into(),
+        };
+        let real: String = o.reality.show().chars().take(60).collect();
+        let codes: Vec<&str> = o.prediction.findings.iter().map(|f| f.0.as_str()).collect();
+        let _ = writeln!(
+            table,
+            "{n}. {:w_case$}  {:w_cell$}  {real:w_real$}  {} [{}]  {agree}",
+            p.case,
+            p.cell,
+            o.prediction.verdict,
+            codes.join(",")
+        );
+    }
 }
