@@ -8,4 +8,5 @@ mod config;
 mod elf_conformance;
 mod fixtures;
 mod go_conformance;
+mod stale_ld_cache;
 mod stripped;
