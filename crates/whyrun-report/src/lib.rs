@@ -3,9 +3,13 @@
 //! `whyrun tree` and `whyrun inspect`. Emitters only format; they decide nothing.
 
 pub mod human;
+pub mod inspect;
+mod inspect_go;
 pub mod json;
 pub mod pretty;
 pub mod sarif;
+pub mod style;
+pub mod tree;
 
 use serde::Serialize;
 use whyrun_rules::{Finding, Verdict};

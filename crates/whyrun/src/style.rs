@@ -1,14 +1,12 @@
-//! Terminal styles for human output. Colour is decided by `anstream`: only on a terminal,
-//! never with `NO_COLOR` set, always with `CLICOLOR_FORCE`.
+//! Colour on stdout, as `anstream` decides it: only on a terminal, never with `NO_COLOR`
+//! set, always with `CLICOLOR_FORCE`. The styles themselves are `whyrun_report::style`.
 
-use anstyle::{AnsiColor, Style};
+pub use whyrun_report::style::{ACCENT, BAD, LABEL, PATH};
 
-pub const PATH: Style = Style::new().bold();
-pub const LABEL: Style = Style::new().dimmed();
-pub const GOOD: Style = AnsiColor::Green.on_default();
-pub const WARN: Style = AnsiColor::Yellow.on_default();
-pub const BAD: Style = AnsiColor::Red.on_default().bold();
-pub const ACCENT: Style = AnsiColor::Cyan.on_default();
+/// Whether stdout takes colour.
+pub fn colour() -> bool {
+    anstream::AutoStream::choice(&std::io::stdout()) != anstream::ColorChoice::Never
+}
 
 /// Writes rendered human output to stdout in one call, without its styles when stdout
 /// takes no colour. (`anstream::stdout()` would write each piece between two styles to

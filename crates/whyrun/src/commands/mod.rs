@@ -4,7 +4,6 @@ pub mod check;
 pub mod explain;
 pub mod generate;
 pub mod inspect;
-mod inspect_go;
 pub mod rules;
 pub mod snapshot;
 pub mod tree;
