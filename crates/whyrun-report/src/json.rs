@@ -27,6 +27,6 @@ pub fn write(
         worst_verdict: report.worst().unwrap_or(whyrun_rules::Verdict::Runs),
         report,
     };
-    crate::pretty::to_writer_pretty(&mut *out, &doc)?;
+    serde_json::to_writer_pretty(&mut *out, &doc)?;
     writeln!(out)
 }

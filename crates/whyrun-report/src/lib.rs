@@ -6,7 +6,6 @@ pub mod human;
 pub mod inspect;
 mod inspect_go;
 pub mod json;
-pub mod pretty;
 pub mod sarif;
 pub mod style;
 pub mod tree;

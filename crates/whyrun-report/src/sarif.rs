@@ -143,6 +143,6 @@ pub fn write(
     report: &CheckReport,
     whyrun_version: &str,
 ) -> std::io::Result<()> {
-    crate::pretty::to_writer_pretty(&mut *out, &to_value(report, whyrun_version))?;
+    serde_json::to_writer_pretty(&mut *out, &to_value(report, whyrun_version))?;
     writeln!(out)
 }

@@ -98,7 +98,7 @@ pub fn run(args: &ExplainArgs) -> Result<u8> {
     };
     if args.json {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        whyrun_report::pretty::to_writer_pretty(&mut out, &explanation)?;
+        serde_json::to_writer_pretty(&mut out, &explanation)?;
         writeln!(out)?;
         out.flush()?;
     } else {

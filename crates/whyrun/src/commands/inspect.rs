@@ -48,7 +48,7 @@ pub fn run(args: &InspectArgs) -> Result<u8> {
                 .collect(),
         };
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        whyrun_report::pretty::to_writer_pretty(&mut out, &report)?;
+        serde_json::to_writer_pretty(&mut out, &report)?;
         writeln!(out)?;
         out.flush()?;
     } else {
