@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what the tests need (Debian packages), builds the real fixture
-# binaries (cached outside git), then runs every test of the workspace.
+# binaries (cached outside git), checks formatting and lints, then runs every test of the
+# workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,4 +15,6 @@ fi
 bash fixtures/build.sh
 bash fixtures/roots/build.sh   # Debian roots for the loader tests, cached outside git
 bash fixtures/e2e/build-roots.sh   # roots the e2e test runs the fixtures in, cached outside git
+cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked

@@ -1,5 +1,5 @@
 //! What rules know about Linux distributions, in one place: the package manager of a
-//! target, the package that provides a common shared library on each packaging family,
+//! target and the line that installs a package with it, the package that provides a common shared library on each packaging family,
 //! and the nearest built-in profile (a base image) that offers what a binary needs. Data
 //! and lookups only; the release facts (glibc, libstdc++ per release) come from the
 //! target crate's profiles, never from a second table here.
@@ -8,8 +8,6 @@ use std::cmp::Ordering;
 
 use whyrun_target::model::{LibcFamily, TargetModel};
 use whyrun_target::profiles;
-
-use crate::fixes;
 
 /// How a target installs packages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -22,9 +20,39 @@ pub enum Packaging {
     Dnf,
 }
 
+/// The Dockerfile line that installs `package` with the target's package manager
+/// ([`packaging`]: `apk` on Alpine, `apt-get` on Debian and Ubuntu, `dnf` on
+/// RHEL-likes, `yum` on CentOS/RHEL 7 and Amazon Linux 2). `None` when the target has no
+/// package manager (scratch, distroless) or its distribution is not known. The package
+/// names used by the GO rules (`ca-certificates`, `tzdata`) are the same on all of them.
+pub fn install_package(target: &TargetModel, package: &str) -> Option<String> {
+    let packaging = packaging(target)?;
+    let os = target.os.as_ref()?;
+    let version = os.version_id.as_deref().unwrap_or("");
+    let line = match packaging {
+        Packaging::Apk => format!("RUN apk add --no-cache {package}"),
+        Packaging::Apt => format!(
+            "RUN apt-get update && apt-get install -y --no-install-recommends {package} && rm -rf /var/lib/apt/lists/*"
+        ),
+        Packaging::Dnf => {
+            let old = match os.id.as_str() {
+                "centos" | "rhel" | "ol" => version.starts_with('7'),
+                "amzn" => version == "2",
+                _ => false,
+            };
+            if old {
+                format!("RUN yum install -y {package}")
+            } else {
+                format!("RUN dnf install -y {package}")
+            }
+        }
+    };
+    Some(line)
+}
+
 /// The packaging family of the target, from `/etc/os-release`; `None` for an image without
 /// a package manager (scratch, distroless) or an unknown distribution. The install
-/// command itself is `fixes::install_package`.
+/// command itself is [`install_package`].
 pub fn packaging(target: &TargetModel) -> Option<Packaging> {
     let os = target.os.as_ref()?;
     if is_distroless(target) {
@@ -163,19 +191,19 @@ pub fn install_library(
     if let Some(pkg) = package_for(soname, p) {
         return Some((
             format!("Install {pkg}, which provides {soname}"),
-            vec![fixes::install_package(target, pkg)?],
+            vec![install_package(target, pkg)?],
         ));
     }
     Some(match p {
         Packaging::Apk => (
             format!("Install the package that provides {soname} (apk resolves it by SONAME)"),
-            vec![fixes::install_package(target, &format!("so:{soname}"))?],
+            vec![install_package(target, &format!("so:{soname}"))?],
         ),
         Packaging::Dnf => {
             let provide = if is_64 { format!("'{soname}()(64bit)'") } else { format!("'{soname}'") };
             (
                 format!("Install the package that provides {soname} (dnf resolves it by SONAME)"),
-                vec![fixes::install_package(target, &provide)?],
+                vec![install_package(target, &provide)?],
             )
         }
         Packaging::Apt => (

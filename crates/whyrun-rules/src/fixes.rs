@@ -142,40 +142,6 @@ pub fn no_libc_fix(ctx: &CheckContext<'_>, finding: Finding) -> Finding {
     )
 }
 
-/// The Dockerfile line that installs `package` with the target's package manager
-/// ([`crate::distro::packaging`]: `apk` on Alpine, `apt-get` on Debian and Ubuntu, `dnf` on
-/// RHEL-likes, `yum` on CentOS/RHEL 7 and Amazon Linux 2). `None` when the target has no
-/// package manager (scratch, distroless) or its distribution is not known. The package
-/// names used by the GO rules (`ca-certificates`, `tzdata`) are the same on all of them.
-pub fn install_package(
-    target: &whyrun_target::model::TargetModel,
-    package: &str,
-) -> Option<String> {
-    use crate::distro::Packaging;
-    let packaging = crate::distro::packaging(target)?;
-    let os = target.os.as_ref()?;
-    let version = os.version_id.as_deref().unwrap_or("");
-    let line = match packaging {
-        Packaging::Apk => format!("RUN apk add --no-cache {package}"),
-        Packaging::Apt => format!(
-            "RUN apt-get update && apt-get install -y --no-install-recommends {package} && rm -rf /var/lib/apt/lists/*"
-        ),
-        Packaging::Dnf => {
-            let old = match os.id.as_str() {
-                "centos" | "rhel" | "ol" => version.starts_with('7'),
-                "amzn" => version == "2",
-                _ => false,
-            };
-            if old {
-                format!("RUN yum install -y {package}")
-            } else {
-                format!("RUN dnf install -y {package}")
-            }
-        }
-    };
-    Some(line)
-}
-
 /// How to rebuild this binary for `machine` (a facts-crate machine name; `cpu` picks GOARM
 /// for 32-bit ARM): for Go, the recorded `go build` line with GOARCH (and GOARM) changed
 /// and the old level variable dropped, plus Debian's cross C compiler and `CC` when cgo

@@ -134,7 +134,7 @@ fn fix(ctx: &CheckContext<'_>, interp: &str, others: &[&str], f: Finding) -> Fin
     }
     let apt = distro::packaging(ctx.target) == Some(Packaging::Apt);
     if apt && others.is_empty() {
-        if let Some(line) = fixes::install_package(ctx.target, "musl") {
+        if let Some(line) = distro::install_package(ctx.target, "musl") {
             summary.push(format!(
                 "Install the distribution's musl package, which provides {interp}"
             ));

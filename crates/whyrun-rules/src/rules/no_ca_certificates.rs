@@ -239,7 +239,7 @@ fn fix(ctx: &CheckContext<'_>, finding: Finding) -> Finding {
     let target = ctx.target;
     let facts = ctx.facts();
     let mut commands = Vec::new();
-    let mut summary = match fixes::install_package(target, "ca-certificates") {
+    let mut summary = match crate::distro::install_package(target, "ca-certificates") {
         Some(line) => {
             commands.push(line);
             format!("Install the CA bundle in {}", target.name)

@@ -140,7 +140,7 @@ fn fix(ctx: &CheckContext<'_>, finding: Finding) -> Finding {
         }
         commands.push("import _ \"time/tzdata\"".into());
     }
-    let install = match fixes::install_package(ctx.target, "tzdata") {
+    let install = match crate::distro::install_package(ctx.target, "tzdata") {
         Some(line) => {
             commands.push(line);
             format!("install tzdata in {}", ctx.target.name)

@@ -150,7 +150,7 @@ fn other_library(ctx: &CheckContext<'_>, g: &MissingGroup<'_>) -> Finding {
     );
     let package = distro::packaging(ctx.target).and_then(|p| distro::package_for(name, p));
     let commands = package
-        .and_then(|p| fixes::install_package(ctx.target, p))
+        .and_then(|p| distro::install_package(ctx.target, p))
         .into_iter()
         .collect();
     f.fix(summary, commands)

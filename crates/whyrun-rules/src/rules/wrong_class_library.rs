@@ -4,7 +4,6 @@
 use crate::context::{CheckContext, ResolvedLibrary};
 use crate::distro;
 use crate::finding::{Finding, Severity};
-use crate::fixes;
 use whyrun_target::loader::{Skipped, WrongKind};
 
 use crate::libs;
@@ -147,7 +146,7 @@ fn finding(
     let mut commands = Vec::new();
     let package = distro::packaging(ctx.target).and_then(|p| distro::package_for(name, p));
     if let (None, Some(pkg)) = (lib.found(), package) {
-        if let Some(line) = fixes::install_package(ctx.target, pkg) {
+        if let Some(line) = distro::install_package(ctx.target, pkg) {
             summary = format!("{summary} ({pkg} provides it)");
             commands.push(line);
         }

@@ -287,7 +287,7 @@ fn read_head(r: &mut impl Read, head: &mut [u8]) -> io::Result<usize> {
 
 /// Compressed archives cannot be read member by member without decompressing them whole.
 fn check_not_compressed(head: &[u8]) -> Result<(), Problem> {
-    if let Some(c) = super::layer::sniff(head).name() {
+    if let Some(c) = super::compression::sniff(head).name() {
         return Err(Problem::Unsupported(format!(
             "the archive is {c}-compressed; decompress it first (docker save writes a plain tar)"
         )));

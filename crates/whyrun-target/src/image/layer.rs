@@ -2,7 +2,8 @@
 //! digest and the decompressor into an index of its entries (whiteouts, links, modes,
 //! owners, where each file's bytes lie in the uncompressed stream, small files' bytes),
 //! and later copying one entry back out. It never extracts anything to disk and never
-//! applies a layer to another; that is the tree's job.
+//! applies a layer to another; that is the tree's job. What an entry does is `entry`'s
+//! data, the compression `compression`'s.
 
 use std::cell::RefCell;
 use std::ffi::OsStr;
@@ -16,64 +17,11 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use sha2::Digest as _;
 
 use super::archive::{Store, StoreError};
+use super::compression::{sniff, Compression, Sniffed};
+use super::entry::{Content, Op, RawEntry};
 use super::error::{Problem, Short};
 use super::tar::{Forward, TarError, TarKind, TarReader};
-use super::tree::Content;
 use super::Limits;
-
-/// How a layer blob is compressed, recognised from its first bytes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Compression {
-    None,
-    Gzip,
-    Zstd,
-}
-
-impl Compression {
-    pub fn name(self) -> &'static str {
-        match self {
-            Compression::None => "none",
-            Compression::Gzip => "gzip",
-            Compression::Zstd => "zstd",
-        }
-    }
-}
-
-/// What the first bytes of a stream say it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Sniffed {
-    Plain,
-    Gzip,
-    Zstd,
-    Xz,
-    Bzip2,
-}
-
-impl Sniffed {
-    /// The compression's name, `None` for an uncompressed stream.
-    pub fn name(self) -> Option<&'static str> {
-        match self {
-            Sniffed::Plain => None,
-            Sniffed::Gzip => Some("gzip"),
-            Sniffed::Zstd => Some("zstd"),
-            Sniffed::Xz => Some("xz"),
-            Sniffed::Bzip2 => Some("bzip2"),
-        }
-    }
-}
-
-pub(crate) fn sniff(head: &[u8]) -> Sniffed {
-    match head {
-        [0x1f, 0x8b, ..] => Sniffed::Gzip,
-        [0x28, 0xb5, 0x2f, 0xfd, ..] => Sniffed::Zstd,
-        // A zstd skippable frame (0x184D2A50..5F, little-endian), as zstd:chunked starts.
-        [0x50..=0x5f, 0x2a, 0x4d, 0x18, ..] => Sniffed::Zstd,
-        [0xfd, b'7', b'z', b'X', b'Z', 0x00, ..] => Sniffed::Xz,
-        [b'B', b'Z', b'h', ..] => Sniffed::Bzip2,
-        _ => Sniffed::Plain,
-    }
-}
 
 /// A digest algorithm whyrun verifies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -166,33 +114,6 @@ impl LayerRef {
             .unwrap_or_else(|| self.member.clone());
         format!("layer {} ({id})", index + 1)
     }
-}
-
-/// What one tar entry of a layer does to the tree below it.
-#[derive(Debug, Clone)]
-pub(crate) enum Op {
-    Dir,
-    File(Content),
-    Symlink(PathBuf),
-    /// A hard link to an earlier path (normalised, relative to the root).
-    HardLink(PathBuf),
-    Device,
-    /// `.wh.NAME`: `path` (the NAME) is deleted from the layers below.
-    Whiteout,
-    /// `.wh..wh..opq`: the directory at `path` hides everything below it.
-    Opaque,
-}
-
-/// One entry of a layer, its path normalised inside the root (no `..`, no leading `/`;
-/// empty for the root itself).
-#[derive(Debug, Clone)]
-pub(crate) struct RawEntry {
-    pub path: PathBuf,
-    pub op: Op,
-    pub mode: u32,
-    pub uid: u64,
-    pub gid: u64,
-    pub size: u64,
 }
 
 /// A layer read once.

@@ -8,6 +8,8 @@
 //! images; it never decides what their files mean.
 
 mod archive;
+mod compression;
+mod entry;
 mod entrypoint;
 mod error;
 mod layer;
@@ -23,16 +25,17 @@ use std::sync::{Arc, Mutex};
 
 use rayon::prelude::*;
 
+pub use compression::Compression;
 pub use entrypoint::{command, entrypoint, env_var, Entrypoint, EntrypointError, DEFAULT_PATH};
 pub use error::{ImageError, Problem};
-pub use layer::Compression;
 pub use manifest::Selector;
 
 use crate::fs::{resolve, DirEntry, FileBytes, FileKind, FileView, FsError, Metadata, RawTree};
 use crate::model::ImageConfig;
 use archive::Store;
+use entry::Content;
 use error::Short;
-use tree::{Content, Miss, Tree};
+use tree::{Miss, Tree};
 
 /// The bounds an image is read within. The defaults are generous for real images and
 /// keep a hostile one from exhausting memory, disk or time.

@@ -8,28 +8,12 @@
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
 
-use super::layer::{Op, RawEntry};
+use super::entry::{Content, Op, RawEntry};
 use crate::fs::{FileKind, MAX_SYMLINK_HOPS};
 
 pub(crate) type NodeId = u32;
 pub(crate) const ROOT: NodeId = 0;
-
-/// Where a regular file's bytes are.
-#[derive(Debug, Clone)]
-pub(crate) enum Content {
-    Empty,
-    /// Kept in memory while the layer was read.
-    Inline(Arc<[u8]>),
-    /// At `offset` of layer `layer`'s uncompressed stream; re-read when asked for.
-    Stored {
-        layer: u32,
-        offset: u64,
-    },
-    /// Stored in a way whyrun does not reassemble (a sparse file).
-    Unavailable,
-}
 
 #[derive(Debug, Clone)]
 pub(crate) struct Node {
@@ -371,7 +355,10 @@ mod tests {
     }
 
     fn file(path: &str) -> RawEntry {
-        e(path, Op::File(Content::Inline(Arc::from(&b"x"[..]))))
+        e(
+            path,
+            Op::File(Content::Inline(std::sync::Arc::from(&b"x"[..]))),
+        )
     }
 
     fn exists(t: &Tree, p: &str) -> bool {
