@@ -276,7 +276,7 @@ mod tests {
     #[test]
     fn fires_in_scratch() {
         let f = go004(&with_os_user(false), &scratch()).expect("GO004");
-        // Proven for real (crates/whyrun/tests/e2e.rs, scratch with CA certificates and
+        // Proven for real (crates/whyrun/tests/it/e2e.rs, scratch with CA certificates and
         // zoneinfo only): user.Current() and user.LookupGroupId() fail.
         assert_eq!(f.severity, Severity::FailsAtRuntime);
         assert!(!f.undecided);

@@ -5,8 +5,10 @@
 mod bad_input;
 mod check_cli;
 mod config;
+mod e2e;
 mod elf_conformance;
 mod fixtures;
 mod go_conformance;
 mod stale_ld_cache;
 mod stripped;
+mod tree;

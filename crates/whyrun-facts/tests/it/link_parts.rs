@@ -8,9 +8,7 @@ use std::path::{Path, PathBuf};
 
 use whyrun_facts::link::inspect_parts;
 
-mod common;
-
-use common::Rng;
+use crate::common::Rng;
 
 /// Head sizes as small as the ELF header, and as large as a loader reads.
 const HEADS: &[usize] = &[64, 700, 4096, 8192];

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use serde_json::json;
 
-use crate::support::*;
+use super::support::*;
 
 fn layer_a() -> Vec<u8> {
     LayerTar::new()

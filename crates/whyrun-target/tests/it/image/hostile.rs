@@ -10,7 +10,7 @@ use whyrun_target::fs::FsError;
 use whyrun_target::image::{ImageOptions, ImageView, Limits, Problem};
 use whyrun_target::FileView;
 
-use crate::support::*;
+use super::support::*;
 
 fn image(layers: &[Blob]) -> Files {
     let cfg = config(layers, json!({}));

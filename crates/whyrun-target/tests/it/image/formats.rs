@@ -11,7 +11,7 @@ use whyrun_target::image::{
 };
 use whyrun_target::FileView;
 
-use crate::support::*;
+use super::support::*;
 
 fn simple_layers() -> Vec<Blob> {
     let l1 = LayerTar::new()

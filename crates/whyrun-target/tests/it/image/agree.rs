@@ -20,7 +20,7 @@ use whyrun_target::image::{Compression, ImageView};
 use whyrun_target::model::SourceKind;
 use whyrun_target::{Cpu, FileView, Loader, RootDirView, Target};
 
-use crate::support::*;
+use super::support::*;
 
 fn write(root: &Path, rel: &str, data: &[u8], mode: u32) {
     let p = root.join(rel);

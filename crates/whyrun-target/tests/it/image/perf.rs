@@ -11,7 +11,7 @@ use whyrun_target::fs::FileKind;
 use whyrun_target::image::ImageView;
 use whyrun_target::FileView;
 
-use crate::support::*;
+use super::support::*;
 
 /// Regular files under `dirs` of the host, up to `budget` bytes, as one layer.
 fn host_layer(dirs: &[&str], budget: u64) -> (Vec<u8>, usize) {

@@ -4,7 +4,7 @@
 //! classified, and `whyrun check` on the same binary and target must give the same verdict
 //! and a top cause (its first decided finding) that explains what happened.
 //!
-//! The agreement table is printed (`cargo test -p whyrun --test e2e -- --nocapture`). Needs
+//! The agreement table is printed (`cargo test -p whyrun --test it e2e -- --nocapture`). Needs
 //! root, the fixtures and the roots; when one is missing the test fails and says which
 //! script makes it. It never skips a cell: a cell or a probe whyrun cannot know about is
 //! shown with the reason, and a known wrong prediction stays asserted, with its note,

@@ -6,9 +6,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-mod common;
-
-use common::Rng;
+use crate::common::Rng;
 
 fn fixtures() -> Vec<(PathBuf, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/small");

@@ -1,0 +1,3 @@
+//! whyrun-report's integration tests, one test binary.
+
+mod emitters;
