@@ -33,9 +33,20 @@ pub struct Facts {
     pub warnings: Vec<String>,
 }
 
+/// Opens `path` for reading without ever blocking: a FIFO (or a device that waits) in an
+/// untrusted tree opens at once instead of hanging until a writer comes, and reads
+/// then find nothing. Regular files behave as with `File::open`.
+pub fn open_nonblocking(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(path)
+}
+
 /// Maps `path` and reads its facts.
 pub fn inspect_path(path: &Path) -> Result<Facts, FactsError> {
-    let file = File::open(path)?;
+    let file = open_nonblocking(path)?;
     let meta = file.metadata()?;
     if meta.is_dir() {
         return Err(FactsError::NotAFile("a directory".into()));

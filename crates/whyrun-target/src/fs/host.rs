@@ -64,7 +64,7 @@ impl FileView for HostView {
 
     fn open_resolved(&self, path: &Path) -> Option<Result<std::fs::File, FsError>> {
         let p = absolute(path);
-        Some(std::fs::File::open(&p).map_err(|e| FsError::io(&p, e)))
+        Some(whyrun_facts::open_nonblocking(&p).map_err(|e| FsError::io(&p, e)))
     }
 
     fn read_dir_unsorted(&self, path: &Path) -> Result<Vec<DirEntry>, FsError> {

@@ -204,7 +204,7 @@ pub(crate) fn metadata_of(m: &std::fs::Metadata) -> Metadata {
 /// Reads a real file whole, bounded: the shared body of the directory-backed views.
 pub(crate) fn read_real(real: &Path, shown: &Path, limit: u64) -> Result<Vec<u8>, FsError> {
     use std::io::Read;
-    let f = std::fs::File::open(real).map_err(|e| FsError::io(shown, e))?;
+    let f = whyrun_facts::open_nonblocking(real).map_err(|e| FsError::io(shown, e))?;
     let meta = f.metadata().map_err(|e| FsError::io(shown, e))?;
     if meta.is_dir() {
         return Err(FsError::IsADirectory(shown.to_path_buf()));
@@ -230,7 +230,7 @@ pub(crate) fn read_real(real: &Path, shown: &Path, limit: u64) -> Result<Vec<u8>
 
 /// Maps a real file: the shared body of the directory-backed views.
 pub(crate) fn map_real(real: &Path, shown: &Path) -> Result<FileBytes, FsError> {
-    let f = std::fs::File::open(real).map_err(|e| FsError::io(shown, e))?;
+    let f = whyrun_facts::open_nonblocking(real).map_err(|e| FsError::io(shown, e))?;
     let meta = f.metadata().map_err(|e| FsError::io(shown, e))?;
     if meta.is_dir() {
         return Err(FsError::IsADirectory(shown.to_path_buf()));

@@ -125,7 +125,7 @@ impl FileView for Overlay {
 
     fn map(&self, path: &Path) -> Result<FileBytes, FsError> {
         if self.is_ours(path) {
-            let file = std::fs::File::open(&self.local).map_err(|e| io(&self.at, e))?;
+            let file = whyrun_facts::open_nonblocking(&self.local).map_err(|e| io(&self.at, e))?;
             // SAFETY: a read-only private map of a file the user handed us to inspect.
             let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| io(&self.at, e))?;
             return Ok(FileBytes::Mapped(map));

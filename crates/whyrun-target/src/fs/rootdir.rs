@@ -132,7 +132,10 @@ impl FileView for RootDirView {
 
     fn open_resolved(&self, path: &Path) -> Option<Result<std::fs::File, FsError>> {
         let inside = plain(path)?;
-        Some(std::fs::File::open(self.real(&inside)).map_err(|e| FsError::io(&inside, e)))
+        Some(
+            whyrun_facts::open_nonblocking(&self.real(&inside))
+                .map_err(|e| FsError::io(&inside, e)),
+        )
     }
 
     fn read_dir_unsorted(&self, path: &Path) -> Result<Vec<DirEntry>, FsError> {

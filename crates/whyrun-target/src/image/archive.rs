@@ -5,7 +5,6 @@
 //! knows nothing about manifests or layers.
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::io::{self, BufReader, Cursor, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -79,7 +78,7 @@ impl Store {
                 layout: Layout::Dir { root },
             });
         }
-        let mut f = File::open(path).map_err(Problem::Io)?;
+        let mut f = whyrun_facts::open_nonblocking(path).map_err(Problem::Io)?;
         let len = meta.len();
         let mut head = [0u8; 6];
         let n = read_head(&mut f, &mut head).map_err(Problem::Io)?;
@@ -182,7 +181,7 @@ impl Store {
         let skip = skip.min(loc.size());
         Ok(match loc {
             Located::File { path, offset, size } => {
-                let mut f = File::open(path)?;
+                let mut f = whyrun_facts::open_nonblocking(&path)?;
                 f.seek(SeekFrom::Start(offset + skip))?;
                 Box::new(f.take(size - skip))
             }
@@ -227,7 +226,7 @@ impl Store {
                 if len == 0 {
                     return Ok(FileBytes::Owned(Vec::new()));
                 }
-                let f = File::open(path)?;
+                let f = whyrun_facts::open_nonblocking(&path)?;
                 // SAFETY: a read-only private map of a range checked to lie inside the
                 // member; a file truncated underneath while mapped can fault, the risk
                 // every mmap-based reader of binaries accepts.

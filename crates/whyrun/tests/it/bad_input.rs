@@ -137,3 +137,68 @@ fn truncated_section_header_table_is_a_warning() {
         "{warnings:?}"
     );
 }
+
+/// Regression: a FIFO where the loader looks for a library, or named as the binary or the
+/// image, made whyrun wait forever for a writer. Every command returns at once.
+#[test]
+fn a_fifo_in_an_untrusted_tree_does_not_hang() {
+    use std::process::Command as Std;
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    for d in ["app", "lib64", "usr/lib/x86_64-linux-gnu"] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+    }
+    let small = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/small");
+    std::fs::copy(small.join("c-glibc-dynamic"), root.join("app/hello")).unwrap();
+    let mkfifo = |p: &Path| {
+        let status = Std::new("mkfifo").arg(p).status().unwrap();
+        assert!(status.success(), "mkfifo {}", p.display());
+    };
+    mkfifo(&root.join("lib64/ld-linux-x86-64.so.2"));
+    mkfifo(&root.join("usr/lib/x86_64-linux-gnu/libc.so.6"));
+    let fifo = dir.path().join("fifo");
+    mkfifo(&fifo);
+    let root_s = root.to_str().unwrap();
+    let fifo_s = fifo.to_str().unwrap();
+    let runs: [&[&str]; 5] = [
+        &["tree", "--root", root_s, "/app/hello"],
+        &[
+            "check",
+            "--no-config",
+            "--root",
+            root_s,
+            "--inside",
+            "/app/hello",
+        ],
+        &["inspect", fifo_s],
+        &["check", "--no-config", fifo_s, "-t", "debian-12"],
+        &["check", "--no-config", "--image", fifo_s],
+    ];
+    for args in runs {
+        let mut child = Std::new(whyrun_binary())
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let start = Instant::now();
+        let status = loop {
+            if let Some(s) = child.try_wait().unwrap() {
+                break Some(s);
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                child.kill().unwrap();
+                break None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let status = status.unwrap_or_else(|| panic!("whyrun {args:?} hung on a FIFO"));
+        // A finding (1) or an input error (2), never a crash.
+        assert!(
+            matches!(status.code(), Some(1) | Some(2)),
+            "whyrun {args:?}: {status}"
+        );
+    }
+}
