@@ -225,6 +225,61 @@ fn is_weak(ctx: &CheckContext<'_>, library: &str, mv: &MissingVersion) -> bool {
 mod tests {
     use super::*;
 
+    /// The loader's result reaches the rules as values (`whyrun_target::resolution`):
+    /// steps, skip reasons and hints are enums, and their sentences are for people. A rule
+    /// that parses one of them (`why().starts_with(…)`, splitting a hint) would break
+    /// silently when the wording changes; this fails instead.
+    #[test]
+    fn rules_read_the_loader_result_as_values_not_text() {
+        let accessors = [
+            ".why()",
+            "unloadable()",
+            ".hints()",
+            "found_by()",
+            ".tried()",
+            "SkipReason",
+            "Hint::",
+            ".skipped",
+        ];
+        let parsing = [
+            "split",
+            "strip_prefix",
+            "strip_suffix",
+            "starts_with",
+            "ends_with",
+            ".contains(",
+            ".find(",
+            "rfind",
+            ".parse",
+            "trim",
+        ];
+        let src = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![src.join("libs.rs")];
+        for e in std::fs::read_dir(src.join("rules")).unwrap() {
+            files.push(e.unwrap().path());
+        }
+        let mut checked = 0;
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            // Tests build resolutions by hand; only the rules' own code is checked.
+            let code = text.split("#[cfg(test)]").next().unwrap();
+            for (n, line) in code.lines().enumerate() {
+                if !accessors.iter().any(|a| line.contains(a)) {
+                    continue;
+                }
+                checked += 1;
+                if let Some(p) = parsing.iter().find(|p| line.contains(*p)) {
+                    panic!(
+                        "{}:{}: parses the loader's text ({p}): match on its values instead\n{line}",
+                        file.display(),
+                        n + 1
+                    );
+                }
+            }
+        }
+        assert!(checked > 5, "the rules no longer read the resolution at all?");
+    }
+
     #[test]
     fn paths_are_normalised_lexically() {
         assert_eq!(normalize("/app/../lib/"), "/lib");

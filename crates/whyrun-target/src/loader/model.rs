@@ -215,6 +215,9 @@ pub enum SkipReason {
     RefusedByNodeflib,
     /// Too many levels of symbolic links (ELOOP).
     SymlinkLoop,
+    /// The file cannot be opened or read (permissions, an I/O error): the loader's
+    /// `open` fails and it searches on.
+    Unreadable { message: String },
     /// A file that cannot be loaded at all (`invalid ELF header`): musl stops at it.
     Unloadable { message: String },
 }
@@ -242,6 +245,7 @@ impl std::fmt::Display for SkipReason {
                 f.write_str("in a default directory, refused by NODEFLIB")
             }
             SkipReason::SymlinkLoop => f.write_str("too many levels of symbolic links (ELOOP)"),
+            SkipReason::Unreadable { message } => write!(f, "cannot be read: {message}"),
             SkipReason::Unloadable { message } => f.write_str(message),
         }
     }

@@ -7,3 +7,4 @@ mod describe_snapshot;
 mod image;
 mod ldd_agreement;
 mod profiles_sources;
+mod unreadable;

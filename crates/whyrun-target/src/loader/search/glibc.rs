@@ -37,7 +37,7 @@ impl Resolver<'_> {
                     self.add(loader, name, &p, &c, Step::Path, dir_of(&p), None, skipped)
                 }
                 Probe::Fatal(message) => self.fail(p, message),
-                Probe::Rejected(reason) | Probe::StopList(reason) => {
+                Probe::Rejected(reason) | Probe::StopList(reason) | Probe::Unopenable(reason) => {
                     skipped.push(Skipped {
                         path: p.clone(),
                         reason,
@@ -157,7 +157,9 @@ impl Resolver<'_> {
                         };
                         return SystemSearch::hit(Step::LdSoCache, found, skipped);
                     }
-                    Probe::Rejected(reason) | Probe::StopList(reason) => skipped.push(Skipped {
+                    Probe::Rejected(reason)
+                    | Probe::StopList(reason)
+                    | Probe::Unopenable(reason) => skipped.push(Skipped {
                         path: p,
                         reason,
                         then: AfterSkip::SearchOn,
@@ -284,11 +286,13 @@ impl Resolver<'_> {
                         });
                         return out;
                     }
-                    Probe::Rejected(reason) => out.skipped.push(Skipped {
-                        path: p.clone(),
-                        reason,
-                        then: AfterSkip::SearchOn,
-                    }),
+                    Probe::Rejected(reason) | Probe::Unopenable(reason) => {
+                        out.skipped.push(Skipped {
+                            path: p.clone(),
+                            reason,
+                            then: AfterSkip::SearchOn,
+                        })
+                    }
                     Probe::Fatal(message) => {
                         out.hit = Some(Found::Fatal { path: p, message });
                         return out;

@@ -68,6 +68,9 @@ impl Obj {
 
 enum Probe {
     Missing,
+    /// Opening fails as for EACCES (the file cannot be read): glibc and musl both pass it
+    /// over and search on.
+    Unopenable(SkipReason),
     /// Passed over (glibc goes on searching; musl stops).
     Rejected(SkipReason),
     /// The loader gives up on the whole program.
@@ -82,7 +85,7 @@ impl Probe {
     /// Why musl's loader gives up on this candidate (it takes the first file that opens).
     fn musl_reason(self) -> Option<SkipReason> {
         match self {
-            Probe::Rejected(r) | Probe::StopList(r) => Some(r),
+            Probe::Rejected(r) | Probe::StopList(r) | Probe::Unopenable(r) => Some(r),
             Probe::Fatal(message) => Some(SkipReason::Unloadable { message }),
             Probe::Missing | Probe::Found(_) => None,
         }
@@ -353,8 +356,9 @@ impl Resolver<'_> {
         };
         let entry = self.ld.object_at(&canonical, len, regular);
         let Some(header) = &entry.header else {
-            // Unreadable: glibc's open fails and the search goes on.
-            return Probe::Missing;
+            // Unreadable: the loader's open fails and the search goes on.
+            let message = entry.info.as_ref().err().cloned().unwrap_or_default();
+            return Probe::Unopenable(SkipReason::Unreadable { message });
         };
         match glibc_verify(header, self.main()) {
             Verdict::Skip(why) => Probe::Rejected(why),

@@ -130,6 +130,18 @@ impl Resolver<'_> {
                         step: step.clone(),
                         place: dir,
                     }),
+                    // EACCES: musl searches on (`ldso/dynlink.c`, `path_open`).
+                    Probe::Unopenable(reason) => {
+                        skipped.push(Skipped {
+                            path: p,
+                            reason,
+                            then: AfterSkip::SearchOn,
+                        });
+                        tried.push(Tried {
+                            step: step.clone(),
+                            place: dir,
+                        });
+                    }
                 }
             }
         }
