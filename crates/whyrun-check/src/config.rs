@@ -124,12 +124,15 @@ impl Config {
             codes: Vec::new(),
         };
         let mut note = |code: &Spanned<String>, key: &str| {
-            let (line, column) = position(text, code.span().start);
+            let start = code.span().start;
+            // A quoted code is placed on its first character, past the quote.
+            let quoted = matches!(text.as_bytes().get(start), Some(b'"' | b'\''));
+            let (line, column) = position(text, start + usize::from(quoted));
             subject.codes.push(CodeReference {
                 code: code.get_ref().clone(),
                 key: key.into(),
                 line,
-                column: column + 1, // past the opening quote
+                column,
             });
             code.get_ref().to_ascii_uppercase()
         };
@@ -295,6 +298,22 @@ mod tests {
             f.evidence[0].location.file_line(),
             Some(("whyrun.toml", 2, 4))
         );
+    }
+
+    #[test]
+    fn codes_are_placed_on_their_first_character_quoted_or_bare() {
+        let c =
+            parse("ignore = ['GO06']\n[severity]\nGO02 = \"note\"\n\"GO4\" = \"note\"\n").unwrap();
+        let places: Vec<_> = c
+            .subject
+            .unwrap()
+            .codes
+            .iter()
+            .map(|r| (r.code.clone(), r.line, r.column))
+            .collect();
+        assert!(places.contains(&("GO06".into(), 1, 12)), "{places:?}");
+        assert!(places.contains(&("GO02".into(), 3, 1)), "{places:?}");
+        assert!(places.contains(&("GO4".into(), 4, 2)), "{places:?}");
     }
 
     #[test]

@@ -277,7 +277,10 @@ mod tests {
                 }
             }
         }
-        assert!(checked > 5, "the rules no longer read the resolution at all?");
+        assert!(
+            checked > 5,
+            "the rules no longer read the resolution at all?"
+        );
     }
 
     #[test]

@@ -1,3 +1,4 @@
 //! whyrun-report's integration tests, one test binary.
 
 mod emitters;
+mod sarif_schema;

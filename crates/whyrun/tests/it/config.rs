@@ -203,3 +203,41 @@ fn configured_targets_apply_when_none_is_named() {
     let json: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(target(&json)["target"], "alpine-3.19");
 }
+
+/// The configuration's finding reaches SARIF located on the file, line and column it is
+/// about, and the document validates against the SARIF 2.1.0 schema.
+#[test]
+fn an_unknown_code_is_a_sarif_result_on_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("whyrun.toml"),
+        "targets = [\"scratch\"]\n\n[severity]\nGO02 = \"warning\"\n",
+    )
+    .unwrap();
+    let out = Command::cargo_bin("whyrun")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["check", "--format", "sarif"])
+        .arg(binary())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let sarif: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let errors: Vec<String> = crate::sarif_schema::sarif_validator()
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    let conf = results
+        .iter()
+        .find(|r| r["ruleId"] == "CONF001")
+        .expect("a CONF001 result");
+    let physical = &conf["locations"][0]["physicalLocation"];
+    let uri = physical["artifactLocation"]["uri"].as_str().unwrap();
+    assert!(uri.ends_with("/whyrun.toml"), "{uri}");
+    assert_eq!(physical["region"]["startLine"], 4);
+    assert_eq!(physical["region"]["startColumn"], 1);
+    // The binary's findings are still there, located on the binary.
+    assert!(results.iter().any(|r| r["ruleId"] == "GO003"));
+}

@@ -9,6 +9,8 @@ mod e2e;
 mod elf_conformance;
 mod fixtures;
 mod go_conformance;
+#[path = "../../../whyrun-report/tests/it/sarif_schema.rs"]
+mod sarif_schema;
 mod stale_ld_cache;
 mod stripped;
 mod tree;
