@@ -312,13 +312,21 @@ pub enum Hint {
         conf_file: String,
         conf_line: usize,
     },
+    /// Another version of the library is there (`libssl.so.1.1` where `libssl.so.3` is
+    /// needed): the binary was linked against a version the target does not have.
+    OtherVersion {
+        path: String,
+        soname: String,
+        /// The name the binary needs.
+        wanted: String,
+    },
 }
 
 impl Hint {
     /// The library's path in the target.
     pub fn path(&self) -> &str {
         match self {
-            Hint::RunLdconfig { path, .. } => path,
+            Hint::RunLdconfig { path, .. } | Hint::OtherVersion { path, .. } => path,
         }
     }
 }
@@ -340,6 +348,15 @@ impl std::fmt::Display for Hint {
                 f,
                 "{path} exists, in a directory listed by {conf_file}:{conf_line}, but \
                  ld.so.cache does not list it: run ldconfig"
+            ),
+            Hint::OtherVersion {
+                path,
+                soname,
+                wanted,
+            } => write!(
+                f,
+                "{path} is another version ({soname}): the binary was linked against \
+                 {wanted}, which is not there"
             ),
         }
     }

@@ -6,5 +6,6 @@ mod describe_hostile;
 mod describe_snapshot;
 mod image;
 mod ldd_agreement;
+mod other_version;
 mod profiles_sources;
 mod unreadable;

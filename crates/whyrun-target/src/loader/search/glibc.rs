@@ -221,11 +221,13 @@ impl Resolver<'_> {
         }
     }
 
-    /// Directories of ld.so.conf that hold `name` although the search did not reach it:
-    /// the cache is older than the library (ldconfig was not run).
+    /// Where a library not found does exist: in a directory of ld.so.conf the cache is
+    /// older than (ldconfig was not run), or under another version of its SONAME in the
+    /// directories searched (`libssl.so.1.1` for `libssl.so.3`).
     pub(super) fn conf_hints(&self, name: &str) -> Vec<Hint> {
         let conf = self.ld.ld_so_conf();
         let mut out = Vec::new();
+        let mut dirs: Vec<String> = Vec::new();
         for d in &conf.dirs {
             let dir = format!("{}/", d.dir.trim_end_matches('/'));
             let path = format!("{dir}{name}");
@@ -235,6 +237,49 @@ impl Resolver<'_> {
                     conf_file: d.file.clone(),
                     conf_line: d.line,
                 });
+            }
+            dirs.push(dir);
+        }
+        if !out.is_empty() {
+            return out;
+        }
+        dirs.extend(self.cfg.system_dirs.iter().cloned());
+        out.extend(self.other_versions(name, &dirs));
+        out
+    }
+
+    /// Files in `dirs` whose name is another version of the SONAME `name` (the same
+    /// `libNAME.so` stem), a few at most.
+    fn other_versions(&self, name: &str, dirs: &[String]) -> Vec<Hint> {
+        const MAX_OTHER_VERSIONS: usize = 3;
+        let Some(at) = name.find(".so") else {
+            return Vec::new();
+        };
+        let stem = &name[..at + 3];
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = Vec::new();
+        for dir in dirs {
+            let Ok(entries) = self.ld.target.view().read_dir_unsorted(Path::new(dir)) else {
+                continue;
+            };
+            let mut names: Vec<String> = entries
+                .into_iter()
+                .map(|e| e.name)
+                .filter(|n| n != name && n.starts_with(stem) && n[stem.len()..].starts_with('.'))
+                .collect();
+            names.sort();
+            for other in names {
+                let path = format!("{}/{other}", dir.trim_end_matches('/'));
+                if !seen.insert(path.clone()) || out.len() == MAX_OTHER_VERSIONS {
+                    continue;
+                }
+                if let Probe::Found(_) = self.probe(&path) {
+                    out.push(Hint::OtherVersion {
+                        path,
+                        soname: other,
+                        wanted: name.to_string(),
+                    });
+                }
             }
         }
         out
