@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 use whyrun_facts::Facts;
-use whyrun_report::{BinaryReport, CheckReport, InputReport, TargetReport};
+use whyrun_report::{BinaryReport, CheckReport, TargetReport};
 use whyrun_rules::{Binary, CheckContext, CheckOptions, Finding, Verdict};
 use whyrun_target::fs::{FileView, Overlay};
 use whyrun_target::loader::Loader;
@@ -123,11 +123,6 @@ pub fn check(
         report.inputs.push(input);
     }
     Outcome { report, errors }
-}
-
-/// A configuration's findings as a report input, or `None` when it has none.
-pub fn config_input(config: &Config) -> Option<InputReport> {
-    config.report()
 }
 
 /// A one-line description of the binary: `x86_64 ELF64, Go go1.24.4 (cgo), dynamic (glibc)`.
