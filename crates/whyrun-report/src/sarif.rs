@@ -27,8 +27,24 @@ fn physical_location(f: &Finding, fallback: &str) -> Value {
     }
 }
 
-fn rule_index(code: &str) -> Option<usize> {
-    RULES.iter().position(|r| r.meta().code == code)
+/// One result: the finding's rule, level, message and location, with `properties`
+/// (the severity, stage, evidence and fix are added to them).
+fn result(f: &Finding, message: String, location: Value, mut properties: Value) -> Value {
+    properties["severity"] = json!(f.severity.label());
+    properties["stage"] = json!(f.stage);
+    properties["evidence"] = json!(f.evidence);
+    properties["fix"] = json!(f.fix);
+    let mut result = json!({
+        "ruleId": f.code,
+        "level": f.level.name(),
+        "message": { "text": message },
+        "locations": [location],
+        "properties": properties,
+    });
+    if let Some(i) = RULES.iter().position(|r| r.meta().code == f.code) {
+        result["ruleIndex"] = json!(i);
+    }
+    result
 }
 
 /// A relative or absolute path as a URI reference (RFC 3986): unreserved characters and
@@ -75,52 +91,32 @@ pub fn to_value(report: &CheckReport, whyrun_version: &str) -> Value {
     for binary in &report.binaries {
         for target in &binary.targets {
             for f in &target.findings {
-                let mut result = json!({
-                    "ruleId": f.code,
-                    "level": f.level.name(),
-                    "message": { "text": format!("{} (target {})", f.message, target.target) },
-                    "locations": [{
+                results.push(result(
+                    f,
+                    format!("{} (target {})", f.message, target.target),
+                    json!({
                         "physicalLocation": physical_location(f, &binary.path),
                         "logicalLocations": [{ "name": target.target, "kind": "module" }],
-                    }],
-                    "properties": {
+                    }),
+                    json!({
                         "target": target.target,
                         "targetKind": target.kind,
                         "pathInTarget": target.path_in_target,
                         "verdict": target.verdict,
-                        "severity": f.severity.label(),
-                        "stage": f.stage,
                         "undecided": f.undecided,
-                        "evidence": f.evidence,
-                        "fix": f.fix,
-                    },
-                });
-                if let Some(i) = rule_index(f.code) {
-                    result["ruleIndex"] = json!(i);
-                }
-                results.push(result);
+                    }),
+                ));
             }
         }
     }
     for input in &report.inputs {
         for f in &input.findings {
-            let mut result = json!({
-                "ruleId": f.code,
-                "level": f.level.name(),
-                "message": { "text": f.message },
-                "locations": [{ "physicalLocation": physical_location(f, &input.path) }],
-                "properties": {
-                    "subject": input.subject,
-                    "severity": f.severity.label(),
-                    "stage": f.stage,
-                    "evidence": f.evidence,
-                    "fix": f.fix,
-                },
-            });
-            if let Some(i) = rule_index(f.code) {
-                result["ruleIndex"] = json!(i);
-            }
-            results.push(result);
+            results.push(result(
+                f,
+                f.message.clone(),
+                json!({ "physicalLocation": physical_location(f, &input.path) }),
+                json!({ "subject": input.subject }),
+            ));
         }
     }
     json!({

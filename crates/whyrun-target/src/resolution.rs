@@ -188,6 +188,12 @@ impl ResolvedLibrary {
 /// loaded, failed or not found (names reused from an earlier load are left out unless a
 /// version is missing from them).
 pub fn from_tree(tree: &LoadTree) -> LibraryResolution {
+    let canonical = |object: usize| {
+        tree.objects
+            .get(object)
+            .map(|o| o.canonical.clone())
+            .unwrap_or_default()
+    };
     let mut libraries = Vec::new();
     for (i, object) in tree.objects.iter().enumerate() {
         for need in &object.needs {
@@ -200,11 +206,7 @@ pub fn from_tree(tree: &LoadTree) -> LibraryResolution {
                     skipped,
                 } => (
                     Outcome::Found {
-                        path: tree
-                            .objects
-                            .get(*found)
-                            .map(|o| o.canonical.clone())
-                            .unwrap_or_default(),
+                        path: canonical(*found),
                         by: FoundBy::Loader {
                             step: step.clone(),
                             dir: dir.clone(),
@@ -233,11 +235,7 @@ pub fn from_tree(tree: &LoadTree) -> LibraryResolution {
                 ),
                 NeedResult::Reused { object: found, .. } => (
                     Outcome::Found {
-                        path: tree
-                            .objects
-                            .get(*found)
-                            .map(|o| o.canonical.clone())
-                            .unwrap_or_default(),
+                        path: canonical(*found),
                         by: FoundBy::AlreadyLoaded,
                     },
                     Vec::new(),

@@ -8,4 +8,5 @@ mod image;
 mod ldd_agreement;
 mod other_version;
 mod profiles_sources;
+mod small_root;
 mod unreadable;

@@ -11,18 +11,7 @@ use whyrun_target::{Loader, Target};
 fn another_version_of_a_missing_library_is_a_hint() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let small = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/small");
-    for d in ["app", "lib64", "usr/lib/x86_64-linux-gnu"] {
-        std::fs::create_dir_all(root.join(d)).unwrap();
-    }
-    std::fs::copy(small.join("c-glibc-dynamic"), root.join("app/hello")).unwrap();
-    std::fs::copy(
-        "/lib64/ld-linux-x86-64.so.2",
-        root.join("lib64/ld-linux-x86-64.so.2"),
-    )
-    .unwrap();
-    let libc = std::fs::canonicalize("/lib/x86_64-linux-gnu/libc.so.6").unwrap();
-    std::fs::copy(libc, root.join("usr/lib/x86_64-linux-gnu/libc.so.7")).unwrap();
+    crate::small_root::hello_root(root, &["usr/lib/x86_64-linux-gnu/libc.so.7"]);
     // Not a version of libc.so: no hint for it.
     std::fs::write(root.join("usr/lib/x86_64-linux-gnu/libcrypt.so.1"), b"").unwrap();
 

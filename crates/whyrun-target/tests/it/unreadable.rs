@@ -61,25 +61,13 @@ impl FileView for Refusing {
 fn an_unreadable_library_is_passed_over_and_the_search_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path();
-    let small = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/small");
-    for d in [
-        "app",
-        "lib64",
-        "lib/x86_64-linux-gnu",
-        "usr/lib/x86_64-linux-gnu",
-    ] {
-        std::fs::create_dir_all(root.join(d)).unwrap();
-    }
-    std::fs::copy(small.join("c-glibc-dynamic"), root.join("app/hello")).unwrap();
-    std::fs::copy(
-        "/lib64/ld-linux-x86-64.so.2",
-        root.join("lib64/ld-linux-x86-64.so.2"),
-    )
-    .unwrap();
-    let libc = std::fs::canonicalize("/lib/x86_64-linux-gnu/libc.so.6").unwrap();
-    for d in ["lib/x86_64-linux-gnu", "usr/lib/x86_64-linux-gnu"] {
-        std::fs::copy(&libc, root.join(d).join("libc.so.6")).unwrap();
-    }
+    crate::small_root::hello_root(
+        root,
+        &[
+            "lib/x86_64-linux-gnu/libc.so.6",
+            "usr/lib/x86_64-linux-gnu/libc.so.6",
+        ],
+    );
     let view = Refusing {
         inner: RootDirView::new(root).unwrap(),
         refused: PathBuf::from("/lib/x86_64-linux-gnu/libc.so.6"),
