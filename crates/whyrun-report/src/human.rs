@@ -137,6 +137,21 @@ fn write_target(out: &mut dyn Write, t: &TargetReport, show_ignored: bool) -> st
     Ok(())
 }
 
+/// One finding as `write` renders it under a target, without the target's indent: its
+/// line, its evidence and its fix. What a rule's `## Example` shows. Styles are written
+/// as ANSI, as by `write`; the caller strips them when colour is off.
+pub fn finding_text(f: &Finding) -> String {
+    let mut out = Vec::new();
+    write_finding(&mut out, f, "").expect("writing to memory does not fail");
+    let text = String::from_utf8(out).expect("findings are UTF-8");
+    let mut unindented = String::with_capacity(text.len());
+    for line in text.lines() {
+        unindented.push_str(line.strip_prefix("    ").unwrap_or(line));
+        unindented.push('\n');
+    }
+    unindented
+}
+
 fn write_finding(out: &mut dyn Write, f: &Finding, prefix: &str) -> std::io::Result<()> {
     {
         let s = if prefix.is_empty() {

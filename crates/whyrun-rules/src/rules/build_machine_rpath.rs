@@ -28,10 +28,11 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// LIB005 risk: DT_RUNPATH entry /home/runner/work/app/build/lib points at the build machine
-    ///   /app: DT_RUNPATH is /home/runner/work/app/build/lib:$ORIGIN/../lib
-    ///   /home/runner/work/app/build/lib/: libfoo.so.1 was looked for here and not found
-    ///   fix: Relink without the build path (-Wl,-rpath,'$ORIGIN/../lib'), or rewrite it: patchelf --set-rpath '$ORIGIN/../lib' app
+    /// LIB005 risk  DT_RUNPATH entry $ORIGIN/lib expects libhello.so in /usr/local/bin/lib/, which the target lacks
+    ///   · DT_RUNPATH is $ORIGIN/lib  [/usr/local/bin/hello]
+    ///   · libhello.so was looked for here and not found  [/usr/local/bin/lib/]
+    ///   fix Ship the libraries with the binary: copy libhello.so into /usr/local/bin/lib/
+    ///       COPY libhello.so /usr/local/bin/lib/
     /// ```
     /// When the missing library blocks the start, LIB001 reports that; this rule stays a
     /// risk and explains where the binary expected the library. On a profile target the

@@ -34,9 +34,11 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// GO005 info: host names are resolved by Go's own resolver in debian-root (no /etc/nsswitch.conf): /etc/hosts, then DNS
-    ///   binary: the cgo resolver (libc getaddrinfo) is compiled in
-    ///   /etc/nsswitch.conf: does not exist: Go reads /etc/hosts, then DNS; glibc's default is "dns [!UNAVAIL=return] files"
+    /// GO005 info  host names are resolved by libc's getaddrinfo in app-01: its nsswitch.conf names sources Go does not handle
+    ///   · the cgo resolver (libc getaddrinfo) is compiled in  [/usr/local/bin/ginapp]
+    ///   · hosts: files resolve [!UNAVAIL=return] dns: Go hands every lookup to libc because of resolve; libc loads libnss_resolve.so.2 from the target and skips a module that is missing  [/etc/nsswitch.conf]
+    ///   fix Nothing to fix if the target's NSS modules are what you want; to keep libc out of name resolution, build with -tags netgo
+    ///       CGO_ENABLED=1 GOOS=linux GOARCH=amd64 GOAMD64=v1 go build -tags netgo -o ginapp example.com/ginapp/cmd/ginapp
     /// ```
     ///
     /// ## Fix

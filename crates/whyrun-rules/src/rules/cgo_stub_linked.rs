@@ -26,11 +26,14 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// GO001 fails at run time: github.com/mattn/go-sqlite3 is linked as its CGO_ENABLED=0 stub: opening a database fails
-    ///   binary: github.com/mattn/go-sqlite3 has no cgo call wrappers (_Cfunc_…): it is the stub
-    ///   binary: build setting CGO_ENABLED=0
-    ///   binary: the stub answers "Binary was compiled with 'CGO_ENABLED=0', go-sqlite3 requires cgo to work. This is a stub"
-    /// fix: CGO_ENABLED=1 GOOS=linux GOARCH=amd64 GOAMD64=v1 go build -o ginsqlite example.com/ginapp/cmd/ginsqlite
+    /// GO001 fails at run time  github.com/mattn/go-sqlite3 is linked as its CGO_ENABLED=0 stub: opening a database fails
+    ///   · github.com/mattn/go-sqlite3 has no cgo call wrappers (_Cfunc_…): it is the stub  [/usr/local/bin/ginsqlite]
+    ///   · build setting CGO_ENABLED=0  [/usr/local/bin/ginsqlite]
+    ///   · the stub answers "Binary was compiled with 'CGO_ENABLED=0', go-sqlite3 requires cgo to work. This is a stub"  [/usr/local/bin/ginsqlite]
+    ///   fix Rebuild with cgo; it then links glibc, which distroless-static-debian12 lacks: run it on gcr.io/distroless/base-debian12. Or switch to the pure-Go driver modernc.org/sqlite (driver name "sqlite"), which needs no cgo
+    ///       CGO_ENABLED=1 GOOS=linux GOARCH=amd64 GOAMD64=v1 go build -o ginsqlite example.com/ginapp/cmd/ginsqlite
+    ///       FROM gcr.io/distroless/base-debian12
+    ///       import _ "modernc.org/sqlite"
     /// ```
     ///
     /// ## Fix

@@ -25,10 +25,14 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// LIB004 blocks start: /app needs GLIBCXX_3.4.30 (_ZSt21ios_base_library_initv); debian-11's libstdc++.so.6 lacks it (newest GLIBCXX_3.4.28)
-    ///   /app: needs GLIBCXX_3.4.30 for _ZSt21ios_base_library_initv
-    ///   /lib64/ld-linux-x86-64.so.2: the loader stops with "/usr/lib/x86_64-linux-gnu/libstdc++.so.6: version `GLIBCXX_3.4.30' not found (required by /app)"
-    ///   fix: Link the C++ runtime into the binary: add -static-libstdc++ -static-libgcc to the link; or run it on debian:12
+    /// LIB004 blocks start  /usr/local/bin/hello needs CXXABI_1.3.9 (_ZdlPvm), GLIBCXX_3.4.21 (_ZNKSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE7compareERKS4_, _ZNSt13runtime_errorC1EPKc, _ZNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE10_M_disposeEv, _ZNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE13_S_copy_charsEPcPKcS7_ and 2 more); centos-7's libstdc++.so.6 lacks it (newest CXXABI_TM_1)
+    ///   · needs CXXABI_1.3.9 for _ZdlPvm  [/usr/local/bin/hello]
+    ///   · needs GLIBCXX_3.4.21 for _ZNKSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE7compareERKS4_, _ZNSt13runtime_errorC1EPKc, _ZNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE10_M_disposeEv, _ZNSt7__cxx1112basic_stringIcSt11char_traitsIcESaIcEE13_S_copy_charsEPcPKcS7_ and 2 more  [/usr/local/bin/hello]
+    ///   · centos-7 is a profile: its libraries are matched by SONAME against its package list, without a file system to search  [centos-7]
+    ///   · the loader stops with "/usr/lib64/libstdc++.so.6: version `CXXABI_1.3.9' not found (required by /usr/local/bin/hello)"  [/lib64/ld-linux-x86-64.so.2]
+    ///   fix Link the C++ runtime into the binary: add -static-libstdc++ -static-libgcc to the link; or run it on rockylinux:8, whose libstdc++.so.6 defines CXXABI_1.3.9
+    ///       g++ … -static-libstdc++ -static-libgcc
+    ///       FROM rockylinux:8
     /// ```
     ///
     /// ## Fix

@@ -21,10 +21,13 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// GO007 info: built from a work tree with uncommitted changes: revision 3f2a9c1 does not describe this binary
-    ///   binary: build setting vcs.modified=true
-    ///   binary: build setting vcs.revision=3f2a9c1d0e…, vcs.time=2026-11-02T10:14:03Z (git)
-    /// fix: git status --porcelain; git commit -a (or git stash); then rebuild with the same go build line
+    /// GO007 info  built from a work tree with uncommitted changes: revision f025eb9572f2 does not describe this binary
+    ///   · build setting vcs.modified=true  [/usr/local/bin/hello]
+    ///   · build setting vcs.revision=f025eb9572f244110275769a66df510549fdce16, vcs.time=2025-06-02T10:14:03Z (git)  [/usr/local/bin/hello]
+    ///   fix Commit or stash the changes, then rebuild from the clean work tree
+    ///       git status --porcelain
+    ///       git commit -a (or git stash)
+    ///       CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 go build -trimpath -o hello example.com/hello
     /// ```
     ///
     /// ## Fix

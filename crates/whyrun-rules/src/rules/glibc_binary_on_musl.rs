@@ -31,11 +31,14 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// LIBC002 risk: glibc binary on alpine-3.19 (musl 1.2.4) through /lib64/ld-linux-x86-64.so.2, a compatibility stub, not glibc
-    ///   /app: PT_INTERP is /lib64/ld-linux-x86-64.so.2 (glibc); needs up to GLIBC_2.34
-    ///   /lib/ld-musl-x86_64.so.1: the target's libc is musl 1.2.4
-    ///   /lib64/ld-linux-x86-64.so.2: exists in a musl system: gcompat's loader stub (musl's loader with libgcompat.so.0 preloaded), a link to musl's loader (libc6-compat), or a glibc installed beside musl
-    ///   /app: imports arc4random, which musl (1.2.3 to 1.2.5) does not define: unless gcompat supplies it, the start stops with "Error relocating /app: arc4random: symbol not found"
+    /// LIBC002 risk  glibc binary on alpine-3.19-gcompat (musl 1.2.4) through /lib64/ld-linux-x86-64.so.2, a compatibility stub, not glibc
+    ///   · PT_INTERP is /lib64/ld-linux-x86-64.so.2 (glibc); needs up to GLIBC_2.36  [/usr/local/bin/newsym]
+    ///   · the target's libc is musl 1.2.4  [/lib/ld-musl-x86_64.so.1]
+    ///   · exists in a musl system: gcompat's loader stub (musl's loader with libgcompat.so.0 preloaded), a link to musl's loader (libc6-compat), or a glibc installed beside musl  [/lib64/ld-linux-x86-64.so.2]
+    ///   · imports arc4random, which musl (1.2.3 to 1.2.5) does not define: unless gcompat supplies it, the start stops with "Error relocating /usr/local/bin/newsym: arc4random: symbol not found"  [/usr/local/bin/newsym]
+    ///   fix Run it on a base image with glibc (gcr.io/distroless/base-debian12 (or debian:12-slim)), or link it statically
+    ///       FROM gcr.io/distroless/base-debian12
+    ///       cc -static … (or musl-gcc -static …)
     /// ```
     ///
     /// ## Fix

@@ -24,9 +24,10 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// GO006 info: built with go1.19.8: Go 1.19 has had no security fixes since 2023-08-08 (Go 1.21 came out)
-    ///   binary: Go build info: go1.19.8
-    /// fix: CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 GOTOOLCHAIN=go1.27.0 go build -trimpath -o hello example.com/hello/cmd/hello
+    /// GO006 info  built with go1.19.8: Go 1.19 has had no security fixes since 2023-08-08 (Go 1.21 came out)
+    ///   · Go build info: go1.19.8  [/usr/local/bin/hello]
+    ///   fix Rebuild with a supported Go release (the newest patch release of Go 1.27 or 1.26), keeping the other build settings
+    ///       CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 GOTOOLCHAIN=go1.27.0 go build -trimpath -o hello example.com/hello/cmd/hello
     /// ```
     ///
     /// ## Fix

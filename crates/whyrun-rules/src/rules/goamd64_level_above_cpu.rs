@@ -26,11 +26,11 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// ARCH003 blocks start: ./server needs an x86-64-v3 CPU (GOAMD64=v3); the CPU (Intel Xeon E5-2680) reaches x86-64-v2
-    ///   ./server: build setting GOAMD64=v3
-    ///   /proc/cpuinfo: the CPU reaches x86-64-v2; it lacks avx, avx2, bmi1, bmi2, f16c, fma, abm, movbe, xsave
-    ///   fix: Rebuild with GOAMD64=v2, the level this CPU reaches (v1 runs on every x86-64 CPU)
-    ///        CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v2 go build -trimpath -o server ./cmd/server
+    /// ARCH003 blocks start  /usr/local/bin/ginapp needs an x86-64-v3 CPU (GOAMD64=v3); the CPU (Intel(R) Xeon(R) CPU E5-2680 0 @ 2.70GHz) reaches x86-64-v2
+    ///   · build setting GOAMD64=v3  [/usr/local/bin/ginapp]
+    ///   · the CPU reaches x86-64-v2; it lacks avx2, bmi1, bmi2, f16c, fma, abm, movbe  [web-01]
+    ///   fix Rebuild with GOAMD64=v2, the level this CPU reaches (v1 runs on every x86-64 CPU)
+    ///       CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v2 go build -o ginapp example.com/ginapp/cmd/ginapp
     /// ```
     ///
     /// ## Fix

@@ -39,11 +39,11 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// ARCH005 blocks start: ./server is built with GOARM=7 (VFPv3 floating point); the CPU (ARMv6-compatible processor rev 7 (v6l)) has only VFPv2: it dies at start with SIGILL
-    ///   ./server: build setting GOARM=7
-    ///   /proc/cpuinfo: CPU features: half thumb fastmult vfp edsp java tls
-    ///   fix: Rebuild with GOARM=6, which this CPU runs
-    ///        CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=6 go build -trimpath -o server ./cmd/server
+    /// ARCH005 blocks start  /usr/local/bin/ginapp is built with GOARM=7 (VFPv3 floating point); the CPU (ARMv6-compatible processor rev 7 (v6l)) has only VFPv2: it dies at start with SIGILL
+    ///   · build setting GOARM=7  [/usr/local/bin/ginapp]
+    ///   · CPU features: half thumb fastmult vfp edsp java tls  [pi-zero]
+    ///   fix Rebuild with GOARM=6, which this CPU runs
+    ///       CGO_ENABLED=0 GOOS=linux GOARCH=arm GOARM=6 go build -o ginapp example.com/ginapp/cmd/ginapp
     /// ```
     ///
     /// ## Fix

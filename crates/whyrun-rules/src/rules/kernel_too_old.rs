@@ -38,11 +38,11 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// ARCH006 risk: ./server is built by Go 1.24, which supports Linux 3.2 and later (amd64); host runs 2.6.32-754.el6.x86_64: the runtime does not check, and fails with ENOSYS (38) at the first system call the kernel lacks
-    ///   ./server: Go release go1.24.4
-    ///   /proc/sys/kernel/osrelease: kernel 2.6.32-754.el6.x86_64
-    ///   fix: Build with Go 1.23, the last release supporting Linux 2.6.32, or upgrade the kernel
-    ///        CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 GOTOOLCHAIN=go1.23.12 go build -trimpath -o server ./cmd/server
+    /// ARCH006 risk  /usr/local/bin/hello is built by Go 1.24, which supports Linux 3.2 and later (amd64); centos-6 runs 2.6.32-754.el6.x86_64: the runtime does not check, and fails with ENOSYS (38) at the first system call the kernel lacks
+    ///   · Go release go1.24.4  [/usr/local/bin/hello]
+    ///   · kernel 2.6.32-754.el6.x86_64  [centos-6]
+    ///   fix Build with Go 1.23, the last release supporting Linux 2.6.32, or upgrade the kernel
+    ///       CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 GOTOOLCHAIN=go1.23.12 go build -trimpath -o hello example.com/hello/cmd/hello
     /// ```
     ///
     /// ## Fix

@@ -24,13 +24,13 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// LIB001 blocks start: libsqlite3.so.0, needed by /app/server, is not in debian-12
-    ///   /app/server: DT_NEEDED libsqlite3.so.0
-    ///   /etc/ld.so.cache: not there (ld.so.cache)
-    ///   /lib/x86_64-linux-gnu/: not there (default path)
-    ///   /lib64/ld-linux-x86-64.so.2: the loader stops with "error while loading shared libraries: libsqlite3.so.0: cannot open shared object file: No such file or directory"
-    ///   fix: Install libsqlite3-0, which provides libsqlite3.so.0
-    ///        RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-0 && rm -rf /var/lib/apt/lists/*
+    /// LIB001 blocks start  libsqlite3.so.0, needed by /usr/local/bin/ginsqlite, is not in debian-12
+    ///   · DT_NEEDED libsqlite3.so.0  [/usr/local/bin/ginsqlite]
+    ///   · debian-12 is a profile: its libraries are matched by SONAME against its package list, without a file system to search  [debian-12]
+    ///   · the loader stops with "error while loading shared libraries: libsqlite3.so.0: cannot open shared object file: No such file or directory"  [/lib64/ld-linux-x86-64.so.2]
+    ///   fix Install libsqlite3-0, which provides libsqlite3.so.0; or replace github.com/mattn/go-sqlite3 with a pure-Go driver (modernc.org/sqlite) and rebuild without cgo: CGO_ENABLED=0 alone compiles go-sqlite3 to a stub that fails at run time
+    ///       RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-0 && rm -rf /var/lib/apt/lists/*
+    ///       CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 go build -tags libsqlite3 -o ginsqlite example.com/ginapp/cmd/ginsqlite
     /// ```
     /// musl's loader says `Error loading shared library libsqlite3.so.0: No such file or
     /// directory (needed by /app/server)`. For a profile target, libraries are matched by

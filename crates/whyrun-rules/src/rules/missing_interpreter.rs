@@ -25,9 +25,11 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// LIBC001 blocks start: the interpreter /lib64/ld-linux-x86-64.so.2 does not exist in alpine-3.19
-    ///   binary: PT_INTERP is /lib64/ld-linux-x86-64.so.2 (glibc)
-    ///   target: libc is musl 1.2.4, whose loader is /lib/ld-musl-x86_64.so.1
+    /// LIBC001 blocks start  the interpreter /lib64/ld-linux-x86-64.so.2 does not exist in alpine-3.19
+    ///   · PT_INTERP is /lib64/ld-linux-x86-64.so.2 (glibc)  [/usr/local/bin/ginapp]
+    ///   · the target's libc is musl 1.2.4, whose loader is /lib/ld-musl-x86_64.so.1  [/lib/ld-musl-x86_64.so.1]
+    ///   fix Rebuild without cgo so the binary needs no libc (check first that no cgo-only package, such as go-sqlite3, is linked)
+    ///       CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 go build -o ginapp example.com/ginapp/cmd/ginapp
     /// ```
     ///
     /// ## Fix

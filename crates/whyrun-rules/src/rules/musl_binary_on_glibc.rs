@@ -27,11 +27,14 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// LIBC003 blocks start: musl binary: its loader /lib/ld-musl-x86_64.so.1 is not on debian-12 (glibc 2.36)
-    ///   /app: PT_INTERP is /lib/ld-musl-x86_64.so.1 (musl); needs only libc.so
-    ///   /lib64/ld-linux-x86-64.so.2: the target's libc is glibc 2.36
-    ///   fix: Install Debian's musl package, which provides /lib/ld-musl-x86_64.so.1
-    ///        RUN apt-get update && apt-get install -y --no-install-recommends musl && rm -rf /var/lib/apt/lists/*
+    /// LIBC003 blocks start  musl binary: its loader /lib/ld-musl-x86_64.so.1 is not on debian-12 (glibc 2.36)
+    ///   · PT_INTERP is /lib/ld-musl-x86_64.so.1 (musl); needs only libc  [/usr/local/bin/hello]
+    ///   · the target's libc is glibc 2.36  [/lib64/ld-linux-x86-64.so.2]
+    ///   · missing: execve fails with ENOENT (docker: "exec /usr/local/bin/hello: no such file or directory"; bash: "/usr/local/bin/hello: cannot execute: required file not found")  [/lib/ld-musl-x86_64.so.1]
+    ///   fix Install the distribution's musl package, which provides /lib/ld-musl-x86_64.so.1; or link it statically against musl (musl-gcc -static, or Rust's +crt-static), so no loader is needed; or run it on alpine
+    ///       RUN apt-get update && apt-get install -y --no-install-recommends musl && rm -rf /var/lib/apt/lists/*
+    ///       musl-gcc -static …
+    ///       FROM alpine:3.21
     /// ```
     ///
     /// ## Fix

@@ -39,12 +39,18 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// GO002 fails at run time: TLS connections fail in scratch: no CA certificates where crypto/x509 looks
-    ///   binary: crypto/x509.loadSystemRoots is linked and no fallback roots are embedded
-    ///   binary: net/http.(*Transport).dialConn is linked: the net/http client (https:// URLs)
-    ///   /etc/ssl/certs: none of the CA bundles Go reads exists, and no certificate directory has certificates
-    ///   environment: SSL_CERT_FILE and SSL_CERT_DIR are not set
-    /// fix: COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+    /// GO002 fails at run time  TLS connections fail in scratch: no CA certificates where crypto/x509 looks
+    ///   · crypto/x509.loadSystemRoots is linked and no fallback roots are embedded  [/usr/local/bin/ginapp]
+    ///   · crypto/tls.dial is linked: tls.Dial or a tls.Dialer  [/usr/local/bin/ginapp]
+    ///   · net/http.(*Transport).dialConn is linked: the net/http client (https:// URLs)  [/usr/local/bin/ginapp]
+    ///   · crypto/x509.SystemCertPool is linked: it returns an empty pool here, without an error  [/usr/local/bin/ginapp]
+    ///   · none of the CA bundles Go reads exists, and no certificate directory has certificates  [/etc/ssl/certs]
+    ///   · SSL_CERT_FILE and SSL_CERT_DIR are not set  [environment]
+    ///   fix Copy a CA bundle into the image from the build stage, or start from gcr.io/distroless/static-debian12, which has one; or embed Mozilla's roots as a fallback: import golang.org/x/crypto/x509roots/fallback and rebuild
+    ///       COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
+    ///       FROM gcr.io/distroless/static-debian12
+    ///       import _ "golang.org/x/crypto/x509roots/fallback"
+    ///       CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 go build -o ginapp example.com/ginapp/cmd/ginapp
     /// ```
     ///
     /// ## Fix

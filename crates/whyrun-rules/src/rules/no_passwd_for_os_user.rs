@@ -28,12 +28,15 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// GO004 fails at run time: os/user lookups fail in /srv/root: there is no /etc/passwd
-    ///   binary: os/user is linked (Go's implementation, which reads /etc/passwd and /etc/group)
-    ///   /etc/passwd: does not exist
-    ///   /etc/group: does not exist: group lookups fail ("open /etc/group: no such file or directory")
-    ///   environment: USER and HOME are not set: user.Current() fails with "user: Current requires cgo or $USER, $HOME set in environment"
-    /// fix: echo 'root:x:0:0:root:/root:/sbin/nologin' > /srv/root/etc/passwd
+    /// GO004 fails at run time  os/user lookups fail in scratch: there is no /etc/passwd
+    ///   · os/user is linked (Go's implementation, which reads /etc/passwd and /etc/group)  [/usr/local/bin/ginapp]
+    ///   · does not exist  [/etc/passwd]
+    ///   · USER is not set: user.Current() fails with "user: Current requires cgo or $USER set in environment" (HOME is set by the container runtime)  [environment]
+    ///   fix Copy /etc/passwd and /etc/group with root (uid 0) into the image from the build stage, or start from gcr.io/distroless/static-debian12, which has root and nonroot; or set USER and HOME, which is enough for user.Current()
+    ///       COPY --from=build /etc/passwd /etc/passwd
+    ///       COPY --from=build /etc/group /etc/group
+    ///       FROM gcr.io/distroless/static-debian12
+    ///       ENV USER=root HOME=/root
     /// ```
     ///
     /// ## Fix

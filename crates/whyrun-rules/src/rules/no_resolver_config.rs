@@ -30,10 +30,11 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// GO009 risk: DNS lookups fail in /srv/root: no /etc/resolv.conf, so queries go to 127.0.0.1:53 and [::1]:53
-    ///   binary: the net resolver is linked (Go's own resolver)
-    ///   /etc/resolv.conf: does not exist
-    /// fix: cp /etc/resolv.conf /srv/root/etc/resolv.conf
+    /// GO009 risk  DNS lookups fail in vm-01: no /etc/resolv.conf, so queries go to 127.0.0.1:53 and [::1]:53
+    ///   · the net resolver is linked (Go's own resolver)  [/usr/local/bin/nethello]
+    ///   · does not exist  [/etc/resolv.conf]
+    ///   fix Create /etc/resolv.conf naming a reachable DNS server
+    ///       echo 'nameserver DNS-SERVER-ADDRESS' > /etc/resolv.conf
     /// ```
     ///
     /// ## Fix

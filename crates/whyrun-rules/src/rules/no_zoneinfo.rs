@@ -27,11 +27,14 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// GO003 fails at run time: time zones cannot be loaded in scratch: no zoneinfo and none embedded
-    ///   binary: time.LoadLocation is linked; time/tzdata is not
-    ///   /usr/share/zoneinfo: none of the zoneinfo directories Go reads exists
-    ///   environment: ZONEINFO is not set
-    /// fix: CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 go build -tags timetzdata -trimpath -o nethello example.com/hello/cmd/nethello
+    /// GO003 fails at run time  time zones cannot be loaded in scratch: no zoneinfo and none embedded
+    ///   · time.LoadLocation is linked; time/tzdata is not  [/usr/local/bin/nethello]
+    ///   · none of the zoneinfo directories Go reads exists  [/usr/share/zoneinfo]
+    ///   · ZONEINFO is not set  [environment]
+    ///   fix Embed the zoneinfo database (-tags timetzdata, or import time/tzdata), or copy /usr/share/zoneinfo into the image from the build stage
+    ///       CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 go build -tags timetzdata -trimpath -o nethello example.com/hello/cmd/nethello
+    ///       import _ "time/tzdata"
+    ///       COPY --from=build /usr/share/zoneinfo /usr/share/zoneinfo
     /// ```
     ///
     /// ## Fix

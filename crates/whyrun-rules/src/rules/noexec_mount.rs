@@ -25,11 +25,11 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// FS002 blocks start: /tmp/build/server lies on /tmp, which is mounted noexec: the kernel refuses to run it (permission denied)
-    ///   /proc/self/mountinfo: /tmp is tmpfs mounted rw,nosuid,nodev,noexec,relatime
-    ///   fix: Install it on a filesystem that allows execution, or remount /tmp with exec
-    ///        install -m 0755 /tmp/build/server /usr/local/bin/server
-    ///        mount -o remount,exec /tmp
+    /// FS002 blocks start  /tmp/build/hello lies on /tmp, which is mounted noexec: the kernel refuses to run it (permission denied)
+    ///   · /tmp is tmpfs mounted rw,nosuid,nodev,noexec,relatime  [/proc/self/mountinfo]
+    ///   fix Install it on a filesystem that allows execution, or remount /tmp with exec
+    ///       install -m 0755 /tmp/build/hello /usr/local/bin/hello
+    ///       mount -o remount,exec /tmp
     /// ```
     ///
     /// ## Fix

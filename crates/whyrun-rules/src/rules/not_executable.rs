@@ -29,12 +29,11 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// FS001 blocks start: /app/server is not executable by nonroot (uid 65532, gid 65532): its mode 0744 (rwxr--r--) lets only its owner execute it (permission denied)
-    ///   /app/server: mode 0744 (rwxr--r--), owner uid 0, group gid 0
-    ///   /etc/passwd: runs as nonroot (uid 65532, gid 65532), from the target's default user
-    ///   fix: Give everyone execute permission when the file is copied into the image
-    ///        COPY --chmod=755 server /app/server
-    ///        RUN chmod 755 /app/server
+    /// FS001 blocks start  /usr/local/bin/hello is not executable by root (uid 0, gid 0): its mode 0644 (rw-r--r--) has no execute bit (permission denied)
+    ///   · mode 0644 (rw-r--r--), owner uid unknown, group gid unknown  [/usr/local/bin/hello]
+    ///   · runs as root (uid 0, gid 0), from the default (root)  [/etc/passwd]
+    ///   fix Give everyone execute permission
+    ///       chmod a+x /usr/local/bin/hello
     /// ```
     ///
     /// ## Fix

@@ -25,9 +25,10 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// GO008 fails at run time: plugin.Open fails everywhere: the plugin package is its CGO_ENABLED=0 stub
-    ///   binary: package plugin is linked; runtime/cgo is not: plugin.Open returns "plugin: not implemented"
-    /// fix: CGO_ENABLED=1 GOOS=linux GOARCH=amd64 GOAMD64=v1 go build -o app example.com/app
+    /// GO008 fails at run time  plugin.Open fails everywhere: the plugin package is its CGO_ENABLED=0 stub
+    ///   · package plugin is linked; runtime/cgo is not: plugin.Open returns "plugin: not implemented"  [/usr/local/bin/pluginhost]
+    ///   fix Rebuild with cgo (the binary then needs libc and its loader in the target), and build the plugins with go1.24.4
+    ///       CGO_ENABLED=1 GOOS=linux GOARCH=amd64 GOAMD64=v1 go build -trimpath -o pluginhost example.com/pluginhost
     /// ```
     ///
     /// ## Fix

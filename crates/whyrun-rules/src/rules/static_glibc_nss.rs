@@ -33,11 +33,13 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// LIBC004 risk: static glibc binary looks up host names, service names through NSS: /srv/rootfs has no /etc/hosts
-    ///   /app: statically linked with glibc; NSS code for the hosts, services databases (/etc/nsswitch.conf, _nss_%s_%s, libnss_%s.so%s, libnss_files.so.2)
-    ///   /app: services built in: dns, files (glibc 2.34 or later); others are loaded with dlopen
-    ///   /etc/hosts: missing: "localhost" and the names it would list do not resolve
-    ///   /etc/resolv.conf: missing: DNS queries go to 127.0.0.1:53
+    /// LIBC004 risk  static glibc binary looks up users through NSS: scratch has no /etc/passwd or /etc/group
+    ///   · statically linked with glibc; NSS code for the passwd database (/etc/nsswitch.conf, _nss_%s_%s, libnss_%s.so%s, libnss_files.so.2)  [/sbin/ldconfig]
+    ///   · services built in: dns, files (glibc 2.34 or later); others are loaded with dlopen  [/sbin/ldconfig]
+    ///   · missing: user and group lookups find nothing  [/etc/passwd]
+    ///   fix Link dynamically and run on a glibc base image (it has glibc's NSS and /etc/nsswitch.conf), or link statically against musl; otherwise give the image /etc/nsswitch.conf with only files and dns, and the files it reads
+    ///       FROM gcr.io/distroless/base-debian12
+    ///       musl-gcc -static …
     /// ```
     /// Built-in container profiles count `/etc/hosts` and `/etc/resolv.conf` as present:
     /// container runtimes bind-mount them.

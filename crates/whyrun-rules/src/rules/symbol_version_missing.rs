@@ -30,11 +30,14 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// LIB003 blocks start: /app needs GLIBC_2.34 (__libc_start_main); debian-11 has glibc 2.31
-    ///   /app: needs GLIBC_2.34 for __libc_start_main
-    ///   /lib/x86_64-linux-gnu/libc.so.6: glibc 2.31 defines versions up to GLIBC_2.31
-    ///   /lib64/ld-linux-x86-64.so.2: the loader stops with "/lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.34' not found (required by /app)"
-    ///   fix: Build against glibc 2.31 or older (in debian:11 itself); or run it on debian:12 (glibc 2.36)
+    /// LIB003 blocks start  /usr/local/bin/hello needs GLIBC_2.34 (__libc_start_main); debian-11 has glibc 2.31
+    ///   · needs GLIBC_2.34 for __libc_start_main  [/usr/local/bin/hello]
+    ///   · glibc 2.31 defines versions up to GLIBC_2.31  [/lib/x86_64-linux-gnu/libc.so.6]
+    ///   · debian-11 is a profile: its libraries are matched by SONAME against its package list, without a file system to search  [debian-11]
+    ///   · the loader stops with "/lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.34' not found (required by /usr/local/bin/hello)"  [/lib64/ld-linux-x86-64.so.2]
+    ///   fix Build against glibc 2.31 or older (in debian:11 itself); or run it on debian:12 (glibc 2.36)
+    ///       FROM debian:11 AS build
+    ///       FROM debian:12
     /// ```
     /// For a profile target the library's versions come from the profile's package list,
     /// and the evidence says so. Weak version requirements are left out: glibc only warns.

@@ -18,7 +18,7 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// whyrun.toml:2:20: CONF001 unknown rule code "GO06" under ignore (did you mean GO006?)
+    /// whyrun.toml:2:12: CONF001 unknown rule code "GO06" under ignore (did you mean GO006?)
     /// ```
     ///
     /// ## Fix

@@ -34,12 +34,12 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// ARCH001 blocks start: ./server is built for aarch64 (ELF64, little-endian); host runs x86_64 and i386 binaries: exec format error
-    ///   ./server: ELF machine aarch64 (e_machine 183), ELF64, little-endian
-    ///   uname -m: the kernel runs x86_64, i386 natively
-    ///   /proc/sys/fs/binfmt_misc: no binfmt_misc handler for aarch64
-    ///   fix: Rebuild for x86_64 (GOARCH=amd64), keeping the binary's other recorded build settings
-    ///        CGO_ENABLED=0 GOOS=linux GOARCH=amd64 go build -trimpath -o server example.com/cmd/server
+    /// ARCH001 blocks start  /usr/local/bin/hello is built for aarch64 (ELF64, little-endian); debian-12 runs x86_64 binaries: exec format error
+    ///   · ELF machine aarch64 (e_machine 183), ELF64, little-endian  [/usr/local/bin/hello]
+    ///   · the kernel runs x86_64 natively  [debian-12]
+    ///   fix Rebuild for x86_64 with Debian's cross compiler (gcc-x86-64-linux-gnu), using the same sources and flags
+    ///       apt-get install -y gcc-x86-64-linux-gnu
+    ///       x86_64-linux-gnu-gcc -o hello …
     /// ```
     ///
     /// ## Fix

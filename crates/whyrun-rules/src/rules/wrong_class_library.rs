@@ -28,10 +28,11 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// LIB002 blocks start: the only libfoo.so.1 the loader finds is 32-bit (ELFCLASS32): /opt/vendor/lib/libfoo.so.1
-    ///   /app: DT_NEEDED libfoo.so.1
-    ///   /opt/vendor/lib/libfoo.so.1: 32-bit (ELFCLASS32); the binary is ELF64 x86_64
-    ///   /lib64/ld-linux-x86-64.so.2: the loader stops with "error while loading shared libraries: libfoo.so.1: wrong ELF class: ELFCLASS32"
+    /// LIB002 blocks start  the only libhello.so the loader finds is 32-bit (ELFCLASS32): /opt/app/bin/lib/libhello.so
+    ///   · DT_NEEDED libhello.so  [/opt/app/bin/app]
+    ///   · 32-bit (ELFCLASS32); the binary is ELF64 x86_64  [/opt/app/bin/lib/libhello.so]
+    ///   · the loader stops with "error while loading shared libraries: libhello.so: wrong ELF class: ELFCLASS32"  [/lib64/ld-linux-x86-64.so.2]
+    ///   fix Install libhello.so built for ELF64 x86_64, or remove the wrong copy from /opt/app/bin/lib
     /// ```
     ///
     /// ## Fix

@@ -33,12 +33,12 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// ARCH004 blocks start: ./server needs x86-64-v3 (its .note.gnu.property); the CPU (Intel Xeon E5-2680) reaches x86-64-v2
-    ///   ./server: GNU_PROPERTY_X86_ISA_1_NEEDED: x86-64-baseline, x86-64-v3
-    ///   /proc/cpuinfo: the CPU reaches x86-64-v2; it lacks avx, avx2, bmi1, bmi2, f16c, fma, abm, movbe, xsave
-    ///   /lib64/ld-linux-x86-64.so.2: glibc 2.36 refuses it at load time (CPU ISA level is lower than required)
-    ///   fix: Rebuild for x86-64-v2: -march=x86-64-v2, without -march=native, -mneeded or -Wl,-z,x86-64-vN (…)
-    ///        gcc -march=x86-64-v2 -o server …
+    /// ARCH004 blocks start  /usr/local/bin/hello needs x86-64-v3 (its .note.gnu.property); the CPU (Intel(R) Xeon(R) CPU E5-2680 0 @ 2.70GHz) reaches x86-64-v2
+    ///   · GNU_PROPERTY_X86_ISA_1_NEEDED: x86-64-baseline, x86-64-v3  [/usr/local/bin/hello]
+    ///   · the CPU reaches x86-64-v2; it lacks avx2, bmi1, bmi2, f16c, fma, abm, movbe  [web-01]
+    ///   · glibc 2.36 refuses it at load time (CPU ISA level is lower than required)  [/lib64/ld-linux-x86-64.so.2]
+    ///   fix Rebuild for x86-64-v2: -march=x86-64-v2, without -march=native, -mneeded or -Wl,-z,x86-64-vN (if the note comes from the toolchain's start files, build on a distribution with a baseline toolchain)
+    ///       gcc -march=x86-64-v2 -o hello …
     /// ```
     ///
     /// ## Fix

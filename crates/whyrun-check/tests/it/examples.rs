@@ -1,0 +1,566 @@
+//! Every rule's `## Example` is what whyrun really prints: one scenario per rule code, a
+//! real check (`whyrun_check::check`, the pipeline of `whyrun check`) of a real binary on a
+//! real target (a built-in profile, a cached root, or a snapshot file written from a
+//! profile with the CPU, kernel, mounts or files changed). The finding of that code is
+//! rendered as `whyrun check` prints it, pinned with an insta snapshot, and compared with
+//! the ```text block under the rule's `## Example`.
+//!
+//! When a rule's output changes on purpose, bless the examples and review the diff:
+//!
+//! ```sh
+//! WHYRUN_BLESS_EXAMPLES=1 INSTA_UPDATE=always cargo test -p whyrun-check --test it examples
+//! cargo test -p whyrun-check --test it examples
+//! ```
+//!
+//! The first run rewrites the blocks in `crates/whyrun-rules/src/rules/*.rs` (and the
+//! snapshots); the second, with the documentation rebuilt, confirms them.
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use tempfile::TempDir;
+use whyrun_check::{Config, Placement};
+use whyrun_report::{human, CheckReport, InputReport};
+use whyrun_rules::CheckOptions;
+use whyrun_target::model::{CpuInfo, Kernel, Mount, TargetModel};
+use whyrun_target::TargetSpec;
+
+use crate::fixtures::{self, built, small};
+use crate::rule_docs;
+
+/// A check whose finding of one code is that rule's example.
+struct Scenario {
+    targets: TargetSpec,
+    placement: Placement,
+    options: CheckOptions,
+    config: Config,
+    /// Files the check reads (a snapshot, a root copy, a built program); removed after it.
+    _temp: Option<TempDir>,
+}
+
+impl Scenario {
+    /// `file` placed at `at` (a fixed path: the example names it) in the built-in profile
+    /// or snapshot file `target`.
+    fn on(target: impl AsRef<Path>, file: PathBuf, at: &str) -> Scenario {
+        let targets = TargetSpec {
+            targets: vec![target.as_ref().display().to_string()],
+            ..Default::default()
+        };
+        Scenario::new(targets, file, at)
+    }
+
+    /// `file` placed at `at` in the root directory `root` (`--root DIR --as AT`).
+    fn in_root(root: PathBuf, file: PathBuf, at: &str) -> Scenario {
+        let targets = TargetSpec {
+            roots: vec![root],
+            ..Default::default()
+        };
+        Scenario::new(targets, file, at)
+    }
+
+    fn new(targets: TargetSpec, file: PathBuf, at: &str) -> Scenario {
+        Scenario {
+            targets,
+            placement: Placement::Local {
+                file,
+                at: Some(at.into()),
+            },
+            options: CheckOptions::default(),
+            config: Config::default(),
+            _temp: None,
+        }
+    }
+
+    fn keeping(mut self, temp: TempDir) -> Scenario {
+        self._temp = Some(temp);
+        self
+    }
+}
+
+fn temp() -> TempDir {
+    tempfile::tempdir().unwrap()
+}
+
+/// An x86-64-v2 server CPU (Sandy Bridge: AVX, no AVX2, BMI, FMA or MOVBE), as `whyrun
+/// snapshot` reads it from /proc/cpuinfo.
+fn sandy_bridge() -> CpuInfo {
+    CpuInfo {
+        arch: "x86_64".into(),
+        x86_isa_levels: Some(0b11),
+        flags: [
+            "fpu",
+            "cx8",
+            "cmov",
+            "mmx",
+            "fxsr",
+            "sse",
+            "sse2",
+            "syscall",
+            "lm",
+            "pni",
+            "pclmulqdq",
+            "ssse3",
+            "cx16",
+            "sse4_1",
+            "sse4_2",
+            "x2apic",
+            "popcnt",
+            "aes",
+            "xsave",
+            "avx",
+            "lahf_lm",
+        ]
+        .map(String::from)
+        .to_vec(),
+        model: Some("Intel(R) Xeon(R) CPU E5-2680 0 @ 2.70GHz".into()),
+    }
+}
+
+/// Debian 12 on a machine with `cpu`, named `name`.
+fn debian12_on(name: &str, cpu: CpuInfo) -> TargetModel {
+    let mut m = fixtures::profile("debian-12");
+    m.name = name.into();
+    m.cpu = Some(cpu);
+    m
+}
+
+// ---------------------------------------------------------------------------------------
+// The scenarios, one per rule code
+// ---------------------------------------------------------------------------------------
+
+/// An aarch64 program on an x86_64 Debian.
+fn arch001() -> Scenario {
+    Scenario::on(
+        "debian-12",
+        small("c-aarch64-dynamic"),
+        "/usr/local/bin/hello",
+    )
+}
+
+/// An armhf program on Debian 12 for armel (the profile's armel variant).
+fn arch002() -> Scenario {
+    Scenario::on(
+        "debian-12@armel",
+        built("hello-armhf"),
+        "/usr/local/bin/hello",
+    )
+}
+
+/// A GOAMD64=v3 Gin app on a Sandy Bridge Xeon (x86-64-v2).
+fn arch003() -> Scenario {
+    let t = temp();
+    let target = fixtures::snapshot(&debian12_on("web-01", sandy_bridge()), t.path());
+    Scenario::on(target, built("gin-go124-amd64v3"), "/usr/local/bin/ginapp").keeping(t)
+}
+
+/// A C program built with `-march=x86-64-v3` on the same Xeon.
+fn arch004() -> Scenario {
+    let t = temp();
+    let target = fixtures::snapshot(&debian12_on("web-01", sandy_bridge()), t.path());
+    Scenario::on(target, small("c-x86-64-v3"), "/usr/local/bin/hello").keeping(t)
+}
+
+/// A GOARM=7 Gin app on an ARMv6 board (VFPv2 only) running Debian 12 armhf.
+fn arch005() -> Scenario {
+    let t = temp();
+    let mut m = fixtures::profile("debian-12@armhf");
+    m.name = "pi-zero".into();
+    m.cpu = Some(CpuInfo {
+        arch: "armhf".into(),
+        x86_isa_levels: None,
+        flags: ["half", "thumb", "fastmult", "vfp", "edsp", "java", "tls"]
+            .map(String::from)
+            .to_vec(),
+        model: Some("ARMv6-compatible processor rev 7 (v6l)".into()),
+    });
+    let target = fixtures::snapshot(&m, t.path());
+    Scenario::on(target, built("gin-go124-armv7"), "/usr/local/bin/ginapp").keeping(t)
+}
+
+/// A Go 1.24 program on CentOS 6 (Linux 2.6.32; Go 1.24 needs 3.2).
+fn arch006() -> Scenario {
+    let t = temp();
+    let mut m = fixtures::profile("centos-7");
+    m.name = "centos-6".into();
+    if let Some(os) = &mut m.os {
+        os.version_id = Some("6".into());
+        os.pretty_name = Some("CentOS release 6.10 (Final)".into());
+    }
+    if let Some(libc) = &mut m.libc {
+        libc.version = "2.12".into();
+    }
+    m.kernel = Some(Kernel {
+        release: "2.6.32-754.el6.x86_64".into(),
+    });
+    let target = fixtures::snapshot(&m, t.path());
+    Scenario::on(target, small("go124-hello"), "/usr/local/bin/hello").keeping(t)
+}
+
+/// A cgo Gin app (glibc's interpreter) on Alpine.
+fn libc001() -> Scenario {
+    Scenario::on(
+        "alpine-3.19",
+        built("gin-go124-cgo"),
+        "/usr/local/bin/ginapp",
+    )
+}
+
+/// A glibc program calling arc4random on Alpine with gcompat, whose loader stub sits at
+/// glibc's interpreter path.
+fn libc002() -> Scenario {
+    let t = temp();
+    let mut m = fixtures::profile("alpine-3.19");
+    m.name = "alpine-3.19-gcompat".into();
+    m.interpreters.push("/lib64/ld-linux-x86-64.so.2".into());
+    let target = fixtures::snapshot(&m, t.path());
+    Scenario::on(target, built("newsym-glibc"), "/usr/local/bin/newsym").keeping(t)
+}
+
+/// A musl program on Debian.
+fn libc003() -> Scenario {
+    Scenario::on("debian-12", small("c-musl-dynamic"), "/usr/local/bin/hello")
+}
+
+/// Debian's static ldconfig (static glibc, with NSS code for users) in a scratch image.
+fn libc004() -> Scenario {
+    Scenario::on(
+        "scratch",
+        fixtures::root("bookworm-min").join("usr/sbin/ldconfig"),
+        "/sbin/ldconfig",
+    )
+}
+
+/// A cgo Gin app with go-sqlite3 linked against the system's libsqlite3, on Debian.
+fn lib001() -> Scenario {
+    Scenario::on(
+        "debian-12",
+        built("ginsqlite-go124-cgo"),
+        "/usr/local/bin/ginsqlite",
+    )
+}
+
+/// A program whose `$ORIGIN/lib` holds a 32-bit ARM build of the library it needs: the
+/// bookworm root with that library added (built here from the fixtures' libhello.c).
+fn lib002() -> Scenario {
+    let t = temp();
+    let root = fixtures::root_copy("bookworm-min", t.path());
+    let lib = root.join("opt/app/bin/lib/libhello.so");
+    std::fs::create_dir_all(lib.parent().unwrap()).unwrap();
+    let source = fixtures::repo().join("fixtures/src/c/libhello.c");
+    fixtures::cross_gcc(
+        "arm-linux-gnueabihf-gcc",
+        &[
+            "-O2",
+            "-shared",
+            "-fPIC",
+            "-Wl,-soname,libhello.so",
+            "-o",
+            lib.to_str().unwrap(),
+            source.to_str().unwrap(),
+        ],
+    );
+    Scenario::in_root(root, small("c-runpath"), "/opt/app/bin/app").keeping(t)
+}
+
+/// A C program that needs GLIBC_2.34 on Debian 11 (glibc 2.31).
+fn lib003() -> Scenario {
+    Scenario::on(
+        "debian-11",
+        small("c-glibc-dynamic"),
+        "/usr/local/bin/hello",
+    )
+}
+
+/// A C++ program built with GCC 12 on CentOS 7 (GCC 4.8's libstdc++).
+fn lib004() -> Scenario {
+    Scenario::on("centos-7", small("c-cxx-dynamic"), "/usr/local/bin/hello")
+}
+
+/// A program whose DT_RUNPATH `$ORIGIN/lib` was not shipped along, in the bookworm root.
+fn lib005() -> Scenario {
+    Scenario::in_root(
+        fixtures::root("bookworm-min"),
+        small("c-runpath"),
+        "/usr/local/bin/hello",
+    )
+}
+
+/// A CGO_ENABLED=0 build of a go-sqlite3 app.
+fn go001() -> Scenario {
+    Scenario::on(
+        "distroless-static-debian12",
+        built("ginsqlite-go124-nocgo"),
+        "/usr/local/bin/ginsqlite",
+    )
+}
+
+/// A static Gin app (an HTTPS client too) in a scratch image.
+fn go002() -> Scenario {
+    Scenario::on("scratch", built("gin-go124"), "/usr/local/bin/ginapp")
+}
+
+/// A Go program that loads time zones, in a scratch image.
+fn go003() -> Scenario {
+    Scenario::on(
+        "scratch",
+        small("go124-nethello"),
+        "/usr/local/bin/nethello",
+    )
+}
+
+/// A static Gin app that looks up users, in a scratch image.
+fn go004() -> Scenario {
+    Scenario::on("scratch", built("gin-go124"), "/usr/local/bin/ginapp")
+}
+
+/// A cgo Gin app on a Debian host with systemd-resolved's NSS module (libnss-resolve puts
+/// `resolve` before `dns` in nsswitch.conf).
+fn go005() -> Scenario {
+    let t = temp();
+    let mut m = fixtures::profile("debian-12");
+    m.name = "app-01".into();
+    m.runtime_files.nsswitch_hosts = Some("files resolve [!UNAVAIL=return] dns".into());
+    let target = fixtures::snapshot(&m, t.path());
+    Scenario::on(target, built("gin-go124-cgo"), "/usr/local/bin/ginapp").keeping(t)
+}
+
+/// A program built with Go 1.19.
+fn go006() -> Scenario {
+    Scenario::on("debian-12", small("go119-hello"), "/usr/local/bin/hello")
+}
+
+/// A Go program built from a git work tree with an uncommitted change (built here: no
+/// fixture is built from git).
+fn go007() -> Scenario {
+    let t = temp();
+    let src = t.path().join("hello");
+    fixtures::GoProgram {
+        module: "example.com/hello",
+        main_go: r#"// hello prints a greeting.
+package main
+
+import "fmt"
+
+func main() {
+    fmt.Println("hello")
+}
+"#,
+    }
+    .write(&src);
+    fixtures::git(&src, &["init", "-q", "-b", "main"]);
+    fixtures::git(&src, &["add", "-A"]);
+    fixtures::git(&src, &["commit", "-q", "-m", "hello"]);
+    let main_go = src.join("main.go");
+    let changed = std::fs::read_to_string(&main_go)
+        .unwrap()
+        .replace("\"hello\"", "\"hello, world\"");
+    std::fs::write(&main_go, changed).unwrap();
+    let out = t.path().join("hello-bin");
+    fixtures::go_build(&src, &out);
+    Scenario::on("debian-12", out, "/usr/local/bin/hello").keeping(t)
+}
+
+/// A CGO_ENABLED=0 Go program that loads plugins (built here: no fixture links plugin).
+fn go008() -> Scenario {
+    let t = temp();
+    let src = t.path().join("pluginhost");
+    fixtures::GoProgram {
+        module: "example.com/pluginhost",
+        main_go: r#"// pluginhost loads the plugins named on its command line.
+package main
+
+import (
+    "fmt"
+    "os"
+    "plugin"
+)
+
+func main() {
+    for _, path := range os.Args[1:] {
+        if _, err := plugin.Open(path); err != nil {
+            fmt.Fprintln(os.Stderr, err)
+            os.Exit(1)
+        }
+    }
+}
+"#,
+    }
+    .write(&src);
+    let out = t.path().join("pluginhost-bin");
+    fixtures::go_build(&src, &out);
+    Scenario::on("debian-12", out, "/usr/local/bin/pluginhost").keeping(t)
+}
+
+/// A Go program that resolves host names, on a machine without /etc/resolv.conf.
+fn go009() -> Scenario {
+    let t = temp();
+    let mut m = fixtures::profile("debian-12");
+    m.name = "vm-01".into();
+    m.runtime_files.resolv_conf = false;
+    let target = fixtures::snapshot(&m, t.path());
+    Scenario::on(target, small("go124-nethello"), "/usr/local/bin/nethello").keeping(t)
+}
+
+/// A program copied without its execute bit (mode 0644) into the bookworm root.
+fn fs001() -> Scenario {
+    let t = temp();
+    let copy = t.path().join("hello");
+    std::fs::copy(small("c-glibc-dynamic"), &copy).unwrap();
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o644)).unwrap();
+    Scenario::in_root(fixtures::root("bookworm-min"), copy, "/usr/local/bin/hello").keeping(t)
+}
+
+/// A program in /tmp on a CI runner whose /tmp is mounted noexec.
+fn fs002() -> Scenario {
+    let t = temp();
+    let mut m = fixtures::profile("debian-12");
+    m.name = "ci-runner-01".into();
+    let mount = |target: &str, fstype: &str, options: &str| Mount {
+        target: target.into(),
+        fstype: fstype.into(),
+        options: options.split(',').map(String::from).collect(),
+    };
+    m.mounts = vec![
+        mount("/", "ext4", "rw,relatime"),
+        mount("/tmp", "tmpfs", "rw,nosuid,nodev,noexec,relatime"),
+    ];
+    let target = fixtures::snapshot(&m, t.path());
+    Scenario::on(target, small("c-glibc-dynamic"), "/tmp/build/hello").keeping(t)
+}
+
+/// A whyrun.toml that ignores `GO06`, a typo of GO006.
+fn conf001() -> Scenario {
+    let text = "# Go 1.19 is pinned by the vendor SDK.\nignore = [\"GO06\"]\n";
+    let config = Config::parse(Path::new("whyrun.toml"), text).expect("the configuration parses");
+    Scenario {
+        config,
+        ..Scenario::on("debian-12", small("go119-hello"), "/usr/local/bin/hello")
+    }
+}
+
+/// One test per scenario, named after it, and the list of the codes they cover.
+macro_rules! examples {
+    ($($scenario:ident: $code:literal),* $(,)?) => {
+        const CODES: &[&str] = &[$($code),*];
+        mod example {
+            $(
+                #[test]
+                fn $scenario() {
+                    super::example($code, super::$scenario);
+                }
+            )*
+        }
+    };
+}
+
+examples! {
+    arch001: "ARCH001",
+    arch002: "ARCH002",
+    arch003: "ARCH003",
+    arch004: "ARCH004",
+    arch005: "ARCH005",
+    arch006: "ARCH006",
+    libc001: "LIBC001",
+    libc002: "LIBC002",
+    libc003: "LIBC003",
+    libc004: "LIBC004",
+    lib001: "LIB001",
+    lib002: "LIB002",
+    lib003: "LIB003",
+    lib004: "LIB004",
+    lib005: "LIB005",
+    go001: "GO001",
+    go002: "GO002",
+    go003: "GO003",
+    go004: "GO004",
+    go005: "GO005",
+    go006: "GO006",
+    go007: "GO007",
+    go008: "GO008",
+    go009: "GO009",
+    fs001: "FS001",
+    fs002: "FS002",
+    conf001: "CONF001",
+}
+
+/// A new rule gets its example from a scenario here, or this fails.
+#[test]
+fn every_rule_has_a_scenario() {
+    let missing: Vec<&str> = whyrun_rules::RULES
+        .iter()
+        .map(|r| r.meta().code)
+        .filter(|c| !CODES.contains(c))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "no example scenario for {missing:?}: add one to {}",
+        file!()
+    );
+    for code in CODES {
+        assert!(whyrun_rules::rule(code).is_some(), "{code} is not a rule");
+    }
+}
+
+/// Runs the scenario of `code`, renders its finding, and compares it with the rule's
+/// documentation (or rewrites the documentation with it, under WHYRUN_BLESS_EXAMPLES).
+fn example(code: &str, scenario: fn() -> Scenario) {
+    let s = scenario();
+    let outcome = whyrun_check::check(&s.targets, &s.placement, &s.options, &s.config);
+    assert!(
+        outcome.errors.is_empty(),
+        "{code}: the scenario's inputs could not be read: {:?}",
+        outcome.errors
+    );
+    let text = render(code, &outcome.report);
+
+    if std::env::var_os("WHYRUN_BLESS_EXAMPLES").is_some() {
+        rule_docs::rewrite_example(code, &text);
+    } else {
+        let documented = rule_docs::example(code);
+        assert!(
+            documented.as_deref() == Some(text.trim_end()),
+            "{code}: the ## Example of its documentation is not what whyrun prints.\n\
+             documented:\n{}\n\nprinted:\n{text}\n\
+             Bless it with `WHYRUN_BLESS_EXAMPLES=1 INSTA_UPDATE=always cargo test -p \
+             whyrun-check --test it examples`, then review the diff.",
+            documented.as_deref().unwrap_or("(no ```text block)")
+        );
+    }
+    insta::assert_snapshot!(format!("example_{code}"), text);
+}
+
+/// The finding of `code` as `whyrun check` prints it, without colour: under its target,
+/// or, for a configuration finding, on its own line before the binaries.
+fn render(code: &str, report: &CheckReport) -> String {
+    for input in &report.inputs {
+        if let Some(f) = input.findings.iter().find(|f| f.code == code) {
+            let only = CheckReport {
+                binaries: Vec::new(),
+                inputs: vec![InputReport {
+                    subject: input.subject,
+                    path: input.path.clone(),
+                    findings: vec![f.clone()],
+                }],
+            };
+            let mut out = Vec::new();
+            human::write(&mut out, &only, false).unwrap();
+            return plain(&String::from_utf8(out).unwrap());
+        }
+    }
+    let targets = report.binaries.iter().flat_map(|b| &b.targets);
+    for t in targets {
+        if let Some(f) = t.findings.iter().find(|f| f.code == code) {
+            return plain(&human::finding_text(f));
+        }
+    }
+    let mut out = Vec::new();
+    human::write(&mut out, report, true).unwrap();
+    panic!(
+        "{code}: the scenario does not fire; whyrun printed:\n{}",
+        plain(&String::from_utf8(out).unwrap())
+    );
+}
+
+fn plain(styled: &str) -> String {
+    anstream::adapter::strip_str(styled).to_string()
+}
