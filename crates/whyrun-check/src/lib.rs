@@ -158,6 +158,14 @@ fn default_deploy_path(file: &Path) -> String {
     format!("/usr/local/bin/{name}")
 }
 
+/// The permission bits of a local file.
+fn local_mode(file: &Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(file)
+        .ok()
+        .map(|m| m.permissions().mode() & 0o7777)
+}
+
 /// The binary inside a target: its path there, the view that holds it, and its facts.
 struct Placed {
     path: String,
@@ -249,6 +257,13 @@ pub fn evaluate(
         }
         None => resolution::from_index(&facts, &t.model, &path),
     };
+    // A target without files (a profile, a snapshot) still gets the local file's mode:
+    // the copy keeps it.
+    let mode = match (&view, placement) {
+        (Some(v), _) => v.metadata(Path::new(&path)).ok().map(|m| m.mode),
+        (None, Placement::Local { file, .. }) => local_mode(file),
+        (None, _) => None,
+    };
     let meta = view
         .as_ref()
         .and_then(|v| v.metadata(Path::new(&path)).ok());
@@ -261,7 +276,7 @@ pub fn evaluate(
             display_path: path.clone(),
             path_in_target: path.clone(),
             facts: &facts,
-            mode: meta.map(|m| m.mode),
+            mode,
             // A copy keeps the mode but not the owner (COPY makes it root's, scp the
             // user's): the owner is known only for a file already in place.
             uid: meta.filter(|_| in_place).map(|m| m.uid),

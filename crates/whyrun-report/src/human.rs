@@ -101,11 +101,15 @@ fn write_matrix(out: &mut dyn Write, targets: &[TargetReport]) -> std::io::Resul
             top.map(|f| format!("  {DIM}{} {}{DIM:#}", f.code, f.message))
                 .unwrap_or_default()
         };
+        // The verdict is padded only when a cause follows it: no trailing spaces.
+        let verdict = match cause.is_empty() {
+            true => t.verdict.label().to_string(),
+            false => format!("{:<30}", t.verdict.label()),
+        };
         writeln!(
             out,
-            "  {:<width$}  {style}{mark} {:<30}{style:#}{cause}",
+            "  {:<width$}  {style}{mark} {verdict}{style:#}{cause}",
             t.target,
-            t.verdict.label(),
         )?;
     }
     Ok(())

@@ -33,7 +33,7 @@ crate::declare_rule! {
     ///       CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 go build -tags libsqlite3 -o ginsqlite example.com/ginapp/cmd/ginsqlite
     /// ```
     /// musl's loader says `Error loading shared library libsqlite3.so.0: No such file or
-    /// directory (needed by /app/server)`. For a profile target, libraries are matched by
+    /// directory (needed by /usr/local/bin/ginsqlite)`. For a profile target, libraries are matched by
     /// SONAME against the profile's package list; the evidence says so.
     ///
     /// ## Fix

@@ -439,3 +439,19 @@ fn ownership_in_a_root_decides_execute_permission() {
         "{t}"
     );
 }
+
+/// Regression: a local binary without its execute bit was judged by its mode only where
+/// the target had files; against a profile it "ran". The copy keeps the mode everywhere.
+#[test]
+fn a_binary_without_its_execute_bit_will_not_start_on_a_profile_either() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("hello");
+    std::fs::copy(fixtures::small("c-glibc-dynamic"), &copy).unwrap();
+    std::fs::set_permissions(&copy, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (json, code) = check_json(&[copy.to_str().unwrap(), "-t", "debian-12", "--no-config"]);
+    assert_eq!(code, 1, "{json}");
+    let t = target(&json, 0);
+    assert_eq!(t["verdict"], "wont-start");
+    assert_eq!(t["findings"][0]["code"], "FS001", "{t}");
+}
