@@ -93,12 +93,9 @@ fn write_matrix(out: &mut dyn Write, targets: &[TargetReport]) -> std::io::Resul
                 n => format!("  {DIM}{n} notes{DIM:#}"),
             }
         } else {
-            let top = t
-                .findings
-                .iter()
-                .find(|f| !f.undecided)
-                .or(t.findings.first());
-            top.map(|f| format!("  {DIM}{} {}{DIM:#}", f.code, f.message))
+            t.findings
+                .first()
+                .map(|f| format!("  {DIM}{} {}{DIM:#}", f.code, f.message))
                 .unwrap_or_default()
         };
         // The verdict is padded only when a cause follows it: no trailing spaces.

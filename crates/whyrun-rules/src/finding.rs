@@ -50,19 +50,31 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    /// The verdict of a set of findings: the worst severity wins; an undecidable check
-    /// outranks only a clean result.
+    /// The verdict of a set of findings: the worst decided severity wins, unless a
+    /// finding that could not be decided would be worse: then nobody can tell. (An arm64
+    /// binary in a root that does not show its machine may well not start; a decided DNS
+    /// risk must not make that "runs, with risks".)
     pub fn of(findings: &[Finding]) -> Verdict {
-        let worst = findings
-            .iter()
-            .filter(|f| !f.undecided)
-            .map(|f| f.severity)
-            .min();
-        match worst {
+        let worst = |undecided: bool| {
+            findings
+                .iter()
+                .filter(|f| f.undecided == undecided)
+                .map(|f| f.severity)
+                .min()
+        };
+        let decided = worst(false);
+        if let Some(u) = worst(true) {
+            let could_fail = matches!(u, Severity::BlocksStart | Severity::FailsAtRuntime);
+            let worse_than_decided = decided.is_none_or(|d| u < d);
+            let nothing_decided = matches!(decided, None | Some(Severity::Info));
+            if (could_fail && worse_than_decided) || nothing_decided {
+                return Verdict::CannotTell;
+            }
+        }
+        match decided {
             Some(Severity::BlocksStart) => Verdict::WontStart,
             Some(Severity::FailsAtRuntime) => Verdict::FailsAtRuntime,
             Some(Severity::Risk) => Verdict::Risky,
-            _ if findings.iter().any(|f| f.undecided) => Verdict::CannotTell,
             _ => Verdict::Runs,
         }
     }

@@ -90,13 +90,15 @@ impl Stage {
     }
 }
 
-/// Ranks findings: decided before undecided, then worst severity, then the stage where
-/// the failure shows first, then code. The first decided finding is the top cause.
+/// Ranks findings: worst severity first, decided before undecided of the same severity,
+/// then the stage where the failure shows first, then code. The first finding is the top
+/// cause, the one the verdict rests on (`Verdict::of`): an undecided blocker leads a
+/// decided run-time failure, since the program may never start.
 pub fn rank(findings: &mut [crate::Finding]) {
     findings.sort_by(|a, b| {
-        a.undecided
-            .cmp(&b.undecided)
-            .then(a.severity.cmp(&b.severity))
+        a.severity
+            .cmp(&b.severity)
+            .then(a.undecided.cmp(&b.undecided))
             .then(a.stage.cmp(&b.stage))
             .then(a.code.cmp(b.code))
     });
@@ -144,16 +146,36 @@ mod tests {
         assert_eq!(codes, ["FS001", "ARCH001", "LIBC001", "GO002"]);
     }
 
+    /// An arm64 binary in a root that does not show its machine: the undecided blocker
+    /// leads, and the verdict is "cannot tell", whatever lesser findings are decided.
     #[test]
-    fn a_decided_finding_outranks_an_undecided_one() {
-        let mut undecided = finding("ARCH006", Severity::BlocksStart, Stage::StartUp);
-        undecided.undecided = true;
-        let mut f = vec![
-            undecided,
+    fn an_undecided_blocker_leads_lesser_decided_findings() {
+        use crate::Verdict;
+        let mut arch = finding("ARCH001", Severity::BlocksStart, Stage::Format);
+        arch.undecided = true;
+        for lesser in [
             finding("GO002", Severity::FailsAtRuntime, Stage::RunTime),
+            finding("GO009", Severity::Risk, Stage::RunTime),
+            finding("GO006", Severity::Info, Stage::Notes),
+        ] {
+            let mut f = vec![lesser, arch.clone()];
+            rank(&mut f);
+            assert_eq!(f[0].code, "ARCH001");
+            assert_eq!(Verdict::of(&f), Verdict::CannotTell);
+        }
+        // A decided blocker still decides.
+        let mut f = vec![
+            arch.clone(),
+            finding("LIBC001", Severity::BlocksStart, Stage::Interpreter),
         ];
         rank(&mut f);
-        assert_eq!(f[0].code, "GO002");
+        assert_eq!(f[0].code, "LIBC001");
+        assert_eq!(Verdict::of(&f), Verdict::WontStart);
+        // An undecided risk does not outweigh a decided one.
+        let mut risk = finding("GO005", Severity::Risk, Stage::RunTime);
+        risk.undecided = true;
+        let f = vec![finding("GO009", Severity::Risk, Stage::RunTime), risk];
+        assert_eq!(Verdict::of(&f), Verdict::Risky);
     }
 
     /// The stage each failing rule declares agrees with its family where the family pins

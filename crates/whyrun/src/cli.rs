@@ -110,7 +110,10 @@ Exit codes:
   1  will not start, or fails at run time, on at least one target (a finding at level
      error: the default of those two, or as --severity and whyrun.toml set it)
   2  usage error, or an input (binary, root, image, snapshot, whyrun.toml) could not be read
-     or is wrong (each named in one line on stderr; the others are still checked)";
+     or is wrong (each named in one line on stderr; the others are still checked)
+  3  cannot tell on at least one target, and nothing above: the target does not say
+     something that could stop the binary (the finding names it: give a snapshot of the
+     machine, --this-machine for a root or image that runs here, or a profile with @ARCH)";
 
 const EXPLAIN_HELP: &str = "\
 Examples:

@@ -19,6 +19,9 @@ pub mod exit {
     pub const FAILS: u8 = 1;
     /// A usage error, or an input that could not be read.
     pub const INPUT_ERROR: u8 = 2;
+    /// `check`: on some target whyrun cannot tell whether the binary runs, and nothing
+    /// else failed: what the target does not say could stop it.
+    pub const CANNOT_TELL: u8 = 3;
 }
 
 fn main() -> ExitCode {

@@ -89,7 +89,11 @@ impl WrongArchitecture {
                     target.name
                 ))
                 .undecided()
-                .evidence(binary_evidence, display.clone())];
+                .evidence(binary_evidence, display.clone())
+                .fix(
+                    "Say where it will run: --this-machine for a root or image that runs on this machine, a snapshot of that machine (whyrun snapshot), or a profile with its architecture (-t debian-12@arm64)",
+                    Vec::new(),
+                )];
         };
         if arches
             .arches

@@ -7,7 +7,7 @@ use anstream::eprintln;
 use anyhow::{bail, Result};
 use whyrun_check::{Config, Placement};
 use whyrun_report::CheckReport;
-use whyrun_rules::CheckOptions;
+use whyrun_rules::{CheckOptions, Verdict};
 
 use crate::cli::{CheckArgs, ConfigArgs, Format};
 use crate::exit;
@@ -56,10 +56,18 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         return Ok(exit::INPUT_ERROR);
     }
     emit(&outcome.report, args.format, args.config.show_ignored)?;
+    let cannot_tell = outcome
+        .report
+        .binaries
+        .iter()
+        .flat_map(|b| &b.targets)
+        .any(|t| t.verdict == Verdict::CannotTell);
     Ok(if !outcome.errors.is_empty() || config_errors {
         exit::INPUT_ERROR
     } else if outcome.report.has_errors() {
         exit::FAILS
+    } else if cannot_tell {
+        exit::CANNOT_TELL
     } else {
         exit::OK
     })

@@ -455,3 +455,39 @@ fn a_binary_without_its_execute_bit_will_not_start_on_a_profile_either() {
     assert_eq!(t["verdict"], "wont-start");
     assert_eq!(t["findings"][0]["code"], "FS001", "{t}");
 }
+
+/// A root that does not show which machine it runs: whyrun cannot tell, says what would
+/// decide it, and exits 3 (not 0, which a CI gate would take for a pass).
+#[test]
+fn cannot_tell_has_its_own_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let hello = fixtures::small("go124-hello");
+    let (json, code) = check_json(&[
+        hello.to_str().unwrap(),
+        "--root",
+        dir.path().to_str().unwrap(),
+        "--no-config",
+    ]);
+    assert_eq!(code, 3, "{json}");
+    let t = target(&json, 0);
+    assert_eq!(t["verdict"], "cannot-tell");
+    let top = &t["findings"][0];
+    assert_eq!(top["code"], "ARCH001");
+    assert_eq!(top["undecided"], true);
+    assert!(
+        top["fix"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("--this-machine"),
+        "{top}"
+    );
+    // Told where it runs, it runs.
+    let (json, code) = check_json(&[
+        hello.to_str().unwrap(),
+        "--root",
+        dir.path().to_str().unwrap(),
+        "--this-machine",
+        "--no-config",
+    ]);
+    assert_eq!(code, 0, "{json}");
+}
