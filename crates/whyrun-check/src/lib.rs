@@ -137,9 +137,12 @@ pub fn summarize(f: &Facts) -> String {
         };
         parts.push(format!("Go {}{cgo}", go.version.as_deref().unwrap_or("?")));
     }
-    parts.push(match &e.interpreter {
-        Some(i) => format!("dynamic ({i})"),
-        None => "static".into(),
+    parts.push(match (&e.interpreter, e.file_type.as_str()) {
+        // A library loaded by others: it has no interpreter of its own to name.
+        (None, "shared-object") => "shared library".into(),
+        (Some(i), "shared-object") => format!("shared library, runnable ({i})"),
+        (Some(i), _) => format!("dynamic ({i})"),
+        (None, _) => "static".into(),
     });
     parts.join(", ")
 }
@@ -299,4 +302,28 @@ pub fn evaluate(
         },
         facts: Some(facts),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary_of(path: &str) -> String {
+        let small = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/small");
+        summarize(&whyrun_facts::inspect_path(&small.join(path)).unwrap())
+    }
+
+    /// Regression: a shared library (ET_DYN without an interpreter) was called static.
+    #[test]
+    fn a_shared_library_is_not_called_static() {
+        assert_eq!(
+            summary_of("lib/libhello.so"),
+            "x86_64 ELF64, shared library"
+        );
+        assert_eq!(
+            summary_of("c-glibc-dynamic"),
+            "x86_64 ELF64, dynamic (/lib64/ld-linux-x86-64.so.2)"
+        );
+        assert!(summary_of("go124-hello").ends_with(", static"));
+    }
 }

@@ -321,6 +321,23 @@ pub fn target_arches(target: &TargetModel) -> Option<TargetArches> {
     None
 }
 
+/// Whether the target's kernel refuses the binary's machine outright (ARCH001 blocks
+/// start): the target's machines are known, none of them runs `machine`, and no enabled
+/// binfmt_misc handler does. What would follow from running it (its interpreter, its C
+/// library) is then beside the point.
+pub fn refuses_machine(target: &TargetModel, machine: &str) -> bool {
+    let Some(arches) = target_arches(target) else {
+        return false;
+    };
+    let emulated = target.binfmt.iter().any(|h| {
+        h.enabled
+            && h.arch
+                .as_deref()
+                .is_some_and(|a| same_kernel_arch(a, machine))
+    });
+    !emulated && !arches.arches.iter().any(|a| same_kernel_arch(a, machine))
+}
+
 /// x86-64 micro-architecture levels as `/proc/cpuinfo` names the features each adds
 /// (x86-64 psABI; Go's runtime/asm_amd64.s checks the same set). SSE3 is `pni`, LZCNT is
 /// `abm`, and LAHF/SAHF in 64-bit mode is `lahf_lm`.

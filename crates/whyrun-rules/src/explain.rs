@@ -148,6 +148,27 @@ pub static KNOWN_ERRORS: &[KnownError] = &[
         ],
     },
     KnownError {
+        id: "x509-hostname",
+        patterns: &[
+            "x509: certificate is valid for",
+            "x509: cannot validate certificate for",
+            "doesn't contain any ip sans",
+            "x509: certificate is not valid for any names",
+        ],
+        origin: "Go's crypto/x509 hostname check, after the chain was verified",
+        causes: &[other(
+            "the certificate names other hosts than the one dialled: a name mismatch, not missing CA certificates, so installing a CA bundle will not fix it; connect by a name the certificate lists (or fix its subjectAltName)",
+        )],
+    },
+    KnownError {
+        id: "x509-validity",
+        patterns: &["x509: certificate has expired or is not yet valid"],
+        origin: "Go's crypto/x509 validity check",
+        causes: &[other(
+            "the certificate has expired, or the target's clock is wrong (a device without RTC or NTP): a CA bundle will not fix it",
+        )],
+    },
+    KnownError {
         id: "unknown-time-zone",
         patterns: &["unknown time zone"],
         origin: "Go's time.LoadLocation",
@@ -216,6 +237,13 @@ pub fn match_message(message: &str) -> Vec<&'static KnownError> {
     if hits.iter().any(|k| k.id == "cxx-version") {
         hits.retain(|k| k.id != "glibc-version");
     }
+    // A name or date problem of a verified certificate is not a missing CA bundle.
+    if hits
+        .iter()
+        .any(|k| matches!(k.id, "x509-hostname" | "x509-validity"))
+    {
+        hits.retain(|k| k.id != "x509");
+    }
     hits
 }
 
@@ -225,6 +253,20 @@ mod tests {
 
     fn ids(msg: &str) -> Vec<&'static str> {
         match_message(msg).iter().map(|k| k.id).collect()
+    }
+
+    /// Regression: a hostname mismatch was explained as "no CA bundle".
+    #[test]
+    fn a_name_mismatch_is_not_a_missing_ca_bundle() {
+        let msg = "Get \"https://10.0.0.5\": tls: failed to verify certificate: x509: certificate is valid for api.example.com, not 10.0.0.5";
+        assert_eq!(ids(msg), ["x509-hostname"]);
+        let hit = match_message(msg)[0];
+        assert!(hit.causes.iter().all(|c| c.rule != Some("GO002")));
+        assert!(hit.causes[0].text.contains("will not fix it"));
+        assert_eq!(
+            ids("x509: certificate has expired or is not yet valid: current time 1970-01-01T00:00:10Z is before 2024-01-01T00:00:00Z"),
+            ["x509-validity"]
+        );
     }
 
     #[test]

@@ -144,7 +144,10 @@ impl ArmFloatAbiMismatch {
     pub fn run(ctx: &CheckContext<'_>) -> Vec<Finding> {
         let facts = ctx.facts();
         let machine = &facts.elf.machine;
-        if arch::kernel_arch(&machine.name) != "arm" {
+        // A machine the kernel refuses never gets as far as its interpreter (ARCH001).
+        if arch::kernel_arch(&machine.name) != "arm"
+            || arch::refuses_machine(ctx.target, &machine.name)
+        {
             return Vec::new();
         }
         let Some(interp) = facts.elf.interpreter.as_deref() else {

@@ -61,6 +61,10 @@ impl MissingInterpreter {
         if ctx.libraries.interpreter_found != Some(false) {
             return Vec::new();
         }
+        // A machine the kernel refuses never gets as far as its interpreter (ARCH001).
+        if crate::arch::refuses_machine(ctx.target, &facts.elf.machine.name) {
+            return Vec::new();
+        }
         // A musl binary on a glibc system: LIBC003 reports it with musl's own fix.
         if super::MuslBinaryOnGlibc::applies(ctx) {
             return Vec::new();
@@ -120,5 +124,23 @@ mod tests {
         let target = scratch();
         let libs = resolution(None);
         assert!(!codes(&facts, &target, &libs).contains(&"LIBC001"));
+    }
+
+    /// A foreign binary gets one finding, its machine: the missing interpreter follows
+    /// from it (`exec format error` comes first), unless an emulator would run it.
+    #[test]
+    fn silent_for_a_machine_the_kernel_refuses() {
+        let facts = fixture("c-aarch64-dynamic");
+        let libs = resolution(Some(false));
+        assert_eq!(codes(&facts, &debian12(), &libs), ["ARCH001"]);
+        let mut emulated = debian12();
+        emulated.binfmt.push(whyrun_target::model::BinfmtHandler {
+            name: "qemu-aarch64".into(),
+            enabled: true,
+            interpreter: "/usr/libexec/qemu-binfmt/aarch64-binfmt-P".into(),
+            flags: "F".into(),
+            arch: Some("aarch64".into()),
+        });
+        assert!(codes(&facts, &emulated, &libs).contains(&"LIBC001"));
     }
 }

@@ -74,7 +74,10 @@ impl MuslBinaryOnGlibc {
     }
 
     pub fn run(ctx: &CheckContext<'_>) -> Vec<Finding> {
-        if !Self::applies(ctx) {
+        // A machine the kernel refuses never gets as far as its interpreter (ARCH001).
+        if !Self::applies(ctx)
+            || crate::arch::refuses_machine(ctx.target, &ctx.facts().elf.machine.name)
+        {
             return Vec::new();
         }
         let facts = ctx.facts();
