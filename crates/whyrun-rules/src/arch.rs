@@ -321,14 +321,42 @@ pub fn target_arches(target: &TargetModel) -> Option<TargetArches> {
     None
 }
 
+/// The 32-bit architecture a kernel of `native` can also run (its compat mode): i386 on
+/// x86_64 (IA32 emulation), 32-bit ARM on aarch64 (AArch32 at EL0, where the CPU has it).
+pub fn compat32_of(native: &str) -> Option<&'static str> {
+    match native {
+        "x86_64" => Some("i386"),
+        "aarch64" => Some("arm"),
+        _ => None,
+    }
+}
+
+/// Whether `machine` is the 32-bit compat architecture of one of the target's machines.
+pub fn is_compat32(arches: &TargetArches, machine: &str) -> bool {
+    arches
+        .arches
+        .iter()
+        .filter_map(|a| compat32_of(a))
+        .any(|c| same_kernel_arch(c, machine))
+}
+
 /// Whether the target's kernel refuses the binary's machine outright (ARCH001 blocks
-/// start): the target's machines are known, none of them runs `machine`, and no enabled
-/// binfmt_misc handler does. What would follow from running it (its interpreter, its C
-/// library) is then beside the point.
+/// start): the target's machines are known, none of them runs `machine` (natively, or in
+/// a 32-bit compat mode that is not known to be off), and no enabled binfmt_misc handler
+/// does. What would follow from running it (its interpreter, its C library) is then
+/// beside the point.
 pub fn refuses_machine(target: &TargetModel, machine: &str) -> bool {
     let Some(arches) = target_arches(target) else {
         return false;
     };
+    let compat_off = target
+        .kernel
+        .as_ref()
+        .and_then(|k| k.compat32.as_ref())
+        .is_some_and(|c| !c.enabled);
+    if is_compat32(&arches, machine) && !compat_off {
+        return false;
+    }
     let emulated = target.binfmt.iter().any(|h| {
         h.enabled
             && h.arch

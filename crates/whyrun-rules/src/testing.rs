@@ -22,7 +22,7 @@ pub fn scratch() -> TargetModel {
     TargetModel {
         name: "scratch".into(),
         source: SourceKind::Profile,
-        native_arches: vec!["x86_64".into(), "i386".into()],
+        native_arches: vec!["x86_64".into()],
         ..Default::default()
     }
 }
@@ -32,7 +32,7 @@ pub fn debian12() -> TargetModel {
     TargetModel {
         name: "debian-12".into(),
         source: SourceKind::Profile,
-        native_arches: vec!["x86_64".into(), "i386".into()],
+        native_arches: vec!["x86_64".into()],
         libc: Some(Libc {
             family: LibcFamily::Glibc,
             version: "2.36".into(),

@@ -98,6 +98,20 @@ pub struct OsRelease {
 pub struct Kernel {
     /// `uname -r`: `6.1.0-18-amd64`.
     pub release: String,
+    /// Whether the kernel runs its architecture's 32-bit programs (i386 on x86-64,
+    /// 32-bit ARM on arm64), as far as its configuration and command line say; `None`
+    /// when they could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub compat32: Option<Compat32>,
+}
+
+/// The kernel's 32-bit compatibility mode, and what says so.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Compat32 {
+    pub enabled: bool,
+    /// What was read, in the user's terms: `CONFIG_IA32_EMULATION=y in /proc/config.gz`.
+    pub evidence: String,
 }
 
 impl Kernel {

@@ -191,6 +191,7 @@ fn arch006() -> Scenario {
     }
     m.kernel = Some(Kernel {
         release: "2.6.32-754.el6.x86_64".into(),
+        compat32: None,
     });
     let target = fixtures::snapshot(&m, t.path());
     Scenario::on(target, small("go124-hello"), "/usr/local/bin/hello").keeping(t)

@@ -182,6 +182,49 @@ impl WrongArchitecture {
             return vec![finding];
         }
 
+        // 32-bit programs of the target's architecture: the kernel's compat mode decides.
+        let compat = target.kernel.as_ref().and_then(|k| k.compat32.as_ref());
+        if arch::is_compat32(&arches, machine) {
+            let arm = arch::kernel_arch(machine) == "arm";
+            match compat {
+                Some(c) if c.enabled && !arm => return Vec::new(),
+                Some(c) if c.enabled => {
+                    return vec![Self::META
+                        .finding(format!(
+                            "{display} is built for {built_for}; {} runs it only if its CPU executes 32-bit ARM (AArch32) programs, which many recent Arm cores do not: whyrun cannot tell",
+                            target.name
+                        ))
+                        .undecided()
+                        .evidence(binary_evidence, display.clone())
+                        .evidence(format!("the kernel has 32-bit compat: {}", c.evidence), "kernel")
+                        .fix(
+                            format!("Run it once on the machine to know, or rebuild for {} to be sure", arches.arches[0]),
+                            rebuild.map(|(_, c)| c).unwrap_or_default(),
+                        )];
+                }
+                Some(_) => {}
+                None => {
+                    let option = if arm {
+                        "CONFIG_COMPAT, and a CPU that executes AArch32"
+                    } else {
+                        "CONFIG_IA32_EMULATION, not turned off with ia32_emulation=0; the kernels of Debian, Ubuntu, RHEL and Alpine have it"
+                    };
+                    return vec![Self::META
+                        .finding(format!(
+                            "{display} is built for {built_for}; {} runs it through the kernel's 32-bit compat mode if the kernel has it ({option}): whyrun cannot tell",
+                            target.name
+                        ))
+                        .undecided()
+                        .evidence(binary_evidence, display.clone())
+                        .evidence(what, location)
+                        .fix(
+                            "Say which kernel it will run on: --this-machine for a root or image that runs here, or a snapshot of that machine (whyrun snapshot reads its /proc/config.gz)",
+                            Vec::new(),
+                        )];
+                }
+            }
+        }
+
         let mut finding = Self::META
             .finding(format!(
                 "{display} is built for {built_for}; {} runs {} binaries: exec format error",
@@ -190,6 +233,12 @@ impl WrongArchitecture {
             ))
             .evidence(binary_evidence, display.clone())
             .evidence(what, location);
+        if let Some(c) = compat.filter(|_| arch::is_compat32(&arches, machine)) {
+            finding = finding.evidence(
+                format!("the kernel's 32-bit compat mode is off: {}", c.evidence),
+                "kernel",
+            );
+        }
         for h in &handlers {
             finding = finding.evidence(
                 format!(
@@ -220,7 +269,7 @@ impl WrongArchitecture {
 mod tests {
     use super::*;
     use crate::testing::*;
-    use whyrun_target::model::{BinfmtHandler, CpuInfo};
+    use whyrun_target::model::{BinfmtHandler, CpuInfo, TargetModel};
 
     fn arch001(
         facts: &whyrun_facts::Facts,
@@ -316,5 +365,47 @@ mod tests {
         let mut target = debian12();
         target.native_arches = vec!["armel".into()];
         assert!(arch001(&facts, &target).is_empty());
+    }
+
+    fn i386(mut facts: whyrun_facts::Facts) -> whyrun_facts::Facts {
+        facts.elf.machine.name = "i386".into();
+        facts.elf.machine.e_machine = 3;
+        facts.elf.class = "ELF32".into();
+        facts
+    }
+
+    fn with_compat(mut t: TargetModel, enabled: bool) -> TargetModel {
+        t.kernel = Some(whyrun_target::model::Kernel {
+            release: "6.1.0-18-amd64".into(),
+            compat32: Some(whyrun_target::model::Compat32 {
+                enabled,
+                evidence: "CONFIG_IA32_EMULATION=y in /proc/config.gz".into(),
+            }),
+        });
+        t
+    }
+
+    /// A static i386 program runs on an x86-64 kernel with IA32 emulation, does not
+    /// without it, and on a profile that cannot say, whyrun cannot tell.
+    #[test]
+    fn i386_on_x86_64_follows_the_kernels_compat_mode() {
+        let facts = i386(fixture("go124-hello"));
+        let libs = resolution(None);
+        let arch001 = |t: &TargetModel| {
+            run(&facts, t, &libs)
+                .into_iter()
+                .find(|f| f.code == "ARCH001")
+        };
+        assert!(arch001(&with_compat(debian12(), true)).is_none());
+        let off = arch001(&with_compat(debian12(), false)).unwrap();
+        assert_eq!(off.severity, Severity::BlocksStart);
+        assert!(!off.undecided);
+        assert!(off
+            .evidence
+            .iter()
+            .any(|e| e.what.contains("compat mode is off")));
+        let unknown = arch001(&debian12()).unwrap();
+        assert!(unknown.undecided, "{unknown:?}");
+        assert!(unknown.message.contains("CONFIG_IA32_EMULATION"));
     }
 }

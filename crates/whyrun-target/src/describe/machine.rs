@@ -5,17 +5,19 @@
 //! (`/proc/sys/fs/binfmt_misc/*`), mounts (`/proc/self/mountinfo`) and the effective
 //! user. Only used when the binary will run on this machine; never for a root or an image.
 //!
-//! Native architectures are an assumption, not a probe: an x86_64 kernel is taken to run
-//! i386 (true unless built without CONFIG_IA32_EMULATION, which no major distribution
-//! kernel does); an aarch64 kernel is taken to run aarch64 only, because whether the CPU
-//! executes AArch32 at EL0 (needed for armhf/armel) is not visible in `/proc/cpuinfo`
-//! and many current Arm server cores lack it.
+//! Native architectures are the CPU's own. Whether the kernel also runs the 32-bit
+//! programs of its architecture is read from its configuration (`/proc/config.gz`, else
+//! `/boot/config-RELEASE`) and command line (`/proc/cmdline`): on x86-64,
+//! `CONFIG_IA32_EMULATION`, `CONFIG_IA32_EMULATION_DEFAULT_DISABLED` (Linux 6.7+) and the
+//! `ia32_emulation=` boot option (Documentation/admin-guide/kernel-parameters.txt); on
+//! arm64, `CONFIG_COMPAT`, which is not enough by itself: the CPU must also execute
+//! AArch32 at EL0, which `/proc/cpuinfo` does not show.
 
 use std::path::Path;
 
 use crate::cpu::Cpu;
 use crate::fs::{FileKind, FileView};
-use crate::model::{BinfmtHandler, CpuInfo, Kernel, Mount, User};
+use crate::model::{BinfmtHandler, Compat32, CpuInfo, Kernel, Mount, User};
 
 use super::read_small;
 
@@ -41,7 +43,90 @@ const MAX_BINFMT_ENTRIES: usize = 256;
 pub(super) fn kernel(view: &dyn FileView) -> Option<Kernel> {
     let b = read_small(view, "/proc/sys/kernel/osrelease", 4096).ok()??;
     let release = String::from_utf8_lossy(&b).trim().to_string();
-    (!release.is_empty()).then_some(Kernel { release })
+    (!release.is_empty()).then_some(Kernel {
+        release,
+        compat32: None,
+    })
+}
+
+/// The largest kernel configuration read (Debian's is about 270 kB, 60 kB compressed).
+const MAX_KERNEL_CONFIG: u64 = 4 << 20;
+
+/// The kernel's configuration as text: `/proc/config.gz` (CONFIG_IKCONFIG_PROC), else
+/// `/boot/config-RELEASE`; with where it was read.
+fn kernel_config(view: &dyn FileView, release: &str) -> Option<(String, String)> {
+    use std::io::Read;
+    if let Ok(Some(gz)) = read_small(view, "/proc/config.gz", MAX_KERNEL_CONFIG) {
+        let mut text = String::new();
+        let read = flate2::read::GzDecoder::new(&gz[..])
+            .take(MAX_KERNEL_CONFIG)
+            .read_to_string(&mut text);
+        if read.is_ok() {
+            return Some((text, "/proc/config.gz".into()));
+        }
+    }
+    let boot = format!("/boot/config-{release}");
+    let b = read_small(view, &boot, MAX_KERNEL_CONFIG).ok()??;
+    Some((String::from_utf8_lossy(&b).into_owned(), boot))
+}
+
+/// Whether the kernel runs the 32-bit programs of `arch` (see the module comment);
+/// `None` when its configuration cannot be read.
+pub(super) fn compat32(view: &dyn FileView, release: &str, arch: &str) -> Option<Compat32> {
+    let option = match arch {
+        "x86_64" => "CONFIG_IA32_EMULATION",
+        "aarch64" => "CONFIG_COMPAT",
+        _ => return None,
+    };
+    let (config, from) = kernel_config(view, release)?;
+    let cmdline = read_small(view, "/proc/cmdline", 64 << 10)
+        .ok()
+        .flatten()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
+    Some(decide_compat32(&config, &from, &cmdline, option))
+}
+
+/// [`compat32`] from the configuration's text (read from `from`) and the command line.
+pub fn decide_compat32(config: &str, from: &str, cmdline: &str, option: &str) -> Compat32 {
+    let set = |name: &str| config.lines().any(|l| l.trim() == format!("{name}=y"));
+    if !set(option) {
+        return Compat32 {
+            enabled: false,
+            evidence: format!("{option} is not set in {from}"),
+        };
+    }
+    if option != "CONFIG_IA32_EMULATION" {
+        return Compat32 {
+            enabled: true,
+            evidence: format!("{option}=y in {from}"),
+        };
+    }
+    // The last ia32_emulation= on the command line wins (kstrtobool: 1/0, y/n, on/off).
+    let boot = cmdline
+        .split_whitespace()
+        .take_while(|w| *w != "--")
+        .filter_map(|w| w.strip_prefix("ia32_emulation="))
+        .last()
+        .and_then(|v| match v.to_ascii_lowercase().as_str() {
+            "1" | "y" | "yes" | "on" | "true" => Some(true),
+            "0" | "n" | "no" | "off" | "false" => Some(false),
+            _ => None,
+        });
+    let default_off = set("CONFIG_IA32_EMULATION_DEFAULT_DISABLED");
+    let enabled = boot.unwrap_or(!default_off);
+    let why = match (boot, default_off) {
+        (Some(b), _) => format!("ia32_emulation={} on the kernel command line", u8::from(b)),
+        (None, true) => {
+            "CONFIG_IA32_EMULATION_DEFAULT_DISABLED=y and no ia32_emulation=1 on the command line"
+                .into()
+        }
+        (None, false) => "not disabled on the command line".into(),
+    };
+    Compat32 {
+        enabled,
+        evidence: format!("{option}=y in {from}, {why}"),
+    }
 }
 
 /// The CPU whyrun runs on: cpuid for the x86-64 level, `/proc/cpuinfo` for flags and name.
@@ -84,12 +169,10 @@ pub(super) fn cpu(view: &dyn FileView) -> CpuInfo {
     info
 }
 
-/// The architectures a kernel on `arch` runs natively (see the module comment).
+/// The architectures a kernel on `arch` runs natively: the CPU's own; 32-bit compat is
+/// [`compat32`]'s.
 pub(super) fn native_arches(arch: &str) -> Vec<String> {
-    match arch {
-        "x86_64" => vec!["x86_64".into(), "i386".into()],
-        other => vec![other.to_string()],
-    }
+    vec![arch.to_string()]
 }
 
 pub(super) fn binfmt(view: &dyn FileView, warnings: &mut Vec<String>) -> Vec<BinfmtHandler> {
@@ -315,6 +398,41 @@ mod tests {
             "enabled\ninterpreter /usr/bin/wine\nflags: \noffset 0\nmagic 4d5a\n",
         );
         assert_eq!(mz.arch, None);
+    }
+
+    #[test]
+    fn ia32_emulation_from_the_config_and_the_command_line() {
+        let on = "CONFIG_IA32_EMULATION=y\n# CONFIG_IA32_EMULATION_DEFAULT_DISABLED is not set\n";
+        let off_by_default = "CONFIG_IA32_EMULATION=y\nCONFIG_IA32_EMULATION_DEFAULT_DISABLED=y\n";
+        let opt = "CONFIG_IA32_EMULATION";
+        let d = |config, cmdline| decide_compat32(config, "/proc/config.gz", cmdline, opt);
+        assert!(d(on, "quiet").enabled);
+        assert!(!d(on, "quiet ia32_emulation=0").enabled);
+        assert!(
+            d(on, "ia32_emulation=0 ia32_emulation=1").enabled,
+            "the last one wins"
+        );
+        assert!(!d(off_by_default, "").enabled);
+        assert!(d(off_by_default, "ia32_emulation=on").enabled);
+        // Arguments after `--` go to init, not to the kernel.
+        assert!(d(on, "quiet -- ia32_emulation=0").enabled);
+        let none = d("# CONFIG_IA32_EMULATION is not set\n", "");
+        assert!(!none.enabled);
+        assert_eq!(
+            none.evidence,
+            "CONFIG_IA32_EMULATION is not set in /proc/config.gz"
+        );
+        assert_eq!(
+            d(on, "").evidence,
+            "CONFIG_IA32_EMULATION=y in /proc/config.gz, not disabled on the command line"
+        );
+        let arm = decide_compat32(
+            "CONFIG_COMPAT=y\n",
+            "/boot/config-6.1.0-18-arm64",
+            "",
+            "CONFIG_COMPAT",
+        );
+        assert!(arm.enabled);
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::model::{CpuInfo, Kernel, SourceKind, TargetModel, SCHEMA};
 
 pub use libc::{glibc_version_in, musl_version_in, KNOWN_INTERPRETERS};
 pub use libraries::library_index;
-pub use machine::{binfmt_arch, parse_binfmt_entry, parse_mountinfo, ENV_KEYS};
+pub use machine::{binfmt_arch, decide_compat32, parse_binfmt_entry, parse_mountinfo, ENV_KEYS};
 pub use os_release::parse_os_release;
 pub use runtime::{parse_group, parse_passwd, CA_BUNDLES, CA_DIRS, ZONEINFO_DIRS};
 
@@ -96,6 +96,11 @@ pub fn describe(view: &dyn FileView, opts: &DescribeOptions<'_>) -> TargetModel 
     }
     if let Some(cpu) = &m.cpu {
         m.native_arches = machine::native_arches(&cpu.arch);
+        if let (Some(machine), Some(kernel)) = (opts.machine, m.kernel.as_mut()) {
+            if kernel.compat32.is_none() {
+                kernel.compat32 = machine::compat32(machine, &kernel.release, &cpu.arch);
+            }
+        }
     }
 
     let found = libc::detect(view, m.cpu.as_ref().map(|c| c.arch.as_str()), &mut warnings);
