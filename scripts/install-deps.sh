@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages whyrun's fixture builds, tests and benchmarks use:
 # Go 1.19 (bookworm), Go 1.22 (bookworm-backports), Go 1.24 (trixie, pinned low so
-# nothing else is upgraded), Gin's sources, gcc, musl-tools, cross compilers and binutils.
+# nothing else is upgraded), Gin's sources, gcc, musl-tools, cross compilers (aarch64,
+# armhf, armel, i686) and binutils.
 # Idempotent; needs root (CI runs as root). Pass --quiet to keep apt quiet.
 set -euo pipefail
 
@@ -40,6 +41,7 @@ base_pkgs=(
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross
   gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
   gcc-arm-linux-gnueabi libc6-dev-armel-cross
+  gcc-i686-linux-gnu libc6-dev-i386-cross
   libsqlite3-dev
   python3
   debootstrap musl busybox-static qemu-user-static util-linux   # e2e roots and runner

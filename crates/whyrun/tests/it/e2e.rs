@@ -59,6 +59,8 @@ const ROOTS: &[Root] = &[
     Root::new("trixie-min", Libc::Glibc),
     Root::new("bullseye-min", Libc::Glibc),
     Root::new("bookworm-app", Libc::Glibc),
+    // bookworm-min with libc6:i386's files: the only root where i386 glibc programs start.
+    Root::new("bookworm-i386", Libc::Glibc),
     Root::new("musl-busybox", Libc::Musl),
     Root::new("scratch-empty", Libc::None),
     Root::new("scratch-ca", Libc::None),
