@@ -341,7 +341,8 @@ pub fn debian_build_base(max: &str, machine: &str) -> Option<BuildBase> {
 
 /// The image a profile target stands for (`centos:7`), if the target is one.
 pub fn profile_image(target: &TargetModel) -> Option<String> {
-    let p = profiles::find(&target.name)?;
+    let name = target.name.split('@').next().unwrap_or_default();
+    let p = profiles::find(name)?;
     p.aliases
         .iter()
         .find(|a| a.contains(':') || a.contains('/'))

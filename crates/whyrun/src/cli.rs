@@ -126,7 +126,8 @@ Exit codes: 0 the message was recognised, 1 it was not, 2 usage or input error."
 /// Where the binary runs: built-in profiles, snapshots, root directories, images.
 #[derive(Debug, Args, Clone, Default)]
 pub struct TargetArgs {
-    /// A built-in profile (`whyrun check --list-targets`) or a snapshot file written by
+    /// A built-in profile (`whyrun check --list-targets`), for another architecture with
+    /// `@ARCH` (`debian-12@arm64`, `alpine-3.19@arm/v7`), or a snapshot file written by
     /// `whyrun snapshot`. Repeatable.
     #[arg(long = "target", short = 't', value_name = "NAME|FILE.json")]
     pub targets: Vec<String>,

@@ -35,7 +35,7 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// ARCH002 blocks start  /usr/local/bin/hello is armhf (hard-float) but debian-12 runs armel (soft-float) programs: its loader /lib/ld-linux-armhf.so.3 is not there
+    /// ARCH002 blocks start  /usr/local/bin/hello is armhf (hard-float) but debian-12@armel runs armel (soft-float) programs: its loader /lib/ld-linux-armhf.so.3 is not there
     ///   · e_flags say hard-float (EF_ARM_ABI_FLOAT_HARD); PT_INTERP is /lib/ld-linux-armhf.so.3  [/usr/local/bin/hello]
     ///   · the C library is glibc 2.36 for armel, whose loader is /lib/ld-linux.so.3  [/lib/ld-linux.so.3]
     ///   fix Rebuild for armel with Debian's cross compiler (gcc-arm-linux-gnueabi), using the same sources and flags; or install the armhf C library beside the system's (Debian multiarch)

@@ -1,6 +1,7 @@
 //! LIBC001: the program interpreter named in PT_INTERP does not exist in the target.
 
 use crate::context::CheckContext;
+use crate::distro;
 use crate::finding::{Finding, Severity};
 use crate::fixes;
 use crate::precedence::Stage;
@@ -94,8 +95,41 @@ impl MissingInterpreter {
             ),
             None => finding.evidence("the target has no C library at all", "/"),
         };
+        if let Some(f) = multiarch_fix(ctx, &finding) {
+            return vec![f];
+        }
         vec![fixes::no_libc_fix(ctx, finding)]
     }
+}
+
+/// A 32-bit program of the target's own architecture (i386 on x86-64) on a glibc
+/// distribution: its 32-bit C library installs beside the 64-bit one (Debian and
+/// Ubuntu's multiarch `libc6:i386`, RHEL's `glibc.i686`).
+fn multiarch_fix(ctx: &CheckContext<'_>, finding: &Finding) -> Option<Finding> {
+    let target = ctx.target;
+    let machine = &ctx.facts().elf.machine.name;
+    let arches = crate::arch::target_arches(target)?;
+    let glibc = target
+        .libc
+        .as_ref()
+        .is_some_and(|l| l.family == whyrun_target::model::LibcFamily::Glibc);
+    if machine != "i386" || !crate::arch::is_compat32(&arches, machine) || !glibc {
+        return None;
+    }
+    let (package, command) = match distro::packaging(target)? {
+        distro::Packaging::Apt => (
+            "libc6:i386",
+            "RUN dpkg --add-architecture i386 && apt-get update && apt-get install -y --no-install-recommends libc6:i386 && rm -rf /var/lib/apt/lists/*".to_string(),
+        ),
+        distro::Packaging::Dnf => ("glibc.i686", distro::install_package(target, "glibc.i686")?),
+        distro::Packaging::Apk => return None,
+    };
+    Some(finding.clone().fix(
+        format!(
+            "Install the 32-bit C library ({package}) beside the 64-bit one; or rebuild for x86_64"
+        ),
+        vec![command],
+    ))
 }
 
 #[cfg(test)]
@@ -142,5 +176,24 @@ mod tests {
             arch: Some("aarch64".into()),
         });
         assert!(codes(&facts, &emulated, &libs).contains(&"LIBC001"));
+    }
+
+    /// An i386 program on Debian x86-64 needs Debian's 32-bit C library, not another
+    /// base image.
+    #[test]
+    fn an_i386_program_on_debian_gets_the_multiarch_libc() {
+        let mut facts = fixture("c-glibc-dynamic");
+        facts.elf.machine.name = "i386".into();
+        facts.elf.machine.e_machine = 3;
+        facts.elf.class = "ELF32".into();
+        facts.elf.interpreter = Some("/lib/ld-linux.so.2".into());
+        let target = with_os(debian12(), "debian", "12");
+        let f = run(&facts, &target, &resolution(Some(false)))
+            .into_iter()
+            .find(|f| f.code == "LIBC001")
+            .unwrap();
+        let fix = f.fix.unwrap();
+        assert!(fix.summary.contains("libc6:i386"), "{}", fix.summary);
+        assert!(fix.commands[0].contains("dpkg --add-architecture i386"));
     }
 }

@@ -190,7 +190,12 @@ pub fn profile(spec: &str) -> Option<TargetModel> {
         Some((n, a)) if find(n).is_some() => (n, Some(a)),
         _ => (spec, None),
     };
-    model(name, arch).ok()
+    let mut m = model(name, arch).ok()?;
+    // `debian-12@arm64` is named so wherever the target is shown.
+    if arch.is_some() {
+        m.name = spec.to_string();
+    }
+    Some(m)
 }
 
 /// Every profile's name with a one-line summary (libc, architectures, runtime files).
@@ -601,5 +606,13 @@ mod tests {
         assert_eq!(m.libc.unwrap().loader, "/lib/ld-linux-aarch64.so.1");
         assert!(model("ubuntu-22.04", Some("mips64le")).is_err());
         assert!(model("nope", None).is_err());
+    }
+
+    /// A profile taken for another architecture says so in its name, which every report
+    /// shows.
+    #[test]
+    fn an_architecture_suffix_stays_in_the_name() {
+        assert_eq!(profile("debian-12@arm64").unwrap().name, "debian-12@arm64");
+        assert_eq!(profile("debian-12").unwrap().name, "debian-12");
     }
 }
