@@ -18,6 +18,40 @@ pub fn libc_of_interpreter(interp: &str) -> &'static str {
     }
 }
 
+/// The commands that rebuild this binary with Go release `toolchain` (`go1.23.12`). The
+/// go command switches toolchains with `GOTOOLCHAIN` since Go 1.21, and only to Go 1.21
+/// or later; a binary built before that was built by a go command that ignores it, and an
+/// older release is not a toolchain module. Those get the release's own go command from
+/// `golang.org/dl`, which any go command since 1.16 installs.
+pub fn go_build_with_release(facts: &Facts, toolchain: &str) -> Vec<String> {
+    let minor = |v: &str| -> Option<u32> {
+        v.strip_prefix("go1.")?
+            .split(|c: char| !c.is_ascii_digit())
+            .next()?
+            .parse()
+            .ok()
+    };
+    let built = facts
+        .go
+        .as_ref()
+        .and_then(|g| g.version.as_deref())
+        .and_then(minor);
+    let switches = built.is_some_and(|b| b >= 21) && minor(toolchain).is_some_and(|t| t >= 21);
+    if switches {
+        return go_build_command(facts, &[("GOTOOLCHAIN", toolchain)], &[], &[])
+            .into_iter()
+            .collect();
+    }
+    let mut c = vec![format!(
+        "go install golang.org/dl/{toolchain}@latest && {toolchain} download"
+    )];
+    c.extend(
+        go_build_command(facts, &[], &[], &[])
+            .map(|cmd| cmd.replacen("go build", &format!("{toolchain} build"), 1)),
+    );
+    c
+}
+
 /// The `go build` command that rebuilds this binary with `env` overrides (`("CGO_ENABLED",
 /// "0")`), extra tags and without the flags or variables named in `drop` (`-buildmode`,
 /// `GOAMD64`), from the settings recorded in its build info. `None` for a binary without Go

@@ -27,7 +27,8 @@ crate::declare_rule! {
     /// GO006 info  built with go1.19.8: Go 1.19 has had no security fixes since 2023-08-08 (Go 1.21 came out)
     ///   · Go build info: go1.19.8  [/usr/local/bin/hello]
     ///   fix Rebuild with a supported Go release (the newest patch release of Go 1.27 or 1.26), keeping the other build settings
-    ///       CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 GOTOOLCHAIN=go1.27.0 go build -trimpath -o hello example.com/hello/cmd/hello
+    ///       go install golang.org/dl/go1.27.0@latest && go1.27.0 download
+    ///       CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 go1.27.0 build -trimpath -o hello example.com/hello/cmd/hello
     /// ```
     ///
     /// ## Fix
@@ -115,11 +116,7 @@ impl GoReleaseEndOfLife {
         };
         let (newest, _) = GO_RELEASES[GO_RELEASES.len() - 1];
         let toolchain = format!("go1.{newest}.0");
-        let mut commands = Vec::new();
-        if let Some(cmd) = fixes::go_build_command(facts, &[("GOTOOLCHAIN", &toolchain)], &[], &[])
-        {
-            commands.push(cmd);
-        }
+        let commands = fixes::go_build_with_release(facts, &toolchain);
         let finding = Self::META
             .finding(message)
             .evidence(
@@ -174,12 +171,36 @@ mod tests {
             f.message,
             "built with go1.19.8: Go 1.19 has had no security fixes since 2023-08-08 (Go 1.21 came out)"
         );
-        let cmd = &f.fix.as_ref().unwrap().commands[0];
-        assert!(
-            cmd.starts_with("CGO_ENABLED=0 GOOS=linux GOARCH=amd64"),
-            "{cmd}"
+        // Go 1.19's go command has no GOTOOLCHAIN: the new release's own go command.
+        let commands = &f.fix.as_ref().unwrap().commands;
+        assert_eq!(
+            commands[0],
+            "go install golang.org/dl/go1.27.0@latest && go1.27.0 download"
         );
-        assert!(cmd.contains("GOTOOLCHAIN=go1.27.0"), "{cmd}");
+        assert!(
+            commands[1].starts_with("CGO_ENABLED=0 GOOS=linux GOARCH=amd64"),
+            "{}",
+            commands[1]
+        );
+        assert!(commands[1].contains(" go1.27.0 build "), "{}", commands[1]);
+        assert!(!commands[1].contains("GOTOOLCHAIN"), "{}", commands[1]);
+    }
+
+    #[test]
+    fn a_go_1_21_or_later_build_switches_with_gotoolchain() {
+        let found = run(
+            &with_version("go124-hello", "go1.24.4"),
+            &scratch(),
+            &resolution(None),
+        );
+        let f = found.iter().find(|f| f.code == "GO006").expect("GO006");
+        let commands = &f.fix.as_ref().unwrap().commands;
+        assert_eq!(commands.len(), 1, "{commands:?}");
+        assert!(
+            commands[0].contains("GOTOOLCHAIN=go1.27.0"),
+            "{}",
+            commands[0]
+        );
     }
 
     #[test]

@@ -183,21 +183,7 @@ fn go_finding(
                 "Build with Go 1.{m}, the last release supporting Linux {}, or upgrade the kernel",
                 dotted(&go_minimum_kernel(*m, &goarch))
             );
-            let commands = if *m >= 21 {
-                fixes::go_build_command(facts, &[("GOTOOLCHAIN", toolchain)], &[], &[])
-                    .into_iter()
-                    .collect()
-            } else {
-                let mut c = vec![format!(
-                    "go install golang.org/dl/{toolchain}@latest && {toolchain} download"
-                )];
-                c.extend(
-                    fixes::go_build_command(facts, &[], &[], &[])
-                        .map(|cmd| cmd.replacen("go build", &format!("{toolchain} build"), 1)),
-                );
-                c
-            };
-            finding.fix(summary, commands)
+            finding.fix(summary, fixes::go_build_with_release(facts, toolchain))
         }
         None => finding.fix(
             "Upgrade the kernel: no Go release supports this one on this architecture",

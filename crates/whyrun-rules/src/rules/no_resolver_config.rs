@@ -168,11 +168,7 @@ impl NoResolverConfig {
                 "hosts: files dns",
                 false,
             )];
-            if let Some(cmd) =
-                crate::fixes::go_build_command(facts, &[("GOTOOLCHAIN", "go1.27.0")], &[], &[])
-            {
-                commands.push(cmd);
-            }
+            commands.extend(crate::fixes::go_build_with_release(facts, "go1.27.0"));
             findings.push(f.fix(
                 "Add /etc/nsswitch.conf with \"hosts: files dns\", or rebuild with a current Go",
                 commands,
