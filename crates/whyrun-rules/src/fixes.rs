@@ -62,6 +62,17 @@ pub fn go_build_command(
     add_tags: &[&str],
     drop: &[&str],
 ) -> Option<String> {
+    go_build(facts, env, add_tags, drop, None)
+}
+
+/// [`go_build_command`] with `extra_ldflags` after the recorded `-ldflags`.
+fn go_build(
+    facts: &Facts,
+    env: &[(&str, &str)],
+    add_tags: &[&str],
+    drop: &[&str],
+    extra_ldflags: Option<&str>,
+) -> Option<String> {
     let bi = facts.go.as_ref()?.build_info.as_ref()?;
     let typed = &bi.typed;
     let mut vars: Vec<(String, String)> = Vec::new();
@@ -102,8 +113,12 @@ pub fn go_build_command(
     if typed.trimpath {
         cmd.push("-trimpath".into());
     }
-    if let Some(ld) = &typed.ldflags {
-        cmd.push(format!("-ldflags={}", shell_quote(ld)));
+    let ldflags = match (typed.ldflags.as_deref(), extra_ldflags) {
+        (Some(ld), Some(extra)) => Some(format!("{ld} {extra}")),
+        (ld, extra) => ld.or(extra).map(str::to_string),
+    };
+    if let Some(ld) = ldflags {
+        cmd.push(format!("-ldflags={}", shell_quote(&ld)));
     }
     if let Some(mode) = &typed.buildmode {
         if mode != "exe" && !drop.contains(&"-buildmode") {
@@ -148,6 +163,9 @@ pub fn no_libc_fix(ctx: &CheckContext<'_>, finding: Finding) -> Finding {
     let facts = ctx.facts();
     let interp = facts.elf.interpreter.as_deref().unwrap_or("");
     let libc = libc_of_interpreter(interp);
+    if let Some(pkg) = cgo_only_package(facts) {
+        return cgo_only_fix(facts, libc, pkg, finding);
+    }
     let uses_cgo = facts
         .go
         .as_ref()
@@ -173,6 +191,60 @@ pub fn no_libc_fix(ctx: &CheckContext<'_>, finding: Finding) -> Finding {
             format!("FROM {}", image.split(' ').next().unwrap_or(image)),
             "cc -static … (or musl-gcc -static …)".into(),
         ],
+    )
+}
+
+/// Go packages that work only with cgo, with their pure-Go replacement: built without cgo
+/// they compile to a stub that fails when used (go-sqlite3: "Binary was compiled with
+/// 'CGO_ENABLED=0', go-sqlite3 requires cgo to work").
+const CGO_ONLY_PACKAGES: &[(&str, &str)] = &[("github.com/mattn/go-sqlite3", "modernc.org/sqlite")];
+
+/// The cgo-only package this Go binary links (with cgo on), and its pure-Go replacement.
+pub fn cgo_only_package(facts: &Facts) -> Option<(&'static str, &'static str)> {
+    let symtab = facts.go.as_ref()?.symtab.as_ref()?;
+    CGO_ONLY_PACKAGES.iter().copied().find(|(pkg, _)| {
+        symtab
+            .packages
+            .iter()
+            .any(|p| p == pkg || p.ends_with(&format!("/vendor/{pkg}")))
+    })
+}
+
+/// The fix for a binary that needs its C library but cannot drop cgo, least change first:
+/// a static cgo build (the C library linked in; `netgo` and `osusergo` keep glibc's NSS
+/// out of the static binary), a base image with the C library, or the package's pure-Go
+/// replacement and a build without cgo.
+fn cgo_only_fix(facts: &Facts, libc: &str, (pkg, pure): (&str, &str), finding: Finding) -> Finding {
+    let image = match libc {
+        "musl" => "alpine:3.21",
+        _ => "gcr.io/distroless/base-debian12",
+    };
+    let mut commands: Vec<String> = static_cgo_command(facts).into_iter().collect();
+    commands.push(format!("FROM {image}"));
+    commands.extend(go_build_command(
+        facts,
+        &[("CGO_ENABLED", "0")],
+        &[],
+        &["-buildmode"],
+    ));
+    finding.fix(
+        format!(
+            "{pkg} needs cgo (without it, it is a stub that fails when used): link the C library in statically (the build machine needs its static archive: libc6-dev has libc.a; with -tags libsqlite3 also libsqlite3-dev); or run it on a base image with {libc} ({image}); or replace {pkg} with {pure} and build without cgo"
+        ),
+        commands,
+    )
+}
+
+/// The `go build` line that keeps cgo and links the C libraries in statically: no
+/// interpreter, no shared libraries; `netgo` and `osusergo` keep glibc's NSS (which a
+/// static glibc cannot load reliably) out of it.
+pub fn static_cgo_command(facts: &Facts) -> Option<String> {
+    go_build(
+        facts,
+        &[("CGO_ENABLED", "1")],
+        &["netgo", "osusergo"],
+        &["-buildmode"],
+        Some("-linkmode external -extldflags -static"),
     )
 }
 

@@ -28,8 +28,9 @@ crate::declare_rule! {
     ///   · DT_NEEDED libsqlite3.so.0  [/usr/local/bin/ginsqlite]
     ///   · debian-12 is a profile: its libraries are matched by SONAME against its package list, without a file system to search  [debian-12]
     ///   · the loader stops with "error while loading shared libraries: libsqlite3.so.0: cannot open shared object file: No such file or directory"  [/lib64/ld-linux-x86-64.so.2]
-    ///   fix Install libsqlite3-0, which provides libsqlite3.so.0; or replace github.com/mattn/go-sqlite3 with a pure-Go driver (modernc.org/sqlite) and rebuild without cgo: CGO_ENABLED=0 alone compiles go-sqlite3 to a stub that fails at run time
+    ///   fix Install libsqlite3-0, which provides libsqlite3.so.0; or link libsqlite3.so.0 in statically (its static archive on the build machine: the -dev package); or replace github.com/mattn/go-sqlite3 with modernc.org/sqlite and rebuild without cgo: CGO_ENABLED=0 alone compiles github.com/mattn/go-sqlite3 to a stub that fails at run time
     ///       RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-0 && rm -rf /var/lib/apt/lists/*
+    ///       CGO_ENABLED=1 GOOS=linux GOARCH=amd64 GOAMD64=v1 go build -tags libsqlite3,netgo,osusergo -ldflags='-linkmode external -extldflags -static' -o ginsqlite example.com/ginapp/cmd/ginsqlite
     ///       CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 go build -tags libsqlite3 -o ginsqlite example.com/ginapp/cmd/ginsqlite
     /// ```
     /// musl's loader says `Error loading shared library libsqlite3.so.0: No such file or
@@ -253,25 +254,20 @@ fn go_alternative(ctx: &CheckContext<'_>, name: &str) -> Option<(String, Vec<Str
     if !cgo {
         return None;
     }
-    let packages: &[String] = go
-        .symtab
-        .as_ref()
-        .map(|s| s.packages.as_slice())
-        .unwrap_or(&[]);
     let rebuild = fixes::go_build_command(facts, &[("CGO_ENABLED", "0")], &[], &["-buildmode"]);
+    if let Some((pkg, pure)) = fixes::cgo_only_package(facts) {
+        // Dropping cgo alone would build the package's stub: link it statically, or
+        // replace the package first.
+        let mut commands: Vec<String> = fixes::static_cgo_command(facts).into_iter().collect();
+        commands.extend(rebuild);
+        return Some((
+            format!("link {name} in statically (its static archive on the build machine: the -dev package); or replace {pkg} with {pure} and rebuild without cgo: CGO_ENABLED=0 alone compiles {pkg} to a stub that fails at run time"),
+            commands,
+        ));
+    }
     if LIBC_PARTS.contains(&name) {
         return Some((
             format!("rebuild without cgo, so the binary needs no {name} (check that no cgo-only package is linked)"),
-            rebuild.into_iter().collect(),
-        ));
-    }
-    if name.starts_with("libsqlite3.so")
-        && packages
-            .iter()
-            .any(|p| p.starts_with("github.com/mattn/go-sqlite3"))
-    {
-        return Some((
-            "replace github.com/mattn/go-sqlite3 with a pure-Go driver (modernc.org/sqlite) and rebuild without cgo: CGO_ENABLED=0 alone compiles go-sqlite3 to a stub that fails at run time".into(),
             rebuild.into_iter().collect(),
         ));
     }

@@ -196,4 +196,43 @@ mod tests {
         assert!(fix.summary.contains("libc6:i386"), "{}", fix.summary);
         assert!(fix.commands[0].contains("dpkg --add-architecture i386"));
     }
+
+    /// A go-sqlite3 binary is not told to drop cgo, which builds the package's stub: the
+    /// fixes are a static cgo build, a base image with glibc, then the pure-Go driver.
+    #[test]
+    fn a_cgo_only_package_is_not_told_to_drop_cgo() {
+        let mut facts = fixture("go124-nethello");
+        let go = facts.go.as_mut().unwrap();
+        go.build_info.as_mut().unwrap().typed.cgo_enabled = Some(true);
+        go.symtab
+            .as_mut()
+            .unwrap()
+            .packages
+            .push("github.com/mattn/go-sqlite3".into());
+        facts.elf.interpreter = Some("/lib64/ld-linux-x86-64.so.2".into());
+        let f = run(&facts, &scratch(), &resolution(Some(false)))
+            .into_iter()
+            .find(|f| f.code == "LIBC001")
+            .unwrap();
+        let fix = f.fix.unwrap();
+        assert!(
+            fix.summary
+                .starts_with("github.com/mattn/go-sqlite3 needs cgo"),
+            "{}",
+            fix.summary
+        );
+        assert!(
+            fix.commands[0].starts_with("CGO_ENABLED=1 "),
+            "{}",
+            fix.commands[0]
+        );
+        assert!(fix.commands[0].contains("-linkmode external -extldflags -static"));
+        assert!(
+            fix.commands[0].contains("netgo,osusergo"),
+            "{}",
+            fix.commands[0]
+        );
+        assert_eq!(fix.commands[1], "FROM gcr.io/distroless/base-debian12");
+        assert!(fix.commands[2].starts_with("CGO_ENABLED=0 "));
+    }
 }
