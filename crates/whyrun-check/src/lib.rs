@@ -161,6 +161,36 @@ fn default_deploy_path(file: &Path) -> String {
     format!("/usr/local/bin/{name}")
 }
 
+/// An image whose command names no executable file: the image's own finding (FS003), and
+/// no binary to judge.
+fn missing_command(t: &OpenTarget, e: &whyrun_target::image::EntrypointError) -> Evaluation {
+    use whyrun_target::image::EntrypointError;
+    let (program, searched) = match e {
+        EntrypointError::NotFound { name, searched } => (
+            name.clone(),
+            searched.iter().map(|p| p.display().to_string()).collect(),
+        ),
+        _ => (String::new(), Vec::new()),
+    };
+    let subject = whyrun_rules::MissingCommand {
+        image: t.model.name.clone(),
+        program,
+        searched,
+    };
+    let findings = whyrun_rules::run(whyrun_rules::Input::ImageCommand(&subject));
+    Evaluation {
+        report: TargetReport {
+            target: t.model.name.clone(),
+            kind: t.model.source.label().to_string(),
+            path_in_target: subject.program.clone(),
+            verdict: Verdict::of(&findings),
+            findings,
+            ignored: Vec::new(),
+        },
+        facts: None,
+    }
+}
+
 /// The permission bits of a local file.
 fn local_mode(file: &Path) -> Option<u32> {
     use std::os::unix::fs::PermissionsExt;
@@ -229,15 +259,10 @@ fn place(
                     .into(),
             ),
         },
-        Placement::Entrypoint => {
-            let (Some(v), Some(entrypoint)) = (&t.view, &t.entrypoint) else {
-                return Err("no binary named, and this target has no entrypoint".into());
-            };
-            match entrypoint {
-                Ok(p) => inside(p, v),
-                Err(e) => Err(format!("{e}: name the binary with --inside PATH")),
-            }
-        }
+        Placement::Entrypoint => match (&t.view, &t.entrypoint) {
+            (Some(v), Some(Ok(p))) => inside(p, v),
+            _ => Err("no binary named, and this target has no entrypoint".into()),
+        },
     }
 }
 
@@ -248,6 +273,9 @@ pub fn evaluate(
     local_facts: Option<Arc<Facts>>,
     options: &CheckOptions,
 ) -> Result<Evaluation, String> {
+    if let (Placement::Entrypoint, Some(Err(e))) = (placement, &t.entrypoint) {
+        return Ok(missing_command(t, e));
+    }
     let Placed { path, view, facts } = place(t, placement, local_facts)?;
     let libraries = match &view {
         Some(v) => {

@@ -199,6 +199,12 @@ pub fn no_libc_fix(ctx: &CheckContext<'_>, finding: Finding) -> Finding {
 /// 'CGO_ENABLED=0', go-sqlite3 requires cgo to work").
 const CGO_ONLY_PACKAGES: &[(&str, &str)] = &[("github.com/mattn/go-sqlite3", "modernc.org/sqlite")];
 
+/// What a static link of a system C library needs after it, which its shared library
+/// brings along by itself: `-tags libsqlite3` links Debian's libsqlite3.a, whose math
+/// functions come from libm (a static link without it fails with "undefined reference to
+/// `log'").
+const STATIC_LINK_EXTRAS: &[(&str, &str)] = &[("libsqlite3", "-lm")];
+
 /// The cgo-only package this Go binary links (with cgo on), and its pure-Go replacement.
 pub fn cgo_only_package(facts: &Facts) -> Option<(&'static str, &'static str)> {
     let symtab = facts.go.as_ref()?.symtab.as_ref()?;
@@ -239,12 +245,23 @@ fn cgo_only_fix(facts: &Facts, libc: &str, (pkg, pure): (&str, &str), finding: F
 /// interpreter, no shared libraries; `netgo` and `osusergo` keep glibc's NSS (which a
 /// static glibc cannot load reliably) out of it.
 pub fn static_cgo_command(facts: &Facts) -> Option<String> {
+    let tags = &facts.go.as_ref()?.build_info.as_ref()?.typed.tags;
+    let mut extld = vec!["-static"];
+    for (tag, libs) in STATIC_LINK_EXTRAS {
+        if tags.iter().any(|t| t == tag) {
+            extld.push(libs);
+        }
+    }
+    let extld = match extld.as_slice() {
+        [one] => one.to_string(),
+        many => format!("\"{}\"", many.join(" ")),
+    };
     go_build(
         facts,
         &[("CGO_ENABLED", "1")],
         &["netgo", "osusergo"],
         &["-buildmode"],
-        Some("-linkmode external -extldflags -static"),
+        Some(&format!("-linkmode external -extldflags {extld}")),
     )
 }
 

@@ -5,7 +5,7 @@
 use crate::context::CheckContext;
 use crate::finding::{Evidence, Finding, Fix, Level, Location, Severity};
 use crate::precedence::Stage;
-use crate::subject::{ConfigSubject, Subject};
+use crate::subject::{ConfigSubject, MissingCommand, Subject};
 
 /// The failure families, each with its code prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -138,6 +138,8 @@ pub enum Input<'a> {
     Binary(&'a CheckContext<'a>),
     /// whyrun's configuration file.
     Config(&'a ConfigSubject),
+    /// A container image whose command names no executable file in it.
+    ImageCommand(&'a MissingCommand),
 }
 
 /// A rule: metadata plus a pure check over the subject it declares; any other subject

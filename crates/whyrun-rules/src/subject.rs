@@ -35,6 +35,18 @@ impl Subject {
     }
 }
 
+/// An image's command (Entrypoint and Cmd) that names no executable file in the image.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MissingCommand {
+    /// The image, as named.
+    pub image: String,
+    /// The program the command starts (`/app/server`, `server`); empty when the image
+    /// sets neither Entrypoint nor Cmd.
+    pub program: String,
+    /// Where it was looked for (the path itself, or each PATH directory).
+    pub searched: Vec<String>,
+}
+
 /// A configuration file as read: every rule code it names, where, and under which key.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ConfigSubject {

@@ -40,7 +40,7 @@ pub struct OpenTarget {
     /// The CPU the loader chooses glibc-hwcaps directories for.
     pub cpu: Cpu,
     /// An image's entrypoint binary, resolved against its PATH, or why it cannot be named.
-    pub entrypoint: Option<Result<String, String>>,
+    pub entrypoint: Option<Result<String, crate::image::EntrypointError>>,
 }
 
 impl OpenTarget {
@@ -118,12 +118,7 @@ fn open_root(dir: &Path, this_machine: bool) -> Result<OpenTarget, String> {
 fn open_image(path: &Path, this_machine: bool) -> Result<OpenTarget, String> {
     let image = crate::image::ImageView::open(path).map_err(|e| e.to_string())?;
     let config = image.config().clone();
-    let entrypoint = Some(
-        image
-            .entrypoint()
-            .map(|e| e.path.display().to_string())
-            .map_err(|e| e.to_string()),
-    );
+    let entrypoint = Some(image.entrypoint().map(|e| e.path.display().to_string()));
     let view: Arc<dyn FileView> = Arc::new(image);
     let mut model = describe(
         &*view,

@@ -429,6 +429,24 @@ fn fs002() -> Scenario {
     Scenario::on(target, small("c-glibc-dynamic"), "/tmp/build/hello").keeping(t)
 }
 
+/// An image whose ENTRYPOINT names /app/server, while its layer put the program at
+/// /app/hello.
+fn fs003() -> Scenario {
+    let t = temp();
+    let hello = std::fs::read(small("go124-hello")).unwrap();
+    let image = fixtures::oci_image(t.path(), &[("app/hello", 0o755, &hello)], &["/app/server"]);
+    Scenario {
+        targets: TargetSpec {
+            images: vec![image],
+            ..Default::default()
+        },
+        placement: Placement::Entrypoint,
+        options: CheckOptions::default(),
+        config: Config::default(),
+        _temp: Some(t),
+    }
+}
+
 /// A whyrun.toml that ignores `GO06`, a typo of GO006.
 fn conf001() -> Scenario {
     let text = "# Go 1.19 is pinned by the vendor SDK.\nignore = [\"GO06\"]\n";
@@ -481,6 +499,7 @@ examples! {
     go009: "GO009",
     fs001: "FS001",
     fs002: "FS002",
+    fs003: "FS003",
     conf001: "CONF001",
 }
 

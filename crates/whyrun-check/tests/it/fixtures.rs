@@ -176,3 +176,53 @@ fn run(cmd: &mut Command) {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// An OCI image layout in `dir` with one layer holding `files` (path in the image, mode,
+/// contents) and the config's `Entrypoint`: what `buildah push oci:DIR` writes, for a
+/// check with `--image DIR`.
+pub fn oci_image(dir: &Path, files: &[(&str, u32, &[u8])], entrypoint: &[&str]) -> PathBuf {
+    use sha2::{Digest, Sha256};
+    let blobs = dir.join("blobs/sha256");
+    std::fs::create_dir_all(&blobs).unwrap();
+    let put = |bytes: &[u8]| -> (String, usize) {
+        let hex: String = Sha256::digest(bytes)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        std::fs::write(blobs.join(&hex), bytes).unwrap();
+        (format!("sha256:{hex}"), bytes.len())
+    };
+    let mut layer = tar::Builder::new(Vec::new());
+    for (path, mode, data) in files {
+        let mut h = tar::Header::new_ustar();
+        h.set_size(data.len() as u64);
+        h.set_mode(*mode);
+        h.set_entry_type(tar::EntryType::Regular);
+        layer.append_data(&mut h, path, *data).unwrap();
+    }
+    let (layer_digest, layer_size) = put(&layer.into_inner().unwrap());
+    let config = format!(
+        r#"{{"architecture":"amd64","os":"linux","config":{{"Entrypoint":{}}},"rootfs":{{"type":"layers","diff_ids":["{layer_digest}"]}}}}"#,
+        serde_json_array(entrypoint)
+    );
+    let (config_digest, config_size) = put(config.as_bytes());
+    let manifest = format!(
+        r#"{{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"{config_digest}","size":{config_size}}},"layers":[{{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"{layer_digest}","size":{layer_size}}}]}}"#
+    );
+    let (manifest_digest, manifest_size) = put(manifest.as_bytes());
+    std::fs::write(
+        dir.join("index.json"),
+        format!(
+            r#"{{"schemaVersion":2,"manifests":[{{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"{manifest_digest}","size":{manifest_size}}}]}}"#
+        ),
+    )
+    .unwrap();
+    std::fs::write(dir.join("oci-layout"), r#"{"imageLayoutVersion":"1.0.0"}"#).unwrap();
+    dir.to_path_buf()
+}
+
+/// `["a","b"]`, for the few plain strings an image config holds.
+fn serde_json_array(items: &[&str]) -> String {
+    let quoted: Vec<String> = items.iter().map(|s| format!("{s:?}")).collect();
+    format!("[{}]", quoted.join(","))
+}

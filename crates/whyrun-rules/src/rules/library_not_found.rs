@@ -30,7 +30,7 @@ crate::declare_rule! {
     ///   · the loader stops with "error while loading shared libraries: libsqlite3.so.0: cannot open shared object file: No such file or directory"  [/lib64/ld-linux-x86-64.so.2]
     ///   fix Install libsqlite3-0, which provides libsqlite3.so.0; or link libsqlite3.so.0 in statically (its static archive on the build machine: the -dev package); or replace github.com/mattn/go-sqlite3 with modernc.org/sqlite and rebuild without cgo: CGO_ENABLED=0 alone compiles github.com/mattn/go-sqlite3 to a stub that fails at run time
     ///       RUN apt-get update && apt-get install -y --no-install-recommends libsqlite3-0 && rm -rf /var/lib/apt/lists/*
-    ///       CGO_ENABLED=1 GOOS=linux GOARCH=amd64 GOAMD64=v1 go build -tags libsqlite3,netgo,osusergo -ldflags='-linkmode external -extldflags -static' -o ginsqlite example.com/ginapp/cmd/ginsqlite
+    ///       CGO_ENABLED=1 GOOS=linux GOARCH=amd64 GOAMD64=v1 go build -tags libsqlite3,netgo,osusergo -ldflags='-linkmode external -extldflags "-static -lm"' -o ginsqlite example.com/ginapp/cmd/ginsqlite
     ///       CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 go build -tags libsqlite3 -o ginsqlite example.com/ginapp/cmd/ginsqlite
     /// ```
     /// musl's loader says `Error loading shared library libsqlite3.so.0: No such file or

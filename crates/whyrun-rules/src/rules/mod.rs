@@ -12,6 +12,7 @@ mod go_release_end_of_life;
 mod go_runtime;
 mod goamd64_level_above_cpu;
 mod goarm_vfp_unsupported;
+mod image_command_missing;
 mod kernel_too_old;
 mod library_not_found;
 mod missing_interpreter;
@@ -40,6 +41,7 @@ pub use glibc_binary_on_musl::GlibcBinaryOnMusl;
 pub use go_release_end_of_life::GoReleaseEndOfLife;
 pub use goamd64_level_above_cpu::Goamd64LevelAboveCpu;
 pub use goarm_vfp_unsupported::GoarmVfpUnsupported;
+pub use image_command_missing::ImageCommandMissing;
 pub use kernel_too_old::KernelTooOld;
 pub use library_not_found::LibraryNotFound;
 pub use missing_interpreter::MissingInterpreter;
@@ -113,6 +115,7 @@ register! {
         NotExecutable,
         NoexecMount,
     ],
+    ImageCommand: [ImageCommandMissing],
     Config: [UnknownRuleCode],
 }
 

@@ -491,3 +491,27 @@ fn cannot_tell_has_its_own_exit_code() {
     ]);
     assert_eq!(code, 0, "{json}");
 }
+
+/// An image whose command names no file in it will not start: a verdict with the
+/// runtime's message (FS003), not an input error.
+#[test]
+fn an_image_whose_entrypoint_is_missing_will_not_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let go = std::fs::read(fixtures::small("go124-hello")).unwrap();
+    let image = docker_save(
+        dir.path(),
+        &[vec![("app/hello", 0o755, Some(go))]],
+        "/app/server",
+    );
+    let (json, code) = check_json(&["--image", image.to_str().unwrap(), "--no-config"]);
+    assert_eq!(code, 1, "{json}");
+    let t = target(&json, 0);
+    assert_eq!(t["verdict"], "wont-start", "{t}");
+    assert_eq!(t["path_in_target"], "/app/server");
+    let f = &t["findings"][0];
+    assert_eq!(f["code"], "FS003", "{t}");
+    assert!(f["evidence"].as_array().unwrap().iter().any(|e| e["what"]
+        .as_str()
+        .unwrap()
+        .contains("stat /app/server: no such file or directory")));
+}
