@@ -42,7 +42,7 @@ base_pkgs=(
   gcc-arm-linux-gnueabihf libc6-dev-armhf-cross
   gcc-arm-linux-gnueabi libc6-dev-armel-cross
   gcc-i686-linux-gnu libc6-dev-i386-cross
-  libsqlite3-dev
+  libc6-dev libsqlite3-dev   # headers; libc.a and libsqlite3.a for static cgo rebuilds (tests/it/fix_runs.rs)
   python3
   debootstrap musl busybox-static qemu-user-static util-linux   # e2e roots and runner
 )

@@ -7,6 +7,7 @@ mod check_cli;
 mod config;
 mod e2e;
 mod elf_conformance;
+mod fix_runs;
 mod fixtures;
 mod go_conformance;
 #[path = "../../../whyrun-report/tests/it/sarif_schema.rs"]
