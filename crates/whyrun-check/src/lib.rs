@@ -161,22 +161,25 @@ fn default_deploy_path(file: &Path) -> String {
     format!("/usr/local/bin/{name}")
 }
 
-/// An image whose command names no executable file: the image's own finding (FS003), and
-/// no binary to judge.
+/// An image whose command names no executable file (FS003), or runs a script whyrun
+/// cannot follow (FS004): the image's own finding, and no binary to judge.
 fn missing_command(t: &OpenTarget, e: &whyrun_target::image::EntrypointError) -> Evaluation {
     use whyrun_target::image::EntrypointError;
-    let (program, searched) = match e {
-        EntrypointError::NotFound { name, searched } => (
-            name.clone(),
-            searched.iter().map(|p| p.display().to_string()).collect(),
-        ),
-        _ => (String::new(), Vec::new()),
-    };
-    let subject = whyrun_rules::MissingCommand {
+    let mut subject = whyrun_rules::MissingCommand {
         image: t.model.name.clone(),
-        program,
-        searched,
+        ..Default::default()
     };
+    match e {
+        EntrypointError::NotFound { name, searched } => {
+            subject.program = name.clone();
+            subject.searched = searched.iter().map(|p| p.display().to_string()).collect();
+        }
+        EntrypointError::Script { shell, script } => {
+            subject.program = shell.clone();
+            subject.script = Some((shell.clone(), script.clone()));
+        }
+        _ => {}
+    }
     let findings = whyrun_rules::run(whyrun_rules::Input::ImageCommand(&subject));
     Evaluation {
         report: TargetReport {

@@ -35,7 +35,8 @@ impl Subject {
     }
 }
 
-/// An image's command (Entrypoint and Cmd) that names no executable file in the image.
+/// An image's command (Entrypoint and Cmd) that names no executable file in the image,
+/// or that runs a shell script whyrun cannot follow to a program.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MissingCommand {
     /// The image, as named.
@@ -45,6 +46,8 @@ pub struct MissingCommand {
     pub program: String,
     /// Where it was looked for (the path itself, or each PATH directory).
     pub searched: Vec<String>,
+    /// The shell form too complex to follow: the shell, and its `-c` script.
+    pub script: Option<(String, String)>,
 }
 
 /// A configuration file as read: every rule code it names, where, and under which key.

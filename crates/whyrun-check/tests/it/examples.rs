@@ -447,6 +447,27 @@ fn fs003() -> Scenario {
     }
 }
 
+/// An image whose command is `/bin/sh -c` with a script of several commands.
+fn fs004() -> Scenario {
+    let t = temp();
+    let hello = std::fs::read(small("go124-hello")).unwrap();
+    let image = fixtures::oci_image(
+        t.path(),
+        &[("bin/sh", 0o755, &hello), ("app", 0o755, &hello)],
+        &["/bin/sh", "-c", "./migrate && exec ./app --port $PORT"],
+    );
+    Scenario {
+        targets: TargetSpec {
+            images: vec![image],
+            ..Default::default()
+        },
+        placement: Placement::Entrypoint,
+        options: CheckOptions::default(),
+        config: Config::default(),
+        _temp: Some(t),
+    }
+}
+
 /// A whyrun.toml that ignores `GO06`, a typo of GO006.
 fn conf001() -> Scenario {
     let text = "# Go 1.19 is pinned by the vendor SDK.\nignore = [\"GO06\"]\n";
@@ -500,6 +521,7 @@ examples! {
     fs001: "FS001",
     fs002: "FS002",
     fs003: "FS003",
+    fs004: "FS004",
     conf001: "CONF001",
 }
 

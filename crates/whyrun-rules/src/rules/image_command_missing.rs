@@ -52,6 +52,9 @@ crate::declare_rule! {
 
 impl ImageCommandMissing {
     pub fn run(cmd: &MissingCommand) -> Vec<Finding> {
+        if cmd.script.is_some() {
+            return Vec::new();
+        }
         let image = &cmd.image;
         if cmd.program.is_empty() {
             return vec![Self::META
@@ -97,6 +100,7 @@ mod tests {
             image: "app.tar".into(),
             program: "server".into(),
             searched: vec!["/usr/local/bin/server".into(), "/usr/bin/server".into()],
+            script: None,
         });
         assert_eq!(f.len(), 1);
         assert_eq!(

@@ -12,6 +12,7 @@ mod go_release_end_of_life;
 mod go_runtime;
 mod goamd64_level_above_cpu;
 mod goarm_vfp_unsupported;
+mod image_command_is_a_script;
 mod image_command_missing;
 mod kernel_too_old;
 mod library_not_found;
@@ -41,6 +42,7 @@ pub use glibc_binary_on_musl::GlibcBinaryOnMusl;
 pub use go_release_end_of_life::GoReleaseEndOfLife;
 pub use goamd64_level_above_cpu::Goamd64LevelAboveCpu;
 pub use goarm_vfp_unsupported::GoarmVfpUnsupported;
+pub use image_command_is_a_script::ImageCommandIsAScript;
 pub use image_command_missing::ImageCommandMissing;
 pub use kernel_too_old::KernelTooOld;
 pub use library_not_found::LibraryNotFound;
@@ -115,7 +117,7 @@ register! {
         NotExecutable,
         NoexecMount,
     ],
-    ImageCommand: [ImageCommandMissing],
+    ImageCommand: [ImageCommandMissing, ImageCommandIsAScript],
     Config: [UnknownRuleCode],
 }
 

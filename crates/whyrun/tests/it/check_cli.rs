@@ -280,7 +280,7 @@ fn help_completions_and_man_page() {
 /// A layer: (path, mode, contents) per file.
 type Layer<'a> = Vec<(&'a str, u32, Option<Vec<u8>>)>;
 
-fn docker_save(dir: &std::path::Path, layers: &[Layer<'_>], entrypoint: &str) -> PathBuf {
+fn docker_save(dir: &std::path::Path, layers: &[Layer<'_>], entrypoint: &[&str]) -> PathBuf {
     use sha2::{Digest, Sha256};
     let hex = |b: &[u8]| {
         Sha256::digest(b)
@@ -304,7 +304,7 @@ fn docker_save(dir: &std::path::Path, layers: &[Layer<'_>], entrypoint: &str) ->
     let digests: Vec<String> = blobs.iter().map(|b| hex(b)).collect();
     let config = serde_json::json!({
         "architecture": "amd64", "os": "linux",
-        "config": { "Entrypoint": [entrypoint], "User": "65532" },
+        "config": { "Entrypoint": entrypoint, "User": "65532" },
         "rootfs": { "type": "layers", "diff_ids": digests.iter().map(|d| format!("sha256:{d}")).collect::<Vec<_>>() },
     })
     .to_string()
@@ -350,7 +350,7 @@ fn an_image_entrypoint_is_checked_in_the_image() {
             ],
             vec![("lib/.wh.ld-musl-x86_64.so.1", 0o644, None)],
         ],
-        "/app/hello",
+        &["/app/hello"],
     );
     let (json, code) = check_json(&["--image", image.to_str().unwrap()]);
     assert_eq!(code, 1, "{json}");
@@ -501,7 +501,7 @@ fn an_image_whose_entrypoint_is_missing_will_not_start() {
     let image = docker_save(
         dir.path(),
         &[vec![("app/hello", 0o755, Some(go))]],
-        "/app/server",
+        &["/app/server"],
     );
     let (json, code) = check_json(&["--image", image.to_str().unwrap(), "--no-config"]);
     assert_eq!(code, 1, "{json}");
@@ -514,4 +514,41 @@ fn an_image_whose_entrypoint_is_missing_will_not_start() {
         .as_str()
         .unwrap()
         .contains("stat /app/server: no such file or directory")));
+}
+
+/// A shell-form command is judged by the program it starts, not by the shell: a musl
+/// program without its loader, started by `/bin/sh -c "cd /app && exec ./hello"`, will not
+/// start; a script whyrun cannot follow is "cannot tell" (exit 3), not "runs".
+#[test]
+fn a_shell_form_entrypoint_is_judged_by_the_program_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let sh = std::fs::read(fixtures::small("go124-hello")).unwrap();
+    let musl = std::fs::read(fixtures::small("c-musl-dynamic")).unwrap();
+    let layers = [vec![
+        ("bin/sh", 0o755, Some(sh)),
+        ("app/hello", 0o755, Some(musl)),
+    ]];
+    let image = docker_save(
+        dir.path(),
+        &layers,
+        &["/bin/sh", "-c", "cd /app && exec ./hello"],
+    );
+    let (json, code) = check_json(&["--image", image.to_str().unwrap(), "--no-config"]);
+    assert_eq!(code, 1, "{json}");
+    let t = target(&json, 0);
+    assert_eq!(t["path_in_target"], "/app/hello", "{t}");
+    assert_eq!(t["verdict"], "wont-start", "{t}");
+    assert_eq!(t["findings"][0]["code"], "LIBC001", "{t}");
+
+    let other = tempfile::tempdir().unwrap();
+    let image = docker_save(
+        other.path(),
+        &layers,
+        &["/bin/sh", "-c", "./migrate && exec ./hello --port $PORT"],
+    );
+    let (json, code) = check_json(&["--image", image.to_str().unwrap(), "--no-config"]);
+    assert_eq!(code, 3, "{json}");
+    let t = target(&json, 0);
+    assert_eq!(t["verdict"], "cannot-tell", "{t}");
+    assert_eq!(t["findings"][0]["code"], "FS004", "{t}");
 }
