@@ -5,6 +5,7 @@
 //! evaluated is returned with its error, and the others are still checked. Prints nothing.
 
 pub mod config;
+mod script;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,6 +20,34 @@ use whyrun_target::open::{OpenError, OpenTarget};
 use whyrun_target::{resolution, Target, TargetSpec};
 
 pub use config::{Config, ConfigError};
+
+/// The program to judge: an ELF binary's facts, or a script's `#!` line.
+#[derive(Debug, Clone)]
+pub enum Program {
+    Elf(Arc<Facts>),
+    Script(whyrun_facts::script::Shebang),
+}
+
+impl Program {
+    /// Reads the program in `bytes`: a script when it starts with `#!`.
+    fn of_bytes(bytes: &[u8]) -> Result<Program, whyrun_facts::FactsError> {
+        match whyrun_facts::script::shebang(bytes) {
+            Some(sb) => Ok(Program::Script(sb)),
+            None => whyrun_facts::inspect_bytes(bytes).map(|f| Program::Elf(Arc::new(f))),
+        }
+    }
+
+    fn of_file(file: &Path) -> Result<Program, whyrun_facts::FactsError> {
+        use std::io::Read;
+        let mut head = Vec::with_capacity(256);
+        let f = whyrun_facts::open_nonblocking(file)?;
+        f.take(256).read_to_end(&mut head)?;
+        match whyrun_facts::script::shebang(&head) {
+            Some(sb) => Ok(Program::Script(sb)),
+            None => whyrun_facts::inspect_path(file).map(|f| Program::Elf(Arc::new(f))),
+        }
+    }
+}
 
 /// Where the binary comes from.
 #[derive(Debug, Clone)]
@@ -81,9 +110,9 @@ pub fn check(
         .into_iter()
         .map(|OpenError { name, error }| InputError::new(name, error))
         .collect();
-    let local_facts = match placement {
-        Placement::Local { file, .. } => match whyrun_facts::inspect_path(file) {
-            Ok(f) => Some(Arc::new(f)),
+    let local = match placement {
+        Placement::Local { file, .. } => match Program::of_file(file) {
+            Ok(p) => Some(p),
             Err(e) => {
                 errors.push(InputError::new(file.display().to_string(), e));
                 return Outcome {
@@ -96,11 +125,18 @@ pub fn check(
     };
     let evaluations: Vec<Result<Evaluation, String>> = opened
         .par_iter()
-        .map(|t| evaluate(t, placement, local_facts.clone(), options))
+        .map(|t| evaluate(t, placement, local.clone(), options))
         .collect();
 
     let mut targets = Vec::new();
-    let mut summary_facts = local_facts;
+    let mut summary_facts = match &local {
+        Some(Program::Elf(f)) => Some(f.clone()),
+        _ => None,
+    };
+    let script_summary = match &local {
+        Some(Program::Script(sb)) => Some(script::summarize(sb)),
+        _ => None,
+    };
     for (t, e) in opened.iter().zip(evaluations) {
         match e {
             Ok(mut e) => {
@@ -115,7 +151,9 @@ pub fn check(
     if !targets.is_empty() {
         report.binaries.push(BinaryReport {
             path: placement.display(),
-            summary: summary_facts.as_deref().map(summarize).unwrap_or_default(),
+            summary: script_summary
+                .or_else(|| summary_facts.as_deref().map(summarize))
+                .unwrap_or_default(),
             targets,
         });
     }
@@ -206,27 +244,23 @@ fn local_mode(file: &Path) -> Option<u32> {
 struct Placed {
     path: String,
     view: Option<Arc<dyn FileView>>,
-    facts: Arc<Facts>,
+    facts: Program,
 }
 
-fn place(
-    t: &OpenTarget,
-    placement: &Placement,
-    local_facts: Option<Arc<Facts>>,
-) -> Result<Placed, String> {
+fn place(t: &OpenTarget, placement: &Placement, local: Option<Program>) -> Result<Placed, String> {
     let inside = |p: &str, v: &Arc<dyn FileView>| -> Result<Placed, String> {
         let bytes = v.map(Path::new(p)).map_err(|e| e.to_string())?;
-        let facts = whyrun_facts::inspect_bytes(&bytes)
-            .map_err(|e| format!("{p} in {}: {e}", t.model.name))?;
+        let program =
+            Program::of_bytes(&bytes).map_err(|e| format!("{p} in {}: {e}", t.model.name))?;
         Ok(Placed {
             path: p.to_string(),
             view: Some(v.clone()),
-            facts: Arc::new(facts),
+            facts: program,
         })
     };
     match placement {
         Placement::Local { file, at } => {
-            let facts = local_facts.ok_or("the binary's facts are missing")?;
+            let facts = local.ok_or("the binary's facts are missing")?;
             Ok(match (&t.view, at, t.is_host()) {
                 // On the host a local file already is where it will run.
                 (Some(v), None, true) => {
@@ -273,13 +307,25 @@ fn place(
 pub fn evaluate(
     t: &OpenTarget,
     placement: &Placement,
-    local_facts: Option<Arc<Facts>>,
+    local: Option<Program>,
     options: &CheckOptions,
 ) -> Result<Evaluation, String> {
     if let (Placement::Entrypoint, Some(Err(e))) = (placement, &t.entrypoint) {
         return Ok(missing_command(t, e));
     }
-    let Placed { path, view, facts } = place(t, placement, local_facts)?;
+    let Placed { path, view, facts } = place(t, placement, local)?;
+    let facts = match facts {
+        Program::Elf(f) => f,
+        Program::Script(sb) => {
+            return Ok(script::evaluate_script(
+                t,
+                &path,
+                view.as_deref(),
+                &sb,
+                options,
+            ))
+        }
+    };
     let libraries = match &view {
         Some(v) => {
             let mut target = Target::from_view(v.clone(), t.cpu.clone());

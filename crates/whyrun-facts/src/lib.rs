@@ -10,6 +10,7 @@ mod error;
 pub mod go;
 pub mod link;
 pub mod rust;
+pub mod script;
 
 use std::fs::File;
 use std::path::Path;

@@ -26,7 +26,7 @@ pub use finding::{Evidence, Finding, Fix, Level, Location, Severity, Verdict};
 pub use precedence::Stage;
 pub use rule::{Family, Input, Rule, RuleMeta};
 pub use rules::RULES;
-pub use subject::{CodeReference, ConfigSubject, MissingCommand, Subject};
+pub use subject::{CodeReference, ConfigSubject, MissingCommand, Presence, ScriptSubject, Subject};
 
 /// Runs every rule over one input and returns the findings ranked (`precedence::rank`):
 /// the first decided finding is the first thing that really fails.

@@ -179,14 +179,14 @@ mod tests {
     }
 
     /// The stage each failing rule declares agrees with its family where the family pins
-    /// it: FS rules fail when the runtime looks the program up or at `execve`'s permission
-    /// checks, LIB rules in the loader.
+    /// it: FS rules fail when the runtime looks the program up or in `execve` (its
+    /// permission checks, a script's interpreter), LIB rules in the loader.
     #[test]
     fn rules_declare_the_stage_of_their_family() {
         for rule in RULES {
             let m = rule.meta();
             let expected: &[Stage] = match &m.code[..m.code.len() - 3] {
-                "FS" => &[Stage::Launch, Stage::Access],
+                "FS" => &[Stage::Launch, Stage::Access, Stage::Interpreter],
                 "LIB" => &[Stage::Libraries, Stage::SymbolVersions],
                 "CONF" => &[Stage::Configuration],
                 _ => continue,

@@ -5,7 +5,7 @@
 use crate::context::CheckContext;
 use crate::finding::{Evidence, Finding, Fix, Level, Location, Severity};
 use crate::precedence::Stage;
-use crate::subject::{ConfigSubject, MissingCommand, Subject};
+use crate::subject::{ConfigSubject, MissingCommand, ScriptSubject, Subject};
 
 /// The failure families, each with its code prefix.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -140,6 +140,8 @@ pub enum Input<'a> {
     Config(&'a ConfigSubject),
     /// A container image whose command names no executable file in it.
     ImageCommand(&'a MissingCommand),
+    /// A script started as a program.
+    Script(&'a ScriptSubject),
 }
 
 /// A rule: metadata plus a pure check over the subject it declares; any other subject

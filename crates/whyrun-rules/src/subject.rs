@@ -35,6 +35,31 @@ impl Subject {
     }
 }
 
+/// A script started as a program: its `#!` line, and what the target has of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptSubject {
+    /// The script's path in the target.
+    pub path: String,
+    /// The target's name.
+    pub target: String,
+    pub shebang: whyrun_facts::script::Shebang,
+    /// Whether the interpreter exists there as an executable file.
+    pub interpreter: Presence,
+    /// For `#!/usr/bin/env NAME`: NAME looked up in the target's PATH.
+    pub env_lookup: Option<(String, Presence)>,
+}
+
+/// Whether a file exists in the target.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Presence {
+    /// At this path.
+    Found(String),
+    /// Nowhere it was looked for (these places).
+    Missing(Vec<String>),
+    /// The target has no files to look in (a profile, a snapshot).
+    Unknown,
+}
+
 /// An image's command (Entrypoint and Cmd) that names no executable file in the image,
 /// or that runs a shell script whyrun cannot follow to a program.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -411,6 +411,20 @@ fn fs001() -> Scenario {
     Scenario::in_root(fixtures::root("bookworm-min"), copy, "/usr/local/bin/hello").keeping(t)
 }
 
+/// A start script saved with Windows line endings, in a Debian root.
+fn fs005() -> Scenario {
+    let t = temp();
+    let script = t.path().join("start.sh");
+    std::fs::write(&script, "#!/bin/sh\r\nexec /usr/local/bin/server\r\n").unwrap();
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    Scenario::in_root(
+        fixtures::root("bookworm-min"),
+        script,
+        "/usr/local/bin/start.sh",
+    )
+    .keeping(t)
+}
+
 /// A program in /tmp on a CI runner whose /tmp is mounted noexec.
 fn fs002() -> Scenario {
     let t = temp();
@@ -522,6 +536,7 @@ examples! {
     fs002: "FS002",
     fs003: "FS003",
     fs004: "FS004",
+    fs005: "FS005",
     conf001: "CONF001",
 }
 

@@ -25,6 +25,7 @@ mod no_zoneinfo;
 mod noexec_mount;
 mod not_executable;
 mod plugin_needs_dynamic_loader;
+mod script_interpreter_missing;
 mod static_glibc_nss;
 mod symbol_version_missing;
 mod unknown_rule_code;
@@ -55,6 +56,7 @@ pub use no_zoneinfo::NoZoneinfo;
 pub use noexec_mount::NoexecMount;
 pub use not_executable::NotExecutable;
 pub use plugin_needs_dynamic_loader::PluginNeedsDynamicLoader;
+pub use script_interpreter_missing::ScriptInterpreterMissing;
 pub use static_glibc_nss::StaticGlibcNss;
 pub use symbol_version_missing::SymbolVersionMissing;
 pub use unknown_rule_code::UnknownRuleCode;
@@ -118,6 +120,7 @@ register! {
         NoexecMount,
     ],
     ImageCommand: [ImageCommandMissing, ImageCommandIsAScript],
+    Script: [ScriptInterpreterMissing],
     Config: [UnknownRuleCode],
 }
 

@@ -12,6 +12,7 @@ mod fixtures;
 mod go_conformance;
 #[path = "../../../whyrun-report/tests/it/sarif_schema.rs"]
 mod sarif_schema;
+mod scripts;
 mod stale_ld_cache;
 mod stripped;
 mod tree;
