@@ -22,6 +22,8 @@ pub struct TargetSpec {
     pub images: Vec<PathBuf>,
     /// The roots and images will run on this machine: its kernel, CPU and binfmt_misc.
     pub this_machine: bool,
+    /// The image to read from an archive that holds several: `os/arch[/variant]`.
+    pub platform: Option<String>,
 }
 
 /// A target that could not be opened: its name as given, and why.
@@ -76,7 +78,7 @@ pub fn open_all(args: &TargetSpec) -> (Vec<OpenTarget>, Vec<OpenError>) {
         }
     }
     for image in &args.images {
-        match open_image(image, args.this_machine) {
+        match open_image(image, args.this_machine, args.platform.as_deref()) {
             Ok(t) => out.push(t),
             Err(e) => report(&image.display().to_string(), e),
         }
@@ -115,15 +117,23 @@ fn open_root(dir: &Path, this_machine: bool) -> Result<OpenTarget, String> {
     })
 }
 
-fn open_image(path: &Path, this_machine: bool) -> Result<OpenTarget, String> {
-    let image = crate::image::ImageView::open(path).map_err(|e| e.to_string())?;
+fn open_image(
+    path: &Path,
+    this_machine: bool,
+    platform: Option<&str>,
+) -> Result<OpenTarget, String> {
+    let mut opts = crate::image::ImageOptions::default();
+    opts.select.platform = platform.map(str::to_string);
+    let image = crate::image::ImageView::open_with(path, &opts).map_err(|e| e.to_string())?;
+    // An archive of several images is named with the one read: `app.tar (linux/arm64)`.
+    let name = match (image.available().len() > 1, image.image_name()) {
+        (true, Some(chosen)) => format!("{} ({chosen})", path.display()),
+        _ => path.display().to_string(),
+    };
     let config = image.config().clone();
     let entrypoint = Some(image.entrypoint().map(|e| e.path.display().to_string()));
     let view: Arc<dyn FileView> = Arc::new(image);
-    let mut model = describe(
-        &*view,
-        &options(path.display().to_string(), SourceKind::Image, this_machine),
-    );
+    let mut model = describe(&*view, &options(name, SourceKind::Image, this_machine));
     model.default_user = config.user.clone().filter(|u| !u.is_empty());
     for kv in &config.env {
         if let Some((k, v)) = kv.split_once('=') {

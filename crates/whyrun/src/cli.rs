@@ -142,6 +142,11 @@ pub struct TargetArgs {
     /// binfmt_misc handlers from it (otherwise they are unknown).
     #[arg(long)]
     pub this_machine: bool,
+    /// For an image archive that holds several images (a multi-platform index): the one
+    /// to read, `os/arch[/variant]` (`linux/arm64`); by default this machine's platform,
+    /// else the first. The target is named with the one read.
+    #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
+    pub platform: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -202,6 +207,7 @@ impl TargetArgs {
             roots: self.roots.clone(),
             images: self.images.clone(),
             this_machine: self.this_machine,
+            platform: self.platform.clone(),
         }
     }
 }

@@ -219,6 +219,28 @@ fn multi_platform_index_selects_a_platform() {
     if cfg!(target_arch = "x86_64") {
         assert_eq!(default.read(Path::new("/arch"), 10).unwrap(), b"amd64");
     }
+    // As a target (`--image multi.tar --platform linux/arm64`): named with the image read.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("multi.tar");
+    std::fs::write(&path, &bytes).unwrap();
+    let spec = whyrun_target::TargetSpec {
+        images: vec![path.clone()],
+        platform: Some("linux/arm64".into()),
+        ..Default::default()
+    };
+    let (opened, failed) = whyrun_target::open_all(&spec);
+    assert!(failed.is_empty(), "{failed:?}");
+    let model = &opened[0].model;
+    assert_eq!(
+        model.image.as_ref().unwrap().architecture.as_deref(),
+        Some("arm64")
+    );
+    assert!(
+        model.name.starts_with(&format!("{} (", path.display())),
+        "{}",
+        model.name
+    );
+    assert!(model.name.contains("arm64"), "{}", model.name);
 }
 
 #[test]
