@@ -247,12 +247,44 @@ pub fn match_message(message: &str) -> Vec<&'static KnownError> {
     hits
 }
 
+/// For a message no entry matches: the entries whose known messages share the most words
+/// with it (three at most), to point the user somewhere without claiming a match.
+pub fn nearest(message: &str) -> Vec<&'static KnownError> {
+    let words = |s: &str| -> Vec<String> {
+        s.to_lowercase()
+            .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+            .filter(|w| w.len() > 3)
+            .map(str::to_string)
+            .collect()
+    };
+    let asked = words(message);
+    let mut scored: Vec<(usize, &'static KnownError)> = KNOWN_ERRORS
+        .iter()
+        .map(|k| {
+            let known: Vec<String> = k.patterns.iter().flat_map(|p| words(p)).collect();
+            (asked.iter().filter(|w| known.contains(w)).count(), k)
+        })
+        .filter(|(n, _)| *n > 0)
+        .collect();
+    scored.sort_by_key(|(n, _)| std::cmp::Reverse(*n));
+    scored.into_iter().take(3).map(|(_, k)| k).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn ids(msg: &str) -> Vec<&'static str> {
         match_message(msg).iter().map(|k| k.id).collect()
+    }
+
+    #[test]
+    fn an_unknown_message_gets_the_nearest_entries_not_a_match() {
+        let msg = "ld.so: shared object cannot be preloaded: ignored";
+        assert!(match_message(msg).is_empty());
+        let near: Vec<&str> = nearest(msg).iter().map(|k| k.id).collect();
+        assert!(near.contains(&"shared-library"), "{near:?}");
+        assert!(nearest("the quick brown fox").is_empty());
     }
 
     /// Regression: a hostname mismatch was explained as "no CA bundle".

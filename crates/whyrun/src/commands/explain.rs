@@ -116,6 +116,13 @@ pub fn run(args: &ExplainArgs) -> Result<u8> {
 fn print_human(e: &Explanation, with_binary: bool) {
     if e.matches.is_empty() {
         println!("whyrun does not recognise this message. `whyrun check BINARY` may still find the cause.");
+        let near = whyrun_rules::explain::nearest(&e.message);
+        if !near.is_empty() {
+            println!("\nThe known messages closest to it (not a match):");
+            for k in near {
+                println!("  {LABEL}{}{LABEL:#}  {}", k.id, k.origin);
+            }
+        }
         return;
     }
     for m in &e.matches {
