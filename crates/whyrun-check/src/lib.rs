@@ -1,7 +1,7 @@
-//! The pipeline of `whyrun check`, without the CLI: reads the binary once, opens every
-//! target, places the binary in each (an overlay for a local file about to be deployed),
-//! resolves its libraries there, runs the rules and applies the configuration's ignores
-//! and severities. Targets are checked in parallel; a target that cannot be opened or
+//! The pipeline of `whyrun check`, without the CLI: reads the program once (an ELF binary,
+//! or a script judged by its `#!` line: `script`), opens every target, places the program
+//! in each (an overlay for a local file about to be deployed), resolves its libraries
+//! there, runs the rules and applies the configuration's ignores and severities. Targets are checked in parallel; a target that cannot be opened or
 //! evaluated is returned with its error, and the others are still checked. Prints nothing.
 
 pub mod config;
@@ -244,7 +244,7 @@ fn local_mode(file: &Path) -> Option<u32> {
 struct Placed {
     path: String,
     view: Option<Arc<dyn FileView>>,
-    facts: Program,
+    program: Program,
 }
 
 fn place(t: &OpenTarget, placement: &Placement, local: Option<Program>) -> Result<Placed, String> {
@@ -255,12 +255,12 @@ fn place(t: &OpenTarget, placement: &Placement, local: Option<Program>) -> Resul
         Ok(Placed {
             path: p.to_string(),
             view: Some(v.clone()),
-            facts: program,
+            program,
         })
     };
     match placement {
         Placement::Local { file, at } => {
-            let facts = local.ok_or("the binary's facts are missing")?;
+            let program = local.ok_or("the binary's facts are missing")?;
             Ok(match (&t.view, at, t.is_host()) {
                 // On the host a local file already is where it will run.
                 (Some(v), None, true) => {
@@ -269,7 +269,7 @@ fn place(t: &OpenTarget, placement: &Placement, local: Option<Program>) -> Resul
                     Placed {
                         path: abs.display().to_string(),
                         view: Some(v.clone()),
-                        facts,
+                        program,
                     }
                 }
                 (Some(v), at, _) => {
@@ -279,13 +279,13 @@ fn place(t: &OpenTarget, placement: &Placement, local: Option<Program>) -> Resul
                     Placed {
                         path: at,
                         view: Some(overlay),
-                        facts,
+                        program,
                     }
                 }
                 (None, at, _) => Placed {
                     path: at.clone().unwrap_or_else(|| default_deploy_path(file)),
                     view: None,
-                    facts,
+                    program,
                 },
             })
         }
@@ -313,8 +313,12 @@ pub fn evaluate(
     if let (Placement::Entrypoint, Some(Err(e))) = (placement, &t.entrypoint) {
         return Ok(missing_command(t, e));
     }
-    let Placed { path, view, facts } = place(t, placement, local)?;
-    let facts = match facts {
+    let Placed {
+        path,
+        view,
+        program,
+    } = place(t, placement, local)?;
+    let facts = match program {
         Program::Elf(f) => f,
         Program::Script(sb) => {
             return Ok(script::evaluate_script(
