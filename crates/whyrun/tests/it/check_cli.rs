@@ -553,3 +553,61 @@ fn a_shell_form_entrypoint_is_judged_by_the_program_it_starts() {
     assert_eq!(t["verdict"], "cannot-tell", "{t}");
     assert_eq!(t["findings"][0]["code"], "FS004", "{t}");
 }
+
+/// Every fact a profile cannot know gives "cannot tell" and exit 3, never a confident
+/// verdict: the CPU's x86-64 level (GOAMD64, the ELF ISA note), a 32-bit ARM CPU's VFP,
+/// the kernel's 32-bit compat mode, and the machine of a root that shows none.
+#[test]
+fn each_unknown_profile_fact_is_cannot_tell_with_exit_3() {
+    let built = |p: &str| fixtures::cache_dir().join(p).display().to_string();
+    let empty = tempfile::tempdir().unwrap();
+    let small = |n: &str| fixtures::small(n).display().to_string();
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![
+                built("go/gin-go124-amd64v3"),
+                "-t".into(),
+                "distroless-static-debian12".into(),
+            ],
+            "ARCH003",
+        ),
+        (
+            vec![small("c-x86-64-v3"), "-t".into(), "debian-12".into()],
+            "ARCH004",
+        ),
+        (
+            vec![
+                built("go/gin-go124-armv7"),
+                "-t".into(),
+                "distroless-static-debian12@arm/v7".into(),
+            ],
+            "ARCH005",
+        ),
+        (
+            vec![
+                built("go/gin-go124-386"),
+                "-t".into(),
+                "distroless-static-debian12".into(),
+            ],
+            "ARCH001",
+        ),
+        (
+            vec![
+                small("go124-hello"),
+                "--root".into(),
+                empty.path().display().to_string(),
+            ],
+            "ARCH001",
+        ),
+    ];
+    for (args, code_expected) in cases {
+        let mut args: Vec<&str> = args.iter().map(String::as_str).collect();
+        args.push("--no-config");
+        let (json, code) = check_json(&args);
+        let t = target(&json, 0);
+        assert_eq!(code, 3, "{args:?}: {t}");
+        assert_eq!(t["verdict"], "cannot-tell", "{args:?}: {t}");
+        assert_eq!(t["findings"][0]["code"], code_expected, "{args:?}: {t}");
+        assert_eq!(t["findings"][0]["undecided"], true, "{args:?}: {t}");
+    }
+}
