@@ -334,10 +334,11 @@ pub fn evaluate(
         Some(v) => {
             let mut target = Target::from_view(v.clone(), t.cpu.clone());
             target.ld_library_path = t.model.env.get("LD_LIBRARY_PATH").cloned();
-            let tree = Loader::new(target)
+            let loader = Loader::new(target);
+            let tree = loader
                 .resolve(Path::new(&path))
                 .map_err(|e| e.to_string())?;
-            resolution::from_tree(&tree)
+            resolution::from_tree_with_symbols(&tree, &loader)
         }
         None => resolution::from_index(&facts, &t.model, &path),
     };

@@ -309,6 +309,15 @@ pub fn version_needs(data: &[u8]) -> Result<Vec<VersionNeed>, FactsError> {
     Ok(versions::version_needs(&view, &dynamic, &mut warnings))
 }
 
+/// The dynamic symbols an object defines and imports, with their versions: read only for
+/// the objects of a link map whose symbols are looked up.
+pub fn dynamic_symbols(data: &[u8]) -> Result<versions::DynamicSymbols, FactsError> {
+    let view = ElfView::parse(data)?;
+    let mut warnings = Vec::new();
+    let dynamic = Dynamic::read(&view, &mut warnings).unwrap_or_default();
+    Ok(versions::dynamic_symbols(&view, &dynamic, &mut warnings))
+}
+
 /// The file type as [`crate::elf::ElfFacts::read`] names it.
 fn file_type(e_type: u16, pie_flag: bool, interpreter: bool, soname: bool) -> &'static str {
     match elf::FileType(e_type) {

@@ -6,7 +6,7 @@
 use whyrun_facts::Facts;
 use whyrun_target::model::TargetModel;
 pub use whyrun_target::resolution::{
-    FoundBy, LibraryResolution, Method, MissingVersion, Outcome, ResolvedLibrary,
+    FoundBy, LibraryResolution, Method, MissingVersion, Outcome, ResolvedLibrary, UndefinedSymbol,
 };
 
 /// The binary being checked, as the target will hold it.

@@ -75,6 +75,7 @@ pub fn resolution(interpreter_found: Option<bool>) -> LibraryResolution {
         method: crate::Method::LibraryList,
         interpreter_found,
         libraries: Vec::new(),
+        missing_symbols: Vec::new(),
     }
 }
 
@@ -220,5 +221,6 @@ pub fn loader_resolution(libraries: Vec<crate::ResolvedLibrary>) -> LibraryResol
         method: crate::Method::Loader,
         interpreter_found: Some(true),
         libraries,
+        missing_symbols: Vec::new(),
     }
 }

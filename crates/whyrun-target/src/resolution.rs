@@ -34,6 +34,21 @@ pub struct LibraryResolution {
     pub interpreter_found: Option<bool>,
     /// Every library the loader needs, in load order (direct and indirect).
     pub libraries: Vec<ResolvedLibrary>,
+    /// Symbols imported and defined by no loaded object (looked up only when every
+    /// library loads).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub missing_symbols: Vec<UndefinedSymbol>,
+}
+
+/// A symbol an object imports that nothing in its link map defines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UndefinedSymbol {
+    pub name: String,
+    pub version: Option<String>,
+    /// The object importing it.
+    pub required_by: String,
+    /// A function bound lazily: the program starts and fails at the first call.
+    pub lazy: bool,
 }
 
 /// One DT_NEEDED entry and what became of it.
@@ -184,6 +199,32 @@ impl ResolvedLibrary {
     }
 }
 
+/// [`from_tree`], with the symbols no loaded object defines when every library loads
+/// (read through `loader`, which resolved the tree).
+pub fn from_tree_with_symbols(tree: &LoadTree, loader: &crate::Loader) -> LibraryResolution {
+    let mut r = from_tree(tree);
+    let loads = tree.interpreter.as_ref().is_none_or(|i| i.found.is_some())
+        && tree.fatal.is_none()
+        && tree.missing.is_empty();
+    if loads {
+        r.missing_symbols = loader
+            .missing_symbols(tree)
+            .into_iter()
+            .map(|m| UndefinedSymbol {
+                required_by: tree
+                    .objects
+                    .get(m.required_by)
+                    .map(|o| o.path.clone())
+                    .unwrap_or_default(),
+                name: m.name,
+                version: m.version,
+                lazy: m.lazy,
+            })
+            .collect();
+    }
+    r
+}
+
 /// The loader's tree, flattened: one entry per DT_NEEDED of every loaded object that was
 /// loaded, failed or not found (names reused from an earlier load are left out unless a
 /// version is missing from them).
@@ -268,6 +309,7 @@ pub fn from_tree(tree: &LoadTree) -> LibraryResolution {
         method: Method::Loader,
         interpreter_found: tree.interpreter.as_ref().map(|i| i.found.is_some()),
         libraries,
+        missing_symbols: Vec::new(),
     }
 }
 
@@ -317,5 +359,6 @@ pub fn from_index(facts: &Facts, model: &TargetModel, binary: &str) -> LibraryRe
         method: Method::LibraryList,
         interpreter_found,
         libraries,
+        missing_symbols: Vec::new(),
     }
 }

@@ -263,6 +263,54 @@ fn lib002() -> Scenario {
     Scenario::in_root(root, small("c-runpath"), "/opt/app/bin/app").keeping(t)
 }
 
+/// A program built against a newer `libx.so.1` (fixtures/src/c/symver), beside the older
+/// one whose version LIBX_1 lacks `f2`, in a Debian root.
+fn lib006() -> Scenario {
+    let t = temp();
+    let root = fixtures::root_copy("bookworm-min", t.path());
+    let src = fixtures::repo().join("fixtures/src/c/symver");
+    let build = t.path().join("build");
+    std::fs::create_dir_all(&build).unwrap();
+    let gcc = |args: &[&str]| {
+        let status = std::process::Command::new("gcc")
+            .current_dir(&src)
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(status.success(), "gcc {args:?}");
+    };
+    let out = |p: &Path| p.display().to_string();
+    let bin = root.join("usr/local/bin");
+    gcc(&[
+        "-shared",
+        "-fPIC",
+        "-o",
+        &out(&bin.join("libx.so.1")),
+        "-Wl,-soname,libx.so.1",
+        "-Wl,--version-script=v1.map",
+        "x1.c",
+    ]);
+    gcc(&[
+        "-shared",
+        "-fPIC",
+        "-o",
+        &out(&build.join("libx.so.1")),
+        "-Wl,-soname,libx.so.1",
+        "-Wl,--version-script=v2.map",
+        "x2.c",
+    ]);
+    let app = build.join("app");
+    gcc(&[
+        "-o",
+        &out(&app),
+        "main.c",
+        &format!("-L{}", out(&build)),
+        "-l:libx.so.1",
+        "-Wl,-rpath,$ORIGIN",
+    ]);
+    Scenario::in_root(root, app, "/usr/local/bin/app").keeping(t)
+}
+
 /// A C program that needs GLIBC_2.34 on Debian 11 (glibc 2.31).
 fn lib003() -> Scenario {
     Scenario::on(
@@ -523,6 +571,7 @@ examples! {
     lib003: "LIB003",
     lib004: "LIB004",
     lib005: "LIB005",
+    lib006: "LIB006",
     go001: "GO001",
     go002: "GO002",
     go003: "GO003",

@@ -214,6 +214,150 @@ fn attribute_symbols(
     }
 }
 
+/// A symbol an object imports.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Import {
+    pub name: String,
+    /// The version it requires; `None` for an unversioned reference.
+    pub version: Option<String>,
+    /// A weak reference may stay undefined.
+    pub weak: bool,
+    /// A function, which the loader binds lazily (unless the object asks for BIND_NOW);
+    /// anything else is bound when the object is loaded.
+    pub function: bool,
+}
+
+/// A symbol an object defines.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Definition {
+    pub name: String,
+    /// The version it is defined at; `None`: unversioned (or the base version).
+    pub version: Option<String>,
+    /// Not the default version (`sym@VER`, not `sym@@VER`): only a reference to exactly
+    /// this version binds to it.
+    pub hidden: bool,
+}
+
+/// An object's dynamic symbols: those it defines and those it imports.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DynamicSymbols {
+    pub defined: Vec<Definition>,
+    pub imports: Vec<Import>,
+    /// DF_BIND_NOW, DF_1_NOW: every symbol is bound at load, functions too.
+    pub bind_now: bool,
+}
+
+/// Reads the dynamic symbol table with each symbol's version (DT_VERSYM over DT_VERDEF and
+/// DT_VERNEED), bounded like the version tables.
+pub fn dynamic_symbols(
+    view: &ElfView<'_>,
+    dynamic: &Dynamic<'_>,
+    warnings: &mut Vec<String>,
+) -> DynamicSymbols {
+    const DF_BIND_NOW: u64 = 0x8;
+    const DF_1_NOW: u64 = 0x1;
+    let mut out = DynamicSymbols {
+        bind_now: dynamic.flags & DF_BIND_NOW != 0 || dynamic.flags_1 & DF_1_NOW != 0,
+        ..Default::default()
+    };
+    let Some(syms) = dynamic.symtab.and_then(|a| view.bytes_from_vaddr(a)) else {
+        return out;
+    };
+    let vers = dynamic.versym.and_then(|a| view.bytes_from_vaddr(a));
+    let (needs, by_index, _) = read_needs(view, dynamic, warnings, true);
+    let defined_names = verdef_names(view, dynamic);
+    let r = view.reader();
+    let entsize = if view.is_64 { 24 } else { 16 };
+    let (info_at, shndx_at) = if view.is_64 { (4, 6) } else { (12, 14) };
+    let count = dynamic
+        .symbol_count(view)
+        .unwrap_or(0)
+        .min(MAX_SYMBOLS)
+        .min((syms.len() / entsize) as u64) as usize;
+    for i in 1..count {
+        let base = i * entsize;
+        let (Some(name_off), Some(info), Some(shndx)) = (
+            r.u32(syms, base),
+            syms.get(base + info_at).copied(),
+            r.u16(syms, base + shndx_at),
+        ) else {
+            break;
+        };
+        let Some(name) = c_str(dynamic.strtab, name_off as usize) else {
+            continue;
+        };
+        if name.is_empty() {
+            continue;
+        }
+        const STB_LOCAL: u8 = 0;
+        const STB_WEAK: u8 = 2;
+        const STT_FUNC: u8 = 2;
+        const STT_GNU_IFUNC: u8 = 10;
+        let (bind, kind) = (info >> 4, info & 0xf);
+        if bind == STB_LOCAL {
+            continue;
+        }
+        let index = vers.and_then(|v| r.u16(v, i * 2)).unwrap_or(1);
+        // Bit 15 marks a hidden definition, reachable only by its exact version.
+        let (hidden, index) = (index & 0x8000 != 0, index & 0x7fff);
+        if shndx == 0 {
+            let version = by_index
+                .get(&index)
+                .map(|&(n, v)| needs[n].versions[v].name.clone());
+            out.imports.push(Import {
+                name: lossy(name),
+                version,
+                weak: bind == STB_WEAK,
+                function: kind == STT_FUNC || kind == STT_GNU_IFUNC,
+            });
+        } else {
+            out.defined.push(Definition {
+                name: lossy(name),
+                version: defined_names.get(&index).cloned(),
+                hidden,
+            });
+        }
+    }
+    out
+}
+
+/// DT_VERDEF's version names by index (the base entry, index 1, names the file).
+fn verdef_names(view: &ElfView<'_>, dynamic: &Dynamic<'_>) -> BTreeMap<u16, String> {
+    let mut out = BTreeMap::new();
+    let Some(area) = dynamic.verdef.and_then(|a| view.bytes_from_vaddr(a)) else {
+        return out;
+    };
+    let r = view.reader();
+    let limit = dynamic
+        .verdef_num
+        .map_or(MAX_VERNEED_FILES, |n| (n as usize).min(MAX_VERNEED_FILES));
+    let mut at = 0usize;
+    for _ in 0..limit {
+        let (Some(flags), Some(ndx), Some(aux), Some(next)) = (
+            r.u16(area, at + 2),
+            r.u16(area, at + 4),
+            r.u32(area, at + 12),
+            r.u32(area, at + 16),
+        ) else {
+            break;
+        };
+        const VER_FLG_BASE: u16 = 0x1;
+        if flags & VER_FLG_BASE == 0 {
+            if let Some(name) = r
+                .u32(area, at.saturating_add(aux as usize))
+                .and_then(|off| c_str(dynamic.strtab, off as usize))
+            {
+                out.insert(ndx, lossy(name));
+            }
+        }
+        if next == 0 {
+            break;
+        }
+        at = at.saturating_add(next as usize);
+    }
+    out
+}
+
 /// The version names a shared library defines (DT_VERDEF), excluding the base entry that
 /// names the file itself.
 pub fn version_definitions(view: &ElfView<'_>, dynamic: &Dynamic<'_>) -> Vec<String> {

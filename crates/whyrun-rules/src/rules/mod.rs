@@ -27,6 +27,7 @@ mod not_executable;
 mod plugin_needs_dynamic_loader;
 mod script_interpreter_missing;
 mod static_glibc_nss;
+mod symbol_missing;
 mod symbol_version_missing;
 mod unknown_rule_code;
 mod wrong_architecture;
@@ -58,6 +59,7 @@ pub use not_executable::NotExecutable;
 pub use plugin_needs_dynamic_loader::PluginNeedsDynamicLoader;
 pub use script_interpreter_missing::ScriptInterpreterMissing;
 pub use static_glibc_nss::StaticGlibcNss;
+pub use symbol_missing::SymbolMissing;
 pub use symbol_version_missing::SymbolVersionMissing;
 pub use unknown_rule_code::UnknownRuleCode;
 pub use wrong_architecture::WrongArchitecture;
@@ -105,6 +107,7 @@ register! {
         LibraryNotFound,
         WrongClassLibrary,
         SymbolVersionMissing,
+        SymbolMissing,
         CxxAbiVersionMissing,
         BuildMachineRpath,
         CgoStubLinked,

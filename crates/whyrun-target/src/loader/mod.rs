@@ -20,8 +20,8 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 pub use config::{default_glibc_loader, glibc_system_dirs, system_dirs_in, Libc, SearchConfig};
 pub use model::{
-    AfterSkip, Hint, LoadTree, LoadedObject, MissingVersion, Need, NeedResult, SkipReason, Skipped,
-    Step, Tried, WrongKind,
+    AfterSkip, Hint, LoadTree, LoadedObject, MissingSymbol, MissingVersion, Need, NeedResult,
+    SkipReason, Skipped, Step, Tried, WrongKind,
 };
 pub use object::{glibc_verify, Header, ObjectInfo, Verdict};
 
@@ -190,6 +190,69 @@ impl Loader {
     /// The dependency tree of the binary at `path` (inside the target).
     pub fn resolve(&self, path: &Path) -> Result<LoadTree, LoadError> {
         search::resolve(self, path)
+    }
+
+    /// The symbols the objects of `tree` import and no object of its link map defines, as
+    /// glibc's lookup searches the global scope (the link map in load order): a versioned
+    /// reference binds to that version only (or to an object without version information),
+    /// an unversioned one to a default definition. Weak references may stay undefined;
+    /// a version the library lacks altogether is `missing_versions`' and not repeated.
+    /// Reads each object's dynamic symbol table, so it is asked for only where needed
+    /// (`whyrun check`, one tree).
+    pub fn missing_symbols(&self, tree: &LoadTree) -> Vec<MissingSymbol> {
+        use std::collections::HashMap;
+        let tables: Vec<Option<whyrun_facts::elf::versions::DynamicSymbols>> = tree
+            .objects
+            .iter()
+            .map(|o| {
+                let bytes = self.target.view().map(Path::new(&o.canonical)).ok()?;
+                whyrun_facts::link::dynamic_symbols(&bytes).ok()
+            })
+            .collect();
+        // Every definition by name, in load order.
+        let mut by_name: HashMap<&str, Vec<(usize, &whyrun_facts::elf::versions::Definition)>> =
+            HashMap::new();
+        for (i, t) in tables.iter().enumerate() {
+            for d in t.iter().flat_map(|t| &t.defined) {
+                by_name.entry(d.name.as_str()).or_default().push((i, d));
+            }
+        }
+        let unversioned: Vec<bool> = tables
+            .iter()
+            .map(|t| {
+                t.as_ref()
+                    .is_none_or(|t| t.defined.iter().all(|d| d.version.is_none()))
+            })
+            .collect();
+        let mut out = Vec::new();
+        for (k, t) in tables.iter().enumerate() {
+            let Some(t) = t else { continue };
+            for import in t.imports.iter().filter(|i| !i.weak) {
+                let version_missing = import.version.as_ref().is_some_and(|v| {
+                    tree.missing_versions
+                        .iter()
+                        .any(|m| m.required_by == k && &m.version == v)
+                });
+                if version_missing {
+                    continue;
+                }
+                let found = by_name.get(import.name.as_str()).is_some_and(|defs| {
+                    defs.iter().any(|(j, d)| match &import.version {
+                        Some(v) => d.version.as_ref() == Some(v) || unversioned[*j],
+                        None => !d.hidden,
+                    })
+                });
+                if !found {
+                    out.push(MissingSymbol {
+                        required_by: k,
+                        name: import.name.clone(),
+                        version: import.version.clone(),
+                        lazy: import.function && !t.bind_now,
+                    });
+                }
+            }
+        }
+        out
     }
 
     /// The loader-relevant facts of the file at canonical `path`, read once.

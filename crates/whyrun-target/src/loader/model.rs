@@ -362,6 +362,19 @@ impl std::fmt::Display for Hint {
     }
 }
 
+/// A symbol an object imports that no object of the link map defines: `symbol lookup
+/// error: … undefined symbol: NAME, version VERSION`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MissingSymbol {
+    /// The object importing it (index into `objects`).
+    pub required_by: usize,
+    pub name: String,
+    pub version: Option<String>,
+    /// A function bound lazily: the program starts and fails at the first call. Otherwise
+    /// (data, or BIND_NOW) the loader stops before the program runs.
+    pub lazy: bool,
+}
+
 /// A symbol version required and not defined by the library that provides the name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MissingVersion {

@@ -15,4 +15,5 @@ mod sarif_schema;
 mod scripts;
 mod stale_ld_cache;
 mod stripped;
+mod symbols;
 mod tree;
