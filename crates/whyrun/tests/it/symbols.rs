@@ -136,3 +136,69 @@ fn a_symbol_missing_from_an_existing_version_agrees_with_reality() {
         assert_eq!(t["findings"][0]["code"], "LIB006", "{program}: {t}");
     }
 }
+
+/// The real case: Debian trixie's sqlite3 CLI (fixtures/third-party/fetch.sh) in the
+/// bookworm root of fixtures/roots/build.sh, whose libsqlite3 is 3.40: the loader stops at
+/// `sqlite3_stmt_explain` (3.43) before main, since Debian links with `-z now`.
+#[test]
+fn trixie_sqlite3_on_bookworm_agrees_with_reality() {
+    let third = std::env::var_os("WHYRUN_THIRD_PARTY").map_or_else(
+        || Path::new(&std::env::var_os("HOME").unwrap()).join(".cache/whyrun/third-party"),
+        PathBuf::from,
+    );
+    let sqlite3 = third.join("trixie/sqlite3/usr/bin/sqlite3");
+    assert!(
+        sqlite3.is_file(),
+        "{} is missing: fetch it with `bash fixtures/third-party/fetch.sh`",
+        sqlite3.display()
+    );
+    let root = bookworm_min().parent().unwrap().join("bookworm");
+    assert!(
+        root.join("usr/bin/sqlite3").is_file(),
+        "{} is missing: build it with `bash fixtures/roots/build.sh`",
+        root.display()
+    );
+    let out = Command::new("python3")
+        .arg(fixtures::repo().join("fixtures/e2e/run_in_root.py"))
+        .arg("--root")
+        .arg(&root)
+        .args(["--timeout", "20", "--copy"])
+        .arg(format!("{}:/usr/local/bin/sqlite3:755", sqlite3.display()))
+        .args(["--", "/usr/local/bin/sqlite3", "-version"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let real: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(real["exit_code"], 127, "{real}");
+    assert_eq!(real["stdout"], "", "it never reached main: {real}");
+    assert!(
+        real["stderr"]
+            .as_str()
+            .unwrap_or("")
+            .contains("undefined symbol: sqlite3_stmt_explain"),
+        "{real}"
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_whyrun"))
+        .args(["check", "--no-config", "--this-machine", "--format", "json"])
+        .arg(&sqlite3)
+        .arg("--root")
+        .arg(&root)
+        .args(["--as", "/usr/local/bin/sqlite3"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = &json["binaries"][0]["targets"][0];
+    assert_eq!(t["verdict"], "wont-start", "{t}");
+    assert_eq!(t["findings"][0]["code"], "LIB006", "{t}");
+    assert!(
+        t["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("sqlite3_stmt_explain"),
+        "{t}"
+    );
+}
