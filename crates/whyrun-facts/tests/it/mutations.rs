@@ -109,6 +109,10 @@ fn a_thousand_mutated_fixtures_never_panic() {
         let mut rng = Rng(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
         let input = mutate(&mut rng, original, spots);
         let result = catch_unwind(AssertUnwindSafe(|| {
+            // The symbol tables the loader reads for LIB006, and the #! line of a script,
+            // from the same hostile bytes.
+            let _ = whyrun_facts::link::dynamic_symbols(&input).map(|s| format!("{s:?}").len());
+            let _ = whyrun_facts::script::shebang(&input);
             whyrun_facts::inspect_bytes(&input).map(|f| format!("{f:?}").len())
         }));
         match result {
