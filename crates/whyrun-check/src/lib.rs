@@ -40,8 +40,13 @@ impl Program {
     fn of_file(file: &Path) -> Result<Program, whyrun_facts::FactsError> {
         use std::io::Read;
         let mut head = Vec::with_capacity(256);
-        let f = whyrun_facts::open_nonblocking(file)?;
-        f.take(256).read_to_end(&mut head)?;
+        // A file whose start cannot be read gets the facts reader's own words for it (a
+        // directory, a device, a missing file).
+        let read =
+            whyrun_facts::open_nonblocking(file).and_then(|f| f.take(256).read_to_end(&mut head));
+        if read.is_err() {
+            return whyrun_facts::inspect_path(file).map(|f| Program::Elf(Arc::new(f)));
+        }
         match whyrun_facts::script::shebang(&head) {
             Some(sb) => Ok(Program::Script(sb)),
             None => whyrun_facts::inspect_path(file).map(|f| Program::Elf(Arc::new(f))),
