@@ -71,6 +71,20 @@ impl Scenario {
         }
     }
 
+    /// The entrypoint of the image at `image` (`--image IMAGE`, no binary named).
+    fn entrypoint_of(image: PathBuf) -> Scenario {
+        Scenario {
+            targets: TargetSpec {
+                images: vec![image],
+                ..Default::default()
+            },
+            placement: Placement::Entrypoint,
+            options: CheckOptions::default(),
+            config: Config::default(),
+            _temp: None,
+        }
+    }
+
     fn keeping(mut self, temp: TempDir) -> Scenario {
         self._temp = Some(temp);
         self
@@ -497,16 +511,7 @@ fn fs003() -> Scenario {
     let t = temp();
     let hello = std::fs::read(small("go124-hello")).unwrap();
     let image = fixtures::oci_image(t.path(), &[("app/hello", 0o755, &hello)], &["/app/server"]);
-    Scenario {
-        targets: TargetSpec {
-            images: vec![image],
-            ..Default::default()
-        },
-        placement: Placement::Entrypoint,
-        options: CheckOptions::default(),
-        config: Config::default(),
-        _temp: Some(t),
-    }
+    Scenario::entrypoint_of(image).keeping(t)
 }
 
 /// An image whose command is `/bin/sh -c` with a script of several commands.
@@ -518,16 +523,7 @@ fn fs004() -> Scenario {
         &[("bin/sh", 0o755, &hello), ("app", 0o755, &hello)],
         &["/bin/sh", "-c", "./migrate && exec ./app --port $PORT"],
     );
-    Scenario {
-        targets: TargetSpec {
-            images: vec![image],
-            ..Default::default()
-        },
-        placement: Placement::Entrypoint,
-        options: CheckOptions::default(),
-        config: Config::default(),
-        _temp: Some(t),
-    }
+    Scenario::entrypoint_of(image).keeping(t)
 }
 
 /// A whyrun.toml that ignores `GO06`, a typo of GO006.

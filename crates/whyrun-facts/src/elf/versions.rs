@@ -323,39 +323,7 @@ pub fn dynamic_symbols(
 
 /// DT_VERDEF's version names by index (the base entry, index 1, names the file).
 fn verdef_names(view: &ElfView<'_>, dynamic: &Dynamic<'_>) -> BTreeMap<u16, String> {
-    let mut out = BTreeMap::new();
-    let Some(area) = dynamic.verdef.and_then(|a| view.bytes_from_vaddr(a)) else {
-        return out;
-    };
-    let r = view.reader();
-    let limit = dynamic
-        .verdef_num
-        .map_or(MAX_VERNEED_FILES, |n| (n as usize).min(MAX_VERNEED_FILES));
-    let mut at = 0usize;
-    for _ in 0..limit {
-        let (Some(flags), Some(ndx), Some(aux), Some(next)) = (
-            r.u16(area, at + 2),
-            r.u16(area, at + 4),
-            r.u32(area, at + 12),
-            r.u32(area, at + 16),
-        ) else {
-            break;
-        };
-        const VER_FLG_BASE: u16 = 0x1;
-        if flags & VER_FLG_BASE == 0 {
-            if let Some(name) = r
-                .u32(area, at.saturating_add(aux as usize))
-                .and_then(|off| c_str(dynamic.strtab, off as usize))
-            {
-                out.insert(ndx, lossy(name));
-            }
-        }
-        if next == 0 {
-            break;
-        }
-        at = at.saturating_add(next as usize);
-    }
-    out
+    walk_verdef(view, dynamic).0.into_iter().collect()
 }
 
 /// The version names a shared library defines (DT_VERDEF), excluding the base entry that
@@ -370,6 +338,13 @@ pub(crate) fn version_definitions_checked(
     view: &ElfView<'_>,
     dynamic: &Dynamic<'_>,
 ) -> (Vec<String>, bool) {
+    let (defs, past) = walk_verdef(view, dynamic);
+    (defs.into_iter().map(|(_, name)| name).collect(), past)
+}
+
+/// DT_VERDEF's entries other than the base one, as (version index, name) in file order,
+/// and whether the walk tried to read past the bytes it was given.
+fn walk_verdef(view: &ElfView<'_>, dynamic: &Dynamic<'_>) -> (Vec<(u16, String)>, bool) {
     let Some(area) = dynamic.verdef.and_then(|a| view.bytes_from_vaddr(a)) else {
         return (Vec::new(), false);
     };
@@ -383,8 +358,9 @@ pub(crate) fn version_definitions_checked(
     let mut at = 0usize;
     for _ in 0..limit {
         reach = reach.max(at.saturating_add(20));
-        let (Some(flags), Some(aux), Some(next)) = (
+        let (Some(flags), Some(ndx), Some(aux), Some(next)) = (
             r.u16(area, at + 2),
+            r.u16(area, at + 4),
             r.u32(area, at + 12),
             r.u32(area, at + 16),
         ) else {
@@ -397,7 +373,7 @@ pub(crate) fn version_definitions_checked(
                 .u32(area, at.saturating_add(aux as usize))
                 .and_then(|off| c_str(dynamic.strtab, off as usize))
             {
-                out.push(lossy(name));
+                out.push((ndx, lossy(name)));
             }
         }
         if next == 0 {

@@ -70,6 +70,24 @@ impl ScriptInterpreterMissing {
             true => format!("{line} (a carriage return before the newline)"),
             false => line,
         };
+        // The #! line, each place looked in, and what stops the program there.
+        let not_found =
+            |message: String, line: &str, places: &[String], (said, said_at): (String, &String)| {
+                let mut f = Self::META.finding(message).evidence(line, path.as_str());
+                for p in places {
+                    f = f.evidence("not there", shown(p));
+                }
+                f.evidence(said, said_at.as_str())
+            };
+        let install_fix = |f: Finding, what: &str| {
+            f.fix(
+                format!(
+                    "Install {what} in {}, or point the #! line at an interpreter it has",
+                    s.target
+                ),
+                Vec::new(),
+            )
+        };
         let crlf_fix = |f: Finding| {
             f.fix(
                 "Convert the script to Unix line endings",
@@ -79,62 +97,35 @@ impl ScriptInterpreterMissing {
         match (&s.interpreter, &s.env_lookup) {
             (Presence::Missing(places), _) => {
                 let interp = shown(&sb.interpreter);
-                let message = match sb.crlf && sb.argument.is_none() {
+                let crlf = sb.crlf && sb.argument.is_none();
+                let message = match crlf {
                     true => format!("the #! line of {path} ends in CRLF: the kernel looks for \"{interp}\", which does not exist"),
                     false => format!("{path} is a script for {interp}, which does not exist in {}", s.target),
                 };
-                let mut f = Self::META
-                    .finding(message)
-                    .evidence(line_evidence, path.as_str());
-                for p in places {
-                    f = f.evidence("not there", shown(p));
-                }
-                f = f.evidence(
-                    format!(
-                        "the shell says \"{path}: {}: bad interpreter: No such file or directory\"",
-                        sb.interpreter.replace('\r', "^M")
-                    ),
-                    path.as_str(),
+                let said = format!(
+                    "the shell says \"{path}: {}: bad interpreter: No such file or directory\"",
+                    sb.interpreter.replace('\r', "^M")
                 );
-                vec![match sb.crlf && sb.argument.is_none() {
+                let f = not_found(message, &line_evidence, places, (said, path));
+                vec![match crlf {
                     true => crlf_fix(f),
-                    false => f.fix(
-                        format!(
-                            "Install {interp} in {}, or point the #! line at an interpreter it has",
-                            s.target
-                        ),
-                        Vec::new(),
-                    ),
+                    false => install_fix(f, &interp),
                 }]
             }
             (Presence::Found(_), Some((name, Presence::Missing(places)))) => {
                 let name_shown = shown(name);
+                let env = &sb.interpreter;
                 let message = match sb.crlf {
-                    true => format!("the #! line of {path} ends in CRLF: {} looks for \"{name_shown}\", which no directory of PATH has", sb.interpreter),
-                    false => format!("{path} runs {name_shown} through {}, and no directory of PATH in {} has it", sb.interpreter, s.target),
+                    true => format!("the #! line of {path} ends in CRLF: {env} looks for \"{name_shown}\", which no directory of PATH has"),
+                    false => format!("{path} runs {name_shown} through {env}, and no directory of PATH in {} has it", s.target),
                 };
-                let mut f = Self::META
-                    .finding(message)
-                    .evidence(line_evidence, path.as_str());
-                for p in places {
-                    f = f.evidence("not there", shown(p));
-                }
-                f = f.evidence(
-                    format!(
-                        "{} stops with \"{}: '{name_shown}': No such file or directory\" (exit 127)",
-                        sb.interpreter, sb.interpreter
-                    ),
-                    sb.interpreter.as_str(),
+                let said = format!(
+                    "{env} stops with \"{env}: '{name_shown}': No such file or directory\" (exit 127)"
                 );
+                let f = not_found(message, &line_evidence, places, (said, env));
                 vec![match sb.crlf {
                     true => crlf_fix(f),
-                    false => f.fix(
-                        format!(
-                            "Install {name_shown} in {}, or name an interpreter it has",
-                            s.target
-                        ),
-                        Vec::new(),
-                    ),
+                    false => install_fix(f, &name_shown),
                 }]
             }
             (Presence::Unknown, _) | (_, Some((_, Presence::Unknown))) => {

@@ -53,6 +53,26 @@ fn build(dir: &Path) {
     }
 }
 
+/// What really happens: `command` run in `root` with each (file, `DEST:MODE`) copied in,
+/// as the runner reports it.
+fn run_in_root(root: &Path, copies: &[(PathBuf, String)], command: &[&str]) -> Value {
+    let mut cmd = Command::new("python3");
+    cmd.arg(fixtures::repo().join("fixtures/e2e/run_in_root.py"))
+        .arg("--root")
+        .arg(root)
+        .args(["--timeout", "20"]);
+    for (file, dest) in copies {
+        cmd.arg("--copy").arg(format!("{}:{dest}", file.display()));
+    }
+    let out = cmd.arg("--").args(command).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn bookworm_min() -> PathBuf {
     let roots = std::env::var_os("WHYRUN_ROOTS").map_or_else(
         || Path::new(&std::env::var_os("HOME").unwrap()).join(".cache/whyrun/roots"),
@@ -77,29 +97,14 @@ fn a_symbol_missing_from_an_existing_version_agrees_with_reality() {
         ("now", "wont-start", false),
     ] {
         // Reality: the program and the older library side by side in /app.
-        let out = Command::new("python3")
-            .arg(fixtures::repo().join("fixtures/e2e/run_in_root.py"))
-            .arg("--root")
-            .arg(&root)
-            .args(["--timeout", "20", "--copy"])
-            .arg(format!(
-                "{}:/app/{program}:755",
-                dir.path().join(program).display()
-            ))
-            .arg("--copy")
-            .arg(format!(
-                "{}:/app/libx.so.1:644",
-                dir.path().join("v1/libx.so.1").display()
-            ))
-            .args(["--", &format!("/app/{program}")])
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
+        let real = run_in_root(
+            &root,
+            &[
+                (dir.path().join(program), format!("/app/{program}:755")),
+                (dir.path().join("v1/libx.so.1"), "/app/libx.so.1:644".into()),
+            ],
+            &[&format!("/app/{program}")],
         );
-        let real: Value = serde_json::from_slice(&out.stdout).unwrap();
         assert_eq!(real["exit_code"], 127, "{real}");
         assert!(
             real["stderr"]
@@ -158,21 +163,11 @@ fn trixie_sqlite3_on_bookworm_agrees_with_reality() {
         "{} is missing: build it with `bash fixtures/roots/build.sh`",
         root.display()
     );
-    let out = Command::new("python3")
-        .arg(fixtures::repo().join("fixtures/e2e/run_in_root.py"))
-        .arg("--root")
-        .arg(&root)
-        .args(["--timeout", "20", "--copy"])
-        .arg(format!("{}:/usr/local/bin/sqlite3:755", sqlite3.display()))
-        .args(["--", "/usr/local/bin/sqlite3", "-version"])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let real = run_in_root(
+        &root,
+        &[(sqlite3.clone(), "/usr/local/bin/sqlite3:755".into())],
+        &["/usr/local/bin/sqlite3", "-version"],
     );
-    let real: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(real["exit_code"], 127, "{real}");
     assert_eq!(real["stdout"], "", "it never reached main: {real}");
     assert!(
