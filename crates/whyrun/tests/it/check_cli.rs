@@ -14,12 +14,7 @@ fn whyrun() -> Command {
 
 /// The debootstrapped bookworm root (fixtures/roots/build.sh).
 fn bookworm() -> PathBuf {
-    let roots = std::env::var_os("WHYRUN_ROOTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").unwrap()).join(".cache/whyrun/roots")
-        });
-    let root = roots.join("bookworm");
+    let root = fixtures::roots_dir().join("bookworm");
     assert!(
         root.join("usr/bin").is_dir(),
         "{} missing: build it with `bash fixtures/roots/build.sh` (the test command does)",

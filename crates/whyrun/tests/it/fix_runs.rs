@@ -31,16 +31,6 @@ const FIXTURE: &str = "ginsqlite-go124-cgo";
 const TREE: &str = "work/ginapp";
 const ROOT: &str = "scratch-ca-tz";
 
-fn roots_dir() -> PathBuf {
-    std::env::var_os("WHYRUN_ROOTS").map_or_else(
-        || {
-            let home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
-            Path::new(&home).join(".cache/whyrun/roots")
-        },
-        PathBuf::from,
-    )
-}
-
 fn preconditions(roots: &Path, fixtures_dir: &Path) -> PathBuf {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let uid = status
@@ -245,7 +235,7 @@ fn build_env(fixtures_dir: &Path) -> Vec<(String, String)> {
 
 #[test]
 fn the_static_cgo_rebuild_whyrun_prints_for_scratch_runs_there() {
-    let roots = roots_dir();
+    let roots = fixtures::roots_dir();
     let fixtures_dir = fixtures::cache_dir();
     let fixture = preconditions(&roots, &fixtures_dir);
     let root = roots.join(ROOT);

@@ -30,6 +30,16 @@ pub fn cache_dir() -> PathBuf {
     PathBuf::from(home).join(".cache/whyrun/fixtures")
 }
 
+/// The roots the tests run programs in (`fixtures/roots/build.sh`,
+/// `fixtures/e2e/build-roots.sh`): `$WHYRUN_ROOTS`, else `~/.cache/whyrun/roots`.
+pub fn roots_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("WHYRUN_ROOTS") {
+        return PathBuf::from(dir);
+    }
+    let home = std::env::var_os("HOME").expect("HOME is not set");
+    PathBuf::from(home).join(".cache/whyrun/roots")
+}
+
 /// One line of the manifest.
 #[derive(Debug, Clone)]
 pub struct Fixture {

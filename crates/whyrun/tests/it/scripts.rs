@@ -12,14 +12,7 @@ use serde_json::Value;
 use crate::fixtures;
 
 fn root() -> PathBuf {
-    let roots = std::env::var_os("WHYRUN_ROOTS").map_or_else(
-        || {
-            let home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
-            Path::new(&home).join(".cache/whyrun/roots")
-        },
-        PathBuf::from,
-    );
-    let root = roots.join("bookworm-min");
+    let root = fixtures::roots_dir().join("bookworm-min");
     assert!(
         root.join("bin/sh").exists(),
         "{} is missing: build it with `bash fixtures/e2e/build-roots.sh` (the test command does)",

@@ -23,15 +23,6 @@ use crate::fixtures;
 const BIN: &str = "/app/usehello-norpath";
 const LIB_DIR: &str = "/usr/local/lib";
 
-fn roots_dir() -> PathBuf {
-    std::env::var_os("WHYRUN_ROOTS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var_os("HOME").expect("HOME is set"))
-                .join(".cache/whyrun/roots")
-        })
-}
-
 fn is_root() -> bool {
     std::fs::read_to_string("/proc/self/status")
         .unwrap_or_default()
@@ -154,7 +145,7 @@ fn stale_ld_so_cache_agrees_with_the_real_ldd() {
         "stale_ld_cache: runs ldd and the binary through chroot and needs root: run it as root \
          (scripts/test.sh)"
     );
-    let roots = roots_dir();
+    let roots = fixtures::roots_dir();
     let cached = roots.join("bookworm-min");
     assert!(
         cached.join("usr/bin").is_dir() && roots.join(".e2e-stamps/bookworm-min").is_file(),

@@ -74,11 +74,7 @@ fn run_in_root(root: &Path, copies: &[(PathBuf, String)], command: &[&str]) -> V
 }
 
 fn bookworm_min() -> PathBuf {
-    let roots = std::env::var_os("WHYRUN_ROOTS").map_or_else(
-        || Path::new(&std::env::var_os("HOME").unwrap()).join(".cache/whyrun/roots"),
-        PathBuf::from,
-    );
-    let root = roots.join("bookworm-min");
+    let root = fixtures::roots_dir().join("bookworm-min");
     assert!(
         root.join("usr/bin").is_dir(),
         "{} is missing: build it with `bash fixtures/e2e/build-roots.sh`",
