@@ -3,6 +3,7 @@
 //! Parsing only: a broken Go structure becomes a warning, never a panic or a failed run.
 
 mod buildinfo;
+mod calls;
 mod packages;
 mod pclntab;
 mod symbols;
@@ -15,6 +16,7 @@ use crate::elf::notes::RawNote;
 use crate::elf::view::ElfView;
 
 pub use buildinfo::{ArchLevel, BuildInfo, BuildSetting, Layout, Module, TypedSettings, Vcs};
+pub use calls::{Reach, Reached};
 pub use packages::{
     CgoStub, GoSymtab, NetNeeds, OsUserNeeds, RuntimeNeeds, TimezoneNeeds, X509Needs,
 };
@@ -74,7 +76,14 @@ pub fn inspect(
         || go_sections.iter().any(|s| view.section(s).is_some());
     let symtab = if looks_like_go {
         match pclntab::locate(view) {
-            Ok(Some(table)) => Some(packages::symtab(&table, read_ahead, warnings)),
+            Ok(Some(table)) => {
+                let mut symtab = packages::symtab(&table, read_ahead, warnings);
+                let main_module = build_info
+                    .as_ref()
+                    .and_then(|b| b.main.as_ref().map(|m| m.path.as_str()));
+                add_reach(view, &table, main_module, &mut symtab.needs);
+                Some(symtab)
+            }
             Ok(None) => None,
             Err(e) => {
                 warnings.push(e);
@@ -101,4 +110,29 @@ pub fn inspect(
         build_info,
         symtab,
     })
+}
+
+/// Who calls each linked run-time need, from the binary's direct calls (see `calls`). The
+/// call graph is built only when there is a need to place.
+fn add_reach(
+    view: &ElfView<'_>,
+    table: &pclntab::Pclntab<'_>,
+    main_module: Option<&str>,
+    needs: &mut RuntimeNeeds,
+) {
+    if needs.x509.is_none() && needs.timezone.is_none() && needs.os_user.is_none() {
+        return;
+    }
+    let Some(mut graph) = calls::CallGraph::build(view, table, main_module) else {
+        return;
+    };
+    if let Some(x509) = needs.x509.as_mut() {
+        x509.reach = graph.reach(calls::X509_GATEWAYS);
+    }
+    if let Some(tz) = needs.timezone.as_mut() {
+        tz.reach = graph.reach(calls::TIMEZONE_GATEWAYS);
+    }
+    if let Some(user) = needs.os_user.as_mut() {
+        user.reach = graph.reach(calls::OS_USER_GATEWAYS);
+    }
 }

@@ -78,6 +78,9 @@ pub(crate) struct Pclntab<'data> {
     functab: &'data [u8],
     /// Size of one function table field: 4 since Go 1.18, else the pointer size.
     field_size: usize,
+    /// The address entry offsets count from since Go 1.18 (`runtime.text`); 0 before,
+    /// when the table holds addresses.
+    text_start: u64,
 }
 
 impl<'data> Pclntab<'data> {
@@ -127,6 +130,11 @@ impl<'data> Pclntab<'data> {
         };
         let short = || "header cut short".to_string();
         let nfunc = word(0).ok_or_else(short)?;
+        let text_start = if matches!(version, PclnVersion::V118 | PclnVersion::V120) {
+            word(2).ok_or_else(short)?
+        } else {
+            0
+        };
         let field_size = if matches!(version, PclnVersion::V118 | PclnVersion::V120) {
             4
         } else {
@@ -202,6 +210,7 @@ impl<'data> Pclntab<'data> {
             funcdata,
             functab,
             field_size,
+            text_start,
         })
     }
 
@@ -216,6 +225,37 @@ impl<'data> Pclntab<'data> {
         } else {
             read_u64(self.functab, at, self.big_endian).unwrap_or(u64::MAX)
         }
+    }
+
+    /// The entry address of function `i`, and for `i == function_count()` the end of the
+    /// last function. `None` past that or when the table is cut short.
+    pub fn entry(&self, i: usize) -> Option<u64> {
+        if i > self.nfunc {
+            return None;
+        }
+        let v = self.field(2 * i);
+        (v != u64::MAX).then(|| self.text_start.wrapping_add(v))
+    }
+
+    /// The name of function `i`, from its `_func` record.
+    pub fn function_name(&self, i: usize) -> Option<&'data [u8]> {
+        if i >= self.nfunc {
+            return None;
+        }
+        let off = self.name_offset(i)? as usize;
+        let name = self.funcnametab.get(off..)?;
+        let end = memchr::memchr(0, name)?;
+        Some(&name[..end])
+    }
+
+    /// Whether function `i` is named `name`, without looking for the end of its name.
+    pub fn function_named(&self, i: usize, name: &[u8]) -> bool {
+        let Some(off) = self.name_offset(i) else {
+            return false;
+        };
+        let off = off as usize;
+        self.funcnametab.get(off..off + name.len()) == Some(name)
+            && self.funcnametab.get(off + name.len()) == Some(&0)
     }
 
     /// The checks a scan applies before trusting a candidate: entry PCs in order, every

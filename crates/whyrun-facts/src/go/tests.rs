@@ -493,7 +493,13 @@ fn pclntab_found_by_scanning_without_sections() {
             "{version:?}"
         );
         assert!(st.needs.cgo);
-        assert_eq!(st.needs.os_user, Some(OsUserNeeds { cgo: true }));
+        assert_eq!(
+            st.needs.os_user,
+            Some(OsUserNeeds {
+                cgo: true,
+                reach: None
+            })
+        );
         assert!(st.needs.x509.unwrap().system_roots);
     }
 }

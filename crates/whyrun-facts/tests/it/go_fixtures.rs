@@ -5,7 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
-use whyrun_facts::go::{GoFacts, NetNeeds, PclnVersion, TimezoneNeeds};
+use whyrun_facts::go::{GoFacts, NetNeeds, PclnVersion, Reach, Reached, TimezoneNeeds};
 
 /// A committed fixture; its absence is a broken checkout, not a reason to skip.
 fn fixture(name: &str) -> Option<PathBuf> {
@@ -73,7 +73,19 @@ fn nethello_needs_roots_resolver_and_zoneinfo() {
     assert_eq!(
         needs.timezone,
         Some(TimezoneNeeds {
-            tzdata_embedded: false
+            tzdata_embedded: false,
+            // main.main calls time.LoadLocation itself (fixtures/src/gohello/cmd/nethello).
+            reach: Some(Reach {
+                how: Reached::StartUp,
+                chain: vec!["main.main".into(), "time.LoadLocation".into()],
+            })
+        })
+    );
+    assert_eq!(
+        x509.reach,
+        Some(Reach {
+            how: Reached::StartUp,
+            chain: vec!["main.main".into(), "crypto/x509.SystemCertPool".into()],
         })
     );
     assert!(!needs.cgo && !needs.plugin && needs.cgo_stubs.is_empty());

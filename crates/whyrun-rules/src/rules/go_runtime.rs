@@ -2,13 +2,43 @@
 //! whether the target says which of the files a Go program reads at run time it has, and
 //! the lines that bring a missing file into an image. Helpers only: no rule lives here.
 
-use whyrun_facts::go::{BuildInfo, RuntimeNeeds};
+use whyrun_facts::go::{BuildInfo, Reach, Reached, RuntimeNeeds};
+
+use crate::finding::Severity;
 use whyrun_facts::Facts;
 use whyrun_target::model::{SourceKind, TargetModel};
 
 /// What the linked Go packages need from the system, if the symbol table was read.
 pub(crate) fn needs(facts: &Facts) -> Option<&RuntimeNeeds> {
     Some(&facts.go.as_ref()?.symtab.as_ref()?.needs)
+}
+
+/// The most a need can cost, from who calls it: reached at start-up, the program fails
+/// when it starts its work; from the main module's code, that feature fails when used;
+/// only linked, nothing can be said beyond its presence.
+pub(crate) fn reach_severity(reach: &Reach) -> Severity {
+    match reach.how {
+        Reached::StartUp => Severity::FailsAtRuntime,
+        Reached::Feature => Severity::Risk,
+        _ => Severity::Info,
+    }
+}
+
+/// The evidence line that says who calls a need, with the chain of direct calls.
+pub(crate) fn reach_evidence(reach: &Reach) -> String {
+    let chain = reach.chain.join(" → ");
+    match reach.how {
+        Reached::StartUp => format!("called as the program starts: {chain}"),
+        Reached::Feature => format!(
+            "called by the program's own code (a handler or a command, say), so it fails when that code runs: {chain}"
+        ),
+        _ if reach.chain.len() > 1 => format!(
+            "no function of the program's own module calls it directly (nearest direct caller: {chain}); calls through interfaces, function values or reflection cannot be followed, so whether it runs cannot be decided"
+        ),
+        _ => format!(
+            "nothing calls {chain} directly; calls through interfaces, function values or reflection cannot be followed, so whether it runs cannot be decided"
+        ),
+    }
 }
 
 /// The Go build info, if the binary has one.

@@ -1,6 +1,7 @@
 //! GO002: a Go binary verifies certificates against the system roots and the target has no
 //! CA certificates where crypto/x509 looks.
 
+use whyrun_facts::go::Reach;
 use whyrun_target::model::SourceKind;
 
 use crate::context::CheckContext;
@@ -22,13 +23,17 @@ crate::declare_rule! {
     /// certificates in `/etc/ssl/certs` or `/etc/pki/tls/certs`, and neither `SSL_CERT_FILE`
     /// nor `SSL_CERT_DIR` set. Typical: a `FROM scratch` image.
     ///
-    /// The severity follows what the binary can do. net/http links the TLS client and the
-    /// root loader even into a program that only serves plain HTTP, so the loader alone
-    /// proves nothing. It *fails at run time* when the program's own code dials TLS
-    /// (`tls.Dial`, a `tls.Dialer`, the net/http client, the x/net/http2 client); it is a
-    /// *risk* when it only calls `x509.SystemCertPool` or links a client library that
-    /// connects with TLS when configured to (gRPC credentials, database and message-queue
-    /// drivers, net/smtp); otherwise it is *info*.
+    /// The severity follows who calls the code that reads the roots, from the binary's
+    /// direct calls (`SystemCertPool`, the root loader, `tls.Dial`, `tls.Client`, the
+    /// net/http client): it *fails at run time* when `main.main` reaches it through package
+    /// `main`, or a dependency's `init` through its own package (the program meets it as it
+    /// starts); it is a *risk* when a function of the main module reaches it (a handler or a
+    /// command that fails when used), and when a client library that connects with TLS when
+    /// configured to is linked (database and message-queue drivers, gRPC credentials,
+    /// net/smtp); otherwise it is *info*: net/http links the TLS client and the root loader
+    /// even into a program that only serves plain HTTP, and code reached only through
+    /// interfaces or function values cannot be placed. On architectures whose calls are not
+    /// decoded (other than x86-64 and arm64) the linked functions decide instead.
     ///
     /// ## Why it breaks
     /// With no file found, Go's root pool is empty without an error: `x509.SystemCertPool()`
@@ -39,11 +44,9 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// GO002 fails at run time  TLS connections fail in scratch: no CA certificates where crypto/x509 looks
+    /// GO002 risk  the system CA pool (x509.SystemCertPool) is empty in scratch when the code that calls it runs: no CA certificates where crypto/x509 looks
     ///   · crypto/x509.loadSystemRoots is linked and no fallback roots are embedded  [/usr/local/bin/ginapp]
-    ///   · crypto/tls.dial is linked: tls.Dial or a tls.Dialer  [/usr/local/bin/ginapp]
-    ///   · net/http.(*Transport).dialConn is linked: the net/http client (https:// URLs)  [/usr/local/bin/ginapp]
-    ///   · crypto/x509.SystemCertPool is linked: it returns an empty pool here, without an error  [/usr/local/bin/ginapp]
+    ///   · called by the program's own code (a handler or a command, say), so it fails when that code runs: example.com/ginapp/internal/selfcheck.Default.func2 → crypto/x509.SystemCertPool  [/usr/local/bin/ginapp]
     ///   · none of the CA bundles Go reads exists, and no certificate directory has certificates  [/etc/ssl/certs]
     ///   · SSL_CERT_FILE and SSL_CERT_DIR are not set  [environment]
     ///   fix Copy a CA bundle into the image from the build stage, or start from gcr.io/distroless/static-debian12, which has one; or embed Mozilla's roots as a fallback: import golang.org/x/crypto/x509roots/fallback and rebuild
@@ -160,30 +163,35 @@ impl NoCaCertificates {
             })
             .collect();
 
-        let (severity, message) = if !dialers.is_empty() {
-            (
+        let (severity, message) = match &x509.reach {
+            Some(reach) => {
+                let mut severity = go_runtime::reach_severity(reach);
+                if severity == Severity::Info && !clients.is_empty() {
+                    severity = Severity::Risk;
+                }
+                (severity, reach_message(reach, severity, &target.name))
+            }
+            None if !dialers.is_empty() => (
                 Severity::FailsAtRuntime,
                 format!(
                     "TLS connections fail in {}: no CA certificates where crypto/x509 looks",
                     target.name
                 ),
-            )
-        } else if cert_pool || !clients.is_empty() {
-            (
+            ),
+            None if cert_pool || !clients.is_empty() => (
                 Severity::Risk,
                 format!(
                     "certificates verified against the system roots fail in {}: no CA certificates where crypto/x509 looks",
                     target.name
                 ),
-            )
-        } else {
-            (
+            ),
+            None => (
                 Severity::Info,
                 format!(
                     "crypto/x509's root loader is linked but nothing in the binary dials TLS; {} has no CA certificates",
                     target.name
                 ),
-            )
+            ),
         };
         // An info finding on a target that does not say is not worth a "cannot tell".
         if !known && severity == Severity::Info {
@@ -193,14 +201,18 @@ impl NoCaCertificates {
             "crypto/x509.loadSystemRoots is linked and no fallback roots are embedded",
             binary.clone(),
         );
-        for (name, what) in &dialers {
-            finding = finding.evidence(format!("{name} is linked: {what}"), binary.clone());
-        }
-        if cert_pool {
-            finding = finding.evidence(
-                "crypto/x509.SystemCertPool is linked: it returns an empty pool here, without an error",
-                binary.clone(),
-            );
+        if let Some(reach) = &x509.reach {
+            finding = finding.evidence(go_runtime::reach_evidence(reach), binary.clone());
+        } else {
+            for (name, what) in &dialers {
+                finding = finding.evidence(format!("{name} is linked: {what}"), binary.clone());
+            }
+            if cert_pool {
+                finding = finding.evidence(
+                    "crypto/x509.SystemCertPool is linked: it returns an empty pool here, without an error",
+                    binary.clone(),
+                );
+            }
         }
         if !clients.is_empty() {
             finding = finding.evidence(
@@ -211,7 +223,7 @@ impl NoCaCertificates {
                 binary.clone(),
             );
         }
-        if dialers.is_empty() && !cert_pool && clients.is_empty() {
+        if x509.reach.is_none() && dialers.is_empty() && !cert_pool && clients.is_empty() {
             finding = finding.evidence(
                 "no tls.Dial, net/http client or x509.SystemCertPool is linked: the loader comes with the TLS stack (net/http links it into plain HTTP servers too)",
                 binary.clone(),
@@ -235,6 +247,29 @@ impl NoCaCertificates {
         };
         finding = finding.evidence("SSL_CERT_FILE and SSL_CERT_DIR are not set", "environment");
         vec![fix(ctx, finding)]
+    }
+}
+
+/// What fails, in the user's terms, from the function the chain ends at.
+fn reach_message(reach: &Reach, severity: Severity, target: &str) -> String {
+    let gateway = reach.chain.last().map_or("", String::as_str);
+    let what = if gateway.starts_with("crypto/x509.") {
+        "the system CA pool (x509.SystemCertPool) is empty"
+    } else if gateway.starts_with("net/http.") || gateway.contains("/http2.") {
+        "HTTPS requests fail"
+    } else {
+        "TLS connections fail"
+    };
+    match severity {
+        Severity::FailsAtRuntime => {
+            format!("{what} in {target} as the program starts: no CA certificates where crypto/x509 looks")
+        }
+        Severity::Risk => format!(
+            "{what} in {target} when the code that calls it runs: no CA certificates where crypto/x509 looks"
+        ),
+        _ => format!(
+            "crypto/x509's root loader is linked but the program's own code does not call it; {target} has no CA certificates"
+        ),
     }
 }
 
@@ -281,6 +316,8 @@ mod tests {
     use whyrun_facts::Facts;
     use whyrun_target::model::{OsRelease, SourceKind};
 
+    use whyrun_facts::go::{Reach, Reached};
+
     use crate::finding::Severity;
     use crate::testing::*;
     use crate::Finding;
@@ -291,7 +328,31 @@ mod tests {
             .find(|f| f.code == "GO002")
     }
 
+    fn x509_mut(facts: &mut Facts) -> &mut whyrun_facts::go::X509Needs {
+        facts
+            .go
+            .as_mut()
+            .unwrap()
+            .symtab
+            .as_mut()
+            .unwrap()
+            .needs
+            .x509
+            .as_mut()
+            .unwrap()
+    }
+
+    fn set_reach(facts: &mut Facts, how: Reached, chain: &[&str]) {
+        x509_mut(facts).reach = Some(Reach {
+            how,
+            chain: chain.iter().map(|s| s.to_string()).collect(),
+        });
+    }
+
+    /// Linked entry points, for a binary whose calls were not analysed (an architecture
+    /// the call graph does not decode).
     fn set_entry_points(facts: &mut Facts, names: &[&str]) {
+        x509_mut(facts).reach = None;
         let x509 = facts
             .go
             .as_mut()
@@ -307,8 +368,9 @@ mod tests {
     }
 
     #[test]
-    fn the_fixture_calls_system_cert_pool_only() {
-        // go124-nethello calls x509.SystemCertPool and links net/http without its client.
+    fn main_calls_system_cert_pool_at_start_up() {
+        // go124-nethello's main.main calls x509.SystemCertPool (and links net/http without
+        // its client).
         let facts = fixture("go124-nethello");
         let x509 = facts
             .go
@@ -323,7 +385,17 @@ mod tests {
             .unwrap();
         assert_eq!(x509.entry_points, ["crypto/x509.SystemCertPool"]);
         let f = go002(&facts, &scratch()).expect("GO002");
-        assert_eq!(f.severity, Severity::Risk);
+        assert_eq!(f.severity, Severity::FailsAtRuntime);
+        assert!(
+            f.message.contains("x509.SystemCertPool) is empty"),
+            "{}",
+            f.message
+        );
+        assert!(f
+            .evidence
+            .iter()
+            .any(|e| e.what
+                == "called as the program starts: main.main → crypto/x509.SystemCertPool"));
         assert!(!f.undecided);
         let fix = f.fix.unwrap();
         assert!(fix.commands[0].starts_with("COPY --from=build /etc/ssl/certs/ca-certificates.crt"));
@@ -371,6 +443,47 @@ mod tests {
             .evidence
             .iter()
             .any(|e| e.what.contains("github.com/jackc/pgx/v5/pgconn")));
+    }
+
+    #[test]
+    fn a_feature_of_the_main_module_is_a_risk() {
+        let mut facts = fixture("go124-nethello");
+        set_reach(
+            &mut facts,
+            Reached::Feature,
+            &["example.com/app/api.fetch", "net/http.(*Client).do"],
+        );
+        let f = go002(&facts, &scratch()).expect("GO002");
+        assert_eq!(f.severity, Severity::Risk);
+        assert!(
+            f.message
+                .starts_with("HTTPS requests fail in scratch when the code"),
+            "{}",
+            f.message
+        );
+        assert!(f.evidence.iter().any(|e| e
+            .what
+            .ends_with("example.com/app/api.fetch → net/http.(*Client).do")));
+    }
+
+    #[test]
+    fn linked_only_is_info_unless_a_tls_client_library_is_linked() {
+        let mut facts = fixture("go124-nethello");
+        set_reach(
+            &mut facts,
+            Reached::LinkedOnly,
+            &["net/http.(*persistConn).addTLS", "crypto/tls.Client"],
+        );
+        let f = go002(&facts, &scratch()).expect("GO002");
+        assert_eq!(f.severity, Severity::Info);
+        assert!(f.evidence.iter().any(|e| e.what.contains(
+            "nearest direct caller: net/http.(*persistConn).addTLS → crypto/tls.Client"
+        )));
+        // A database driver connects with TLS when its DSN asks: a risk.
+        let symtab = facts.go.as_mut().unwrap().symtab.as_mut().unwrap();
+        symtab.packages.push("github.com/lib/pq".into());
+        let f = go002(&facts, &scratch()).expect("GO002");
+        assert_eq!(f.severity, Severity::Risk);
     }
 
     #[test]

@@ -14,7 +14,9 @@ crate::declare_rule! {
     /// ## What it finds
     /// A Go binary that links `os/user` on a target without `/etc/passwd`, or whose
     /// `/etc/passwd` has no entry for the user the binary runs as (`--user`, the image's
-    /// `User`, else root).
+    /// `User`, else root). Who calls `os/user` bounds the severity, as for GO002 and GO003:
+    /// at start-up it *fails at run time*, from a function of the main module it is a
+    /// *risk*, linked only it is *info*.
     ///
     /// ## Why it breaks
     /// Go's own implementation (CGO_ENABLED=0, or `-tags osusergo`) reads `/etc/passwd` and
@@ -28,8 +30,9 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// GO004 fails at run time  os/user lookups fail in scratch: there is no /etc/passwd
+    /// GO004 risk  os/user lookups fail in scratch: there is no /etc/passwd (when the code that looks up users runs)
     ///   · os/user is linked (Go's implementation, which reads /etc/passwd and /etc/group)  [/usr/local/bin/ginapp]
+    ///   · called by the program's own code (a handler or a command, say), so it fails when that code runs: example.com/ginapp/internal/selfcheck.Default.func3 → os/user.Current  [/usr/local/bin/ginapp]
     ///   · does not exist  [/etc/passwd]
     ///   · USER is not set: user.Current() fails with "user: Current requires cgo or $USER set in environment" (HOME is set by the container runtime)  [environment]
     ///   fix Copy /etc/passwd and /etc/group with root (uid 0) into the image from the build stage, or start from gcr.io/distroless/static-debian12, which has root and nonroot; or set USER and HOME, which is enough for user.Current()
@@ -176,6 +179,12 @@ impl NoPasswdForOsUser {
                 ),
             )
         };
+        // Who calls os/user bounds what its failure costs: at start-up, the program fails;
+        // from a handler, that feature does; linked only, nothing is known to fail.
+        let severity = match &os_user.reach {
+            Some(reach) => severity.max(go_runtime::reach_severity(reach)),
+            None => severity,
+        };
         // An info finding on a target that does not say is not worth a "cannot tell".
         if undecided && severity == Severity::Info {
             return Vec::new();
@@ -185,11 +194,21 @@ impl NoPasswdForOsUser {
         } else {
             env_evidence
         };
+        let message = match severity {
+            Severity::Risk => format!("{message} (when the code that looks up users runs)"),
+            Severity::Info if os_user.reach.is_some() => {
+                format!("os/user is linked but the program's own code does not call it; {message}")
+            }
+            _ => message,
+        };
         let mut finding = Self::META
             .finding(message)
             .severity(severity)
-            .evidence(implementation, binary)
-            .evidence(passwd_evidence, "/etc/passwd");
+            .evidence(implementation, binary.clone());
+        if let Some(reach) = &os_user.reach {
+            finding = finding.evidence(go_runtime::reach_evidence(reach), binary);
+        }
+        finding = finding.evidence(passwd_evidence, "/etc/passwd");
         if !RuntimeFile::Group.present(target) && go_runtime::knows(target, RuntimeFile::Group) {
             finding = finding.evidence(
                 "does not exist: group lookups fail (\"open /etc/group: no such file or directory\")",
@@ -253,7 +272,7 @@ fn fix(ctx: &CheckContext<'_>, finding: Finding, who: &RunAs, cgo: bool) -> Find
 
 #[cfg(test)]
 mod tests {
-    use whyrun_facts::go::OsUserNeeds;
+    use whyrun_facts::go::{OsUserNeeds, Reach, Reached};
     use whyrun_facts::Facts;
     use whyrun_target::model::{OsRelease, TargetModel, User};
 
@@ -266,7 +285,7 @@ mod tests {
         let mut facts = fixture("go124-nethello");
         let symtab = facts.go.as_mut().unwrap().symtab.as_mut().unwrap();
         symtab.packages.push("os/user".into());
-        symtab.needs.os_user = Some(OsUserNeeds { cgo });
+        symtab.needs.os_user = Some(OsUserNeeds { cgo, reach: None });
         facts
     }
 
@@ -274,6 +293,59 @@ mod tests {
         run(facts, target, &resolution(None))
             .into_iter()
             .find(|f| f.code == "GO004")
+    }
+
+    #[test]
+    fn who_calls_it_bounds_the_severity() {
+        let mut facts = with_os_user(false);
+        let chain = vec![
+            "main.router.func3".to_string(),
+            "os/user.Current".to_string(),
+        ];
+        let os_user = facts.go.as_mut().unwrap().symtab.as_mut().unwrap();
+        os_user.needs.os_user.as_mut().unwrap().reach = Some(Reach {
+            how: Reached::Feature,
+            chain,
+        });
+        let f = go004(&facts, &scratch()).expect("GO004");
+        assert_eq!(f.severity, Severity::Risk);
+        assert!(f
+            .message
+            .ends_with("(when the code that looks up users runs)"));
+        assert!(f
+            .evidence
+            .iter()
+            .any(|e| e.what.ends_with("main.router.func3 → os/user.Current")));
+        let symtab = facts.go.as_mut().unwrap().symtab.as_mut().unwrap();
+        symtab
+            .needs
+            .os_user
+            .as_mut()
+            .unwrap()
+            .reach
+            .as_mut()
+            .unwrap()
+            .how = Reached::LinkedOnly;
+        let f = go004(&facts, &scratch()).expect("GO004");
+        assert_eq!(f.severity, Severity::Info);
+        symtab_reach(&mut facts, Reached::StartUp);
+        assert_eq!(
+            go004(&facts, &scratch()).unwrap().severity,
+            Severity::FailsAtRuntime
+        );
+    }
+
+    fn symtab_reach(facts: &mut Facts, how: Reached) {
+        let symtab = facts.go.as_mut().unwrap().symtab.as_mut().unwrap();
+        symtab
+            .needs
+            .os_user
+            .as_mut()
+            .unwrap()
+            .reach
+            .as_mut()
+            .unwrap()
+            .how = how;
     }
 
     #[test]

@@ -16,6 +16,11 @@ crate::declare_rule! {
     /// directory (`/usr/share/zoneinfo`, `/usr/share/lib/zoneinfo`, `/usr/lib/locale/TZ`,
     /// `/etc/zoneinfo`) and no `ZONEINFO` set. Typical: a `FROM scratch` image.
     ///
+    /// Who calls `time.LoadLocation` sets the severity: `main.main` through package
+    /// `main`, or a dependency's `init` through its own package, *fails at run time*; a
+    /// function of the main module (a handler, a command) is a *risk*; only dependency code,
+    /// or nothing the direct calls show, is *info*.
+    ///
     /// It also notes, as info, a target that sets `TZ` for a binary with no zoneinfo to
     /// read: Go then runs in UTC without a word.
     ///
@@ -29,6 +34,7 @@ crate::declare_rule! {
     /// ```text
     /// GO003 fails at run time  time zones cannot be loaded in scratch: no zoneinfo and none embedded
     ///   · time.LoadLocation is linked; time/tzdata is not  [/usr/local/bin/nethello]
+    ///   · called as the program starts: main.main → time.LoadLocation  [/usr/local/bin/nethello]
     ///   · none of the zoneinfo directories Go reads exists  [/usr/share/zoneinfo]
     ///   · ZONEINFO is not set  [environment]
     ///   fix Embed the zoneinfo database (-tags timetzdata, or import time/tzdata), or copy /usr/share/zoneinfo into the image from the build stage
@@ -77,13 +83,32 @@ impl NoZoneinfo {
         let known = go_runtime::knows(target, RuntimeFile::Zoneinfo);
         let tz = go_runtime::env(target, "TZ").filter(|tz| !is_utc(tz));
         let binary = ctx.binary.display_path.clone();
-        let mut finding = if symtab.needs.timezone.is_some() {
-            let mut f = Self::META
-                .finding(format!(
+        let mut finding = if let Some(tz_needs) = &symtab.needs.timezone {
+            let severity = tz_needs
+                .reach
+                .as_ref()
+                .map_or(Severity::FailsAtRuntime, go_runtime::reach_severity);
+            let message = match severity {
+                Severity::FailsAtRuntime => format!(
                     "time zones cannot be loaded in {}: no zoneinfo and none embedded",
                     target.name
-                ))
-                .evidence("time.LoadLocation is linked; time/tzdata is not", binary);
+                ),
+                Severity::Risk => format!(
+                    "time zones cannot be loaded in {} when the code that calls time.LoadLocation runs: no zoneinfo and none embedded",
+                    target.name
+                ),
+                _ => format!(
+                    "time.LoadLocation is linked but the program's own code does not call it; {} has no zoneinfo",
+                    target.name
+                ),
+            };
+            let mut f = Self::META.finding(message).severity(severity).evidence(
+                "time.LoadLocation is linked; time/tzdata is not",
+                binary.clone(),
+            );
+            if let Some(reach) = &tz_needs.reach {
+                f = f.evidence(go_runtime::reach_evidence(reach), binary);
+            }
             if let Some(tz) = tz {
                 f = f.evidence(
                     format!("TZ={tz}: the local time zone falls back to UTC too"),
@@ -106,6 +131,10 @@ impl NoZoneinfo {
         } else {
             return Vec::new();
         };
+        // An info finding on a target that does not say is not worth a "cannot tell".
+        if !known && finding.severity == Severity::Info {
+            return Vec::new();
+        }
         finding = if known {
             finding.evidence(
                 "none of the zoneinfo directories Go reads exists",
@@ -172,6 +201,7 @@ fn fix(ctx: &CheckContext<'_>, finding: Finding) -> Finding {
 
 #[cfg(test)]
 mod tests {
+    use whyrun_facts::go::Reached;
     use whyrun_facts::Facts;
     use whyrun_target::model::TargetModel;
 
@@ -200,6 +230,38 @@ mod tests {
             .commands
             .iter()
             .any(|c| c.starts_with("COPY --from=build /usr/share/zoneinfo")));
+    }
+
+    #[test]
+    fn who_calls_it_bounds_the_severity() {
+        // go124-nethello's main.main calls time.LoadLocation: fails at run time (above).
+        let mut facts = fixture("go124-nethello");
+        let tz = facts.go.as_mut().unwrap().symtab.as_mut().unwrap();
+        let reach = tz.needs.timezone.as_mut().unwrap().reach.as_mut().unwrap();
+        assert_eq!(reach.how, Reached::StartUp);
+        reach.how = Reached::Feature;
+        reach.chain = vec!["main.router.func2".into(), "time.LoadLocation".into()];
+        let f = go003(&facts, &scratch()).expect("GO003");
+        assert_eq!(f.severity, Severity::Risk);
+        assert!(f
+            .evidence
+            .iter()
+            .any(|e| e.what.ends_with("main.router.func2 → time.LoadLocation")));
+        let tz = facts.go.as_mut().unwrap().symtab.as_mut().unwrap();
+        tz.needs
+            .timezone
+            .as_mut()
+            .unwrap()
+            .reach
+            .as_mut()
+            .unwrap()
+            .how = Reached::LinkedOnly;
+        let f = go003(&facts, &scratch()).expect("GO003");
+        assert_eq!(f.severity, Severity::Info);
+        // Info is not worth a "cannot tell" on a profile that does not say.
+        let mut target = debian12();
+        target.runtime_files.zoneinfo = None;
+        assert!(go003(&facts, &target).is_none());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
+use super::calls::Reach;
 use super::pclntab::{PclnVersion, Pclntab};
 use names::*;
 pub(crate) use names::{package_of, unescape};
@@ -53,6 +54,10 @@ pub struct X509Needs {
     pub system_roots: bool,
     /// `golang.org/x/crypto/x509roots/fallback` is linked: roots are embedded as a fallback.
     pub fallback_roots_embedded: bool,
+    /// Who calls it, from the binary's direct calls; `None` where the calls were not
+    /// analysed (an architecture other than x86-64 and arm64, or no function of the need
+    /// outside inlined code).
+    pub reach: Option<Reach>,
     /// Linked functions through which the program itself verifies certificates against the
     /// system roots: `crypto/tls.dial` (tls.Dial and tls.Dialer),
     /// `net/http.(*Transport).dialConn` (the net/http client), `crypto/x509.SystemCertPool`.
@@ -74,6 +79,10 @@ pub struct NetNeeds {
 pub struct TimezoneNeeds {
     /// `time/tzdata` is linked (imported, or `-tags timetzdata`).
     pub tzdata_embedded: bool,
+    /// Who calls it, from the binary's direct calls; `None` where the calls were not
+    /// analysed (an architecture other than x86-64 and arm64, or no function of the need
+    /// outside inlined code).
+    pub reach: Option<Reach>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -81,6 +90,10 @@ pub struct OsUserNeeds {
     /// The cgo implementation (libc `getpwuid_r` and friends) rather than the pure Go one
     /// that reads /etc/passwd and /etc/group.
     pub cgo: bool,
+    /// Who calls it, from the binary's direct calls; `None` where the calls were not
+    /// analysed (an architecture other than x86-64 and arm64, or no function of the need
+    /// outside inlined code).
+    pub reach: Option<Reach>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -323,6 +336,7 @@ impl<'data> Scan<'data> {
                 fallback_roots_embedded: packages
                     .iter()
                     .any(|p| is_package_or_vendored(p, "golang.org/x/crypto/x509roots/fallback")),
+                reach: None,
                 entry_points: self
                     .x509_entry_points
                     .iter()
@@ -334,8 +348,12 @@ impl<'data> Scan<'data> {
             }),
             timezone: self.load_location.then(|| TimezoneNeeds {
                 tzdata_embedded: has("time/tzdata"),
+                reach: None,
             }),
-            os_user: has("os/user").then_some(OsUserNeeds { cgo: self.user_cgo }),
+            os_user: has("os/user").then_some(OsUserNeeds {
+                cgo: self.user_cgo,
+                reach: None,
+            }),
             plugin: has("plugin"),
             cgo: self.runtime_cgo || has("runtime/cgo"),
             cgo_stubs,
@@ -607,16 +625,24 @@ mod tests {
                 system_roots: true,
                 fallback_roots_embedded: true,
                 entry_points: vec!["net/http.(*Transport).dialConn".to_string()],
+                reach: None,
             })
         );
         assert_eq!(n.net, Some(NetNeeds { cgo_resolver: true }));
         assert_eq!(
             n.timezone,
             Some(TimezoneNeeds {
-                tzdata_embedded: true
+                tzdata_embedded: true,
+                reach: None
             })
         );
-        assert_eq!(n.os_user, Some(OsUserNeeds { cgo: true }));
+        assert_eq!(
+            n.os_user,
+            Some(OsUserNeeds {
+                cgo: true,
+                reach: None
+            })
+        );
 
         // Pure Go: x509 without system roots, the Go resolver, os/user reading /etc/passwd.
         let (_, n) = needs(&[
@@ -632,6 +658,7 @@ mod tests {
                 system_roots: false,
                 fallback_roots_embedded: false,
                 entry_points: Vec::new(),
+                reach: None,
             })
         );
         assert_eq!(
@@ -641,7 +668,13 @@ mod tests {
             })
         );
         assert_eq!(n.timezone, None);
-        assert_eq!(n.os_user, Some(OsUserNeeds { cgo: false }));
+        assert_eq!(
+            n.os_user,
+            Some(OsUserNeeds {
+                cgo: false,
+                reach: None
+            })
+        );
 
         // The names that matter come right after an inlined callee of another package,
         // back in the package before it.
@@ -657,7 +690,13 @@ mod tests {
         ]);
         assert_eq!(p, ["net", "os/user", "strings", "unicode/utf8"]);
         assert_eq!(n.net, Some(NetNeeds { cgo_resolver: true }));
-        assert_eq!(n.os_user, Some(OsUserNeeds { cgo: true }));
+        assert_eq!(
+            n.os_user,
+            Some(OsUserNeeds {
+                cgo: true,
+                reach: None
+            })
+        );
 
         // net linked for addresses only, without the resolver.
         let (p, n) = needs(&["net.ParseIP", "net.IP.String"]);
