@@ -381,6 +381,7 @@ mod tests {
                 enabled,
                 evidence: "CONFIG_IA32_EMULATION=y in /proc/config.gz".into(),
             }),
+            ..Default::default()
         });
         t
     }

@@ -1073,12 +1073,14 @@ fn snapshot(roots: &Path, root: &str, cpu: Emulated, dir: &Path) -> PathBuf {
             .map(String::from)
             .to_vec(),
             model: Some("qemu Nehalem".into()),
+            cores: Vec::new(),
         },
         Emulated::Aarch64 => CpuInfo {
             arch: "aarch64".into(),
             x86_isa_levels: None,
             flags: ["fp", "asimd"].map(String::from).to_vec(),
             model: Some("qemu-aarch64".into()),
+            cores: Vec::new(),
         },
         // The "Features" line of /proc/cpuinfo on these cores.
         Emulated::Armv6 => CpuInfo {
@@ -1088,6 +1090,7 @@ fn snapshot(roots: &Path, root: &str, cpu: Emulated, dir: &Path) -> PathBuf {
                 .map(String::from)
                 .to_vec(),
             model: Some("qemu-arm arm1136".into()),
+            cores: Vec::new(),
         },
         Emulated::Armv7 => CpuInfo {
             arch: "arm".into(),
@@ -1099,6 +1102,7 @@ fn snapshot(roots: &Path, root: &str, cpu: Emulated, dir: &Path) -> PathBuf {
             .map(String::from)
             .to_vec(),
             model: Some("qemu-arm cortex-a7".into()),
+            cores: Vec::new(),
         },
     };
     let mut opts =
