@@ -405,7 +405,7 @@ pub fn compat_decision(target: &TargetModel, mode: CompatMode) -> CompatDecision
             Some(c) if c.enabled => CompatDecision::Runs(vec![kernel_fact(c, "the x32 ABI")]),
             Some(c) => CompatDecision::Refused(vec![kernel_fact(c, "x32 ABI")]),
             None => CompatDecision::Unknown {
-                decides: "CONFIG_X86_X32_ABI, and on Debian's kernels syscall.x32=y on the command line: Debian builds x32 in but off (CONFIG_X86_X32_DISABLED=y)".into(),
+                decides: "CONFIG_X86_X32_ABI, and on Debian's kernels syscall.x32=y on the command line, since Debian builds x32 in but off with CONFIG_X86_X32_DISABLED=y".into(),
                 evidence: Vec::new(),
             },
         },
@@ -482,7 +482,7 @@ fn aarch32_decision(target: &TargetModel) -> CompatDecision {
     }
     if cores.is_empty() || !unknown.is_empty() {
         let which = if cores.is_empty() {
-            "whether its CPU executes AArch32 at EL0 (the cores /proc/cpuinfo names: CPU implementer, CPU part)".to_string()
+            "whether its CPU executes AArch32 at EL0, which its cores tell (/proc/cpuinfo: CPU implementer, CPU part)".to_string()
         } else {
             format!(
                 "whether {} executes AArch32 at EL0: whyrun's table of cores does not know it",

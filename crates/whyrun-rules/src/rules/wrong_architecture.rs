@@ -265,7 +265,17 @@ impl WrongArchitecture {
                 "/proc/sys/fs/binfmt_misc",
             );
         }
+        // Debian's kernels have x32 built in but off: one boot option turns it on.
+        let x32_off_by_default = mode == Some(arch::CompatMode::X32)
+            && finding
+                .evidence
+                .iter()
+                .any(|e| e.what.contains("CONFIG_X86_X32_DISABLED=y"));
         let finding = match rebuild {
+            Some((summary, commands)) if x32_off_by_default => finding.fix(
+                format!("{summary}; or boot the kernel with syscall.x32=y, which turns on the x32 ABI it has built in"),
+                commands,
+            ),
             Some((summary, commands)) => finding.fix(summary, commands),
             None => finding.fix(
                 format!("Rebuild it for {primary}, or run it on a {machine} machine"),
@@ -584,6 +594,15 @@ mod tests {
             .evidence
             .iter()
             .any(|e| e.what.contains("x32 ABI is off") && e.what.contains("syscall.x32=y")));
+        assert!(
+            off.fix
+                .as_ref()
+                .unwrap()
+                .summary
+                .contains("boot the kernel with syscall.x32=y"),
+            "{:?}",
+            off.fix
+        );
         let unknown = only(&facts, &debian12());
         assert!(unknown.undecided);
         assert!(unknown.message.contains("CONFIG_X86_X32_ABI"));
