@@ -340,22 +340,186 @@ pub fn is_compat32(arches: &TargetArches, machine: &str) -> bool {
         .any(|c| same_kernel_arch(c, machine))
 }
 
+/// How a kernel runs programs of a machine other than its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompatMode {
+    /// i386 on x86-64: `CONFIG_IA32_EMULATION`, `ia32_emulation=`.
+    Ia32,
+    /// x32 (ELFCLASS32, EM_X86_64) on x86-64: `CONFIG_X86_X32_ABI`, `syscall.x32=`.
+    X32,
+    /// 32-bit ARM on arm64: `CONFIG_COMPAT` and cores that execute AArch32 at EL0.
+    Aarch32,
+}
+
+/// The compat mode in which one of the target's machines would run `machine`, if any.
+pub fn compat_mode(arches: &TargetArches, machine: &str) -> Option<CompatMode> {
+    let has = |a: &str| arches.arches.iter().any(|x| x == a);
+    if machine == "x32" && has("x86_64") {
+        return Some(CompatMode::X32);
+    }
+    if !is_compat32(arches, machine) {
+        return None;
+    }
+    Some(if kernel_arch(machine) == "arm" {
+        CompatMode::Aarch32
+    } else {
+        CompatMode::Ia32
+    })
+}
+
+/// Whether a compat mode runs a program, with what was read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CompatDecision {
+    /// The kernel runs it: (what, where) evidence.
+    Runs(Vec<(String, String)>),
+    /// The kernel refuses it: execve fails with ENOEXEC.
+    Refused(Vec<(String, String)>),
+    /// The target does not say: `decides` names the fact that would decide it.
+    Unknown {
+        decides: String,
+        evidence: Vec<(String, String)>,
+    },
+}
+
+/// Whether the target's kernel (and, for AArch32, its CPU) runs programs in `mode`.
+pub fn compat_decision(target: &TargetModel, mode: CompatMode) -> CompatDecision {
+    let kernel = target.kernel.as_ref();
+    let kernel_fact = |c: &whyrun_target::model::Compat32, on: &str| {
+        let what = if c.enabled {
+            format!("the kernel has {on}: {}", c.evidence)
+        } else {
+            format!("the kernel's {on} is off: {}", c.evidence)
+        };
+        (what, "kernel".to_string())
+    };
+    match mode {
+        CompatMode::Ia32 => match kernel.and_then(|k| k.compat32.as_ref()) {
+            Some(c) if c.enabled => CompatDecision::Runs(vec![kernel_fact(c, "32-bit compat")]),
+            Some(c) => CompatDecision::Refused(vec![kernel_fact(c, "32-bit compat mode")]),
+            None => CompatDecision::Unknown {
+                decides: "CONFIG_IA32_EMULATION, not turned off with ia32_emulation=0; the kernels of Debian, Ubuntu, RHEL and Alpine have it".into(),
+                evidence: Vec::new(),
+            },
+        },
+        CompatMode::X32 => match kernel.and_then(|k| k.x32.as_ref()) {
+            Some(c) if c.enabled => CompatDecision::Runs(vec![kernel_fact(c, "the x32 ABI")]),
+            Some(c) => CompatDecision::Refused(vec![kernel_fact(c, "x32 ABI")]),
+            None => CompatDecision::Unknown {
+                decides: "CONFIG_X86_X32_ABI, and on Debian's kernels syscall.x32=y on the command line, since Debian builds x32 in but off with CONFIG_X86_X32_DISABLED=y".into(),
+                evidence: Vec::new(),
+            },
+        },
+        CompatMode::Aarch32 => aarch32_decision(target),
+    }
+}
+
+/// 32-bit ARM on arm64: the kernel's `CONFIG_COMPAT`, then the cores (see
+/// [`crate::aarch32`]).
+fn aarch32_decision(target: &TargetModel) -> CompatDecision {
+    let kernel = target.kernel.as_ref();
+    let compat = kernel.and_then(|k| k.compat32.as_ref());
+    let mut evidence = Vec::new();
+    if let Some(c) = compat {
+        if !c.enabled {
+            evidence.push((
+                format!("the kernel's 32-bit compat mode is off: {}", c.evidence),
+                "kernel".to_string(),
+            ));
+            return CompatDecision::Refused(evidence);
+        }
+        evidence.push((
+            format!("the kernel has 32-bit compat: {}", c.evidence),
+            "kernel".to_string(),
+        ));
+    }
+    if let Some(cpus) = kernel
+        .and_then(|k| k.aarch32_el0.as_deref())
+        .filter(|s| !s.is_empty())
+    {
+        evidence.push((
+            format!("the kernel runs 32-bit programs on CPUs {cpus} (allow_mismatched_32bit_el0)"),
+            "/sys/devices/system/cpu/aarch32_el0".to_string(),
+        ));
+        return CompatDecision::Runs(evidence);
+    }
+    let cores = target
+        .cpu
+        .as_ref()
+        .map(|c| c.cores.as_slice())
+        .unwrap_or(&[]);
+    let location = cpu_location(target);
+    let (mut with, mut without, mut unknown) = (Vec::new(), Vec::new(), Vec::new());
+    for &c in cores {
+        match crate::aarch32::lookup(c) {
+            Some(k) if k.aarch32_el0 => with.push((c, k)),
+            Some(k) => without.push((c, k)),
+            None => unknown.push(c),
+        }
+    }
+    for (c, k) in with.iter().chain(&without) {
+        let has = if k.aarch32_el0 {
+            "executes"
+        } else {
+            "does not execute"
+        };
+        evidence.push((
+            format!(
+                "{} {has} AArch32 at EL0: {}",
+                crate::aarch32::describe(*c),
+                k.source
+            ),
+            location.clone(),
+        ));
+    }
+    if !without.is_empty() {
+        if !with.is_empty() {
+            evidence.push((
+                "its cores differ in AArch32 support: the kernel refuses 32-bit programs unless booted with allow_mismatched_32bit_el0 (Documentation/arch/arm64/asymmetric-32bit.rst), and /sys/devices/system/cpu/aarch32_el0 is absent".to_string(),
+                "kernel".to_string(),
+            ));
+        }
+        return CompatDecision::Refused(evidence);
+    }
+    if cores.is_empty() || !unknown.is_empty() {
+        let which = if cores.is_empty() {
+            "whether its CPU executes AArch32 at EL0, which its cores tell (/proc/cpuinfo: CPU implementer, CPU part)".to_string()
+        } else {
+            format!(
+                "whether {} executes AArch32 at EL0: whyrun's table of cores does not know it",
+                unknown
+                    .iter()
+                    .map(|c| crate::aarch32::describe(*c))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        let decides = match compat {
+            Some(_) => which,
+            None => format!("CONFIG_COMPAT in the kernel, and {which}"),
+        };
+        return CompatDecision::Unknown { decides, evidence };
+    }
+    match compat {
+        Some(_) => CompatDecision::Runs(evidence),
+        None => CompatDecision::Unknown {
+            decides: "CONFIG_COMPAT in the kernel's configuration (/proc/config.gz, /boot/config-RELEASE)".into(),
+            evidence,
+        },
+    }
+}
+
 /// Whether the target's kernel refuses the binary's machine outright (ARCH001 blocks
 /// start): the target's machines are known, none of them runs `machine` (natively, or in
-/// a 32-bit compat mode that is not known to be off), and no enabled binfmt_misc handler
-/// does. What would follow from running it (its interpreter, its C library) is then
-/// beside the point.
+/// a compat mode not known to refuse it), and no enabled binfmt_misc handler does. What
+/// would follow from running it (its interpreter, its C library) is then beside the point.
 pub fn refuses_machine(target: &TargetModel, machine: &str) -> bool {
     let Some(arches) = target_arches(target) else {
         return false;
     };
-    let compat_off = target
-        .kernel
-        .as_ref()
-        .and_then(|k| k.compat32.as_ref())
-        .is_some_and(|c| !c.enabled);
-    if is_compat32(&arches, machine) && !compat_off {
-        return false;
+    if let Some(mode) = compat_mode(&arches, machine) {
+        if !matches!(compat_decision(target, mode), CompatDecision::Refused(_)) {
+            return false;
+        }
     }
     let emulated = target.binfmt.iter().any(|h| {
         h.enabled

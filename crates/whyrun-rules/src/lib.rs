@@ -3,6 +3,7 @@
 //! it judges and the stage where its failure shows; `RULES` is the one table of them.
 //! Rules are pure functions of their subject: no I/O happens here.
 
+pub mod aarch32;
 pub mod access;
 pub mod arch;
 pub mod context;

@@ -103,6 +103,17 @@ pub struct Kernel {
     /// when they could not be read.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub compat32: Option<Compat32>,
+    /// Whether an x86-64 kernel runs x32 programs (ELFCLASS32, EM_X86_64):
+    /// `CONFIG_X86_X32_ABI`, and on Debian's kernels `syscall.x32=` over
+    /// `CONFIG_X86_X32_DISABLED`; `None` when the configuration could not be read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x32: Option<Compat32>,
+    /// `/sys/devices/system/cpu/aarch32_el0`, the CPUs that run 32-bit ARM programs, as
+    /// the kernel lists them (`0-3`): present only on an arm64 system whose cores differ in
+    /// AArch32 support and whose kernel was booted with `allow_mismatched_32bit_el0`
+    /// (Documentation/arch/arm64/asymmetric-32bit.rst).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aarch32_el0: Option<String>,
 }
 
 /// The kernel's 32-bit compatibility mode, and what says so.
@@ -137,6 +148,18 @@ pub struct CpuInfo {
     pub flags: Vec<String>,
     /// The model name, for the report.
     pub model: Option<String>,
+    /// The distinct cores of an arm64 machine as `/proc/cpuinfo` identifies them (its
+    /// MIDR_EL1 fields "CPU implementer" and "CPU part"); empty elsewhere or when unknown.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub cores: Vec<CpuCore>,
+}
+
+/// One kind of core: MIDR_EL1's implementer (`0x41` Arm, `0x61` Apple) and part number
+/// (`0xd0b` Cortex-A76).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct CpuCore {
+    pub implementer: u32,
+    pub part: u32,
 }
 
 impl CpuInfo {

@@ -127,6 +127,7 @@ fn sandy_bridge() -> CpuInfo {
         .map(String::from)
         .to_vec(),
         model: Some("Intel(R) Xeon(R) CPU E5-2680 0 @ 2.70GHz".into()),
+        cores: Vec::new(),
     }
 }
 
@@ -186,6 +187,7 @@ fn arch005() -> Scenario {
             .map(String::from)
             .to_vec(),
         model: Some("ARMv6-compatible processor rev 7 (v6l)".into()),
+        cores: Vec::new(),
     });
     let target = fixtures::snapshot(&m, t.path());
     Scenario::on(target, built("gin-go124-armv7"), "/usr/local/bin/ginapp").keeping(t)
@@ -205,7 +207,7 @@ fn arch006() -> Scenario {
     }
     m.kernel = Some(Kernel {
         release: "2.6.32-754.el6.x86_64".into(),
-        compat32: None,
+        ..Kernel::default()
     });
     let target = fixtures::snapshot(&m, t.path());
     Scenario::on(target, small("go124-hello"), "/usr/local/bin/hello").keeping(t)

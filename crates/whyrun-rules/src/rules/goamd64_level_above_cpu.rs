@@ -150,6 +150,7 @@ mod tests {
             x86_isa_levels: (level > 0).then(|| (1u32 << level) - 1),
             flags: flags.split_whitespace().map(String::from).collect(),
             model: Some("Intel Xeon E5-2680".into()),
+            ..Default::default()
         });
         t
     }

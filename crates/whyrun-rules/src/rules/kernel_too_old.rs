@@ -274,7 +274,7 @@ mod tests {
         let mut t = debian12();
         t.kernel = Some(Kernel {
             release: release.into(),
-            compat32: None,
+            ..Kernel::default()
         });
         t
     }

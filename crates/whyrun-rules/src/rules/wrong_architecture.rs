@@ -19,6 +19,21 @@ crate::declare_rule! {
     /// armhf, armel and ARM binaries without a stated float ABI are one machine to the
     /// kernel; their float ABI is ARCH002's business.
     ///
+    /// A 64-bit kernel also runs some 32-bit programs through a compat mode, and then the
+    /// finding depends on what the target says of it:
+    /// - i386 on x86-64: `CONFIG_IA32_EMULATION`, not turned off with `ia32_emulation=0`.
+    /// - x32 (ELFCLASS32 for x86-64) on x86-64: `CONFIG_X86_X32_ABI`, and on Debian's
+    ///   kernels also `syscall.x32=y`, since Debian builds it in but off
+    ///   (`CONFIG_X86_X32_DISABLED=y`).
+    /// - 32-bit ARM on arm64: `CONFIG_COMPAT`, and cores that execute AArch32 at EL0, which
+    ///   many recent ones (Neoverse V2, Apple M1) do not. The cores are read from
+    ///   `/proc/cpuinfo` ("CPU implementer", "CPU part") and looked up in a table that
+    ///   names its source for each core.
+    ///
+    /// A host or snapshot reads its kernel configuration (`/proc/config.gz`,
+    /// `/boot/config-RELEASE`), command line and cores; a target that does not say gets
+    /// "cannot tell", naming the fact that would decide it, never "will not start".
+    ///
     /// When the target registers an enabled binfmt_misc handler for that machine (qemu-user),
     /// the kernel hands the binary to the emulator and it runs, slowly: the finding is then
     /// info, or a risk when the handler lacks the `F` (fix binary) flag, because the kernel
@@ -30,7 +45,8 @@ crate::declare_rule! {
     /// Docker and Go's `os/exec` print `exec format error`, bash prints
     /// `cannot execute binary file: Exec format error`. Shells and coreutils `chroot`
     /// (through `execvp`) retry such a file as a shell script, so a foreign binary can also
-    /// end in a shell syntax error about its first bytes.
+    /// end in a shell syntax error about its first bytes. A compat mode the kernel lacks
+    /// fails the same way: its `compat_elf_check_arch()` refuses the file.
     ///
     /// ## Example
     /// ```text
@@ -58,6 +74,15 @@ crate::declare_rule! {
     /// - Linux Documentation/admin-guide/binfmt-misc.rst: the `F` (fix binary) flag opens the
     ///   interpreter when the handler is registered, so it works in other mount namespaces.
     /// - `go tool dist list` for GOARCH names; golang.org/wiki/GoArm for GOARM.
+    /// - Linux Documentation/admin-guide/kernel-parameters.txt (`ia32_emulation=`);
+    ///   Documentation/arch/arm64/asymmetric-32bit.rst (a core without AArch32 makes
+    ///   `execve(2)` of a 32-bit program return `-ENOEXEC`; `allow_mismatched_32bit_el0`,
+    ///   `/sys/devices/system/cpu/aarch32_el0`).
+    /// - Debian's kernel patch `x86-make-x32-syscall-support-conditional.patch`
+    ///   (Bug-Debian #708070) and `debian/config/amd64/config` (`CONFIG_X86_X32_ABI=y`,
+    ///   `CONFIG_X86_X32_DISABLED=y`).
+    /// - The cores' Technical Reference Manuals, ID_AA64PFR0_EL1 field EL0 (2: AArch64
+    ///   or AArch32, 1: AArch64 only); each row of `whyrun-rules/src/aarch32.rs` names its source.
     pub struct WrongArchitecture {
         code: "ARCH001",
         name: "wrong-architecture",
@@ -182,46 +207,35 @@ impl WrongArchitecture {
             return vec![finding];
         }
 
-        // 32-bit programs of the target's architecture: the kernel's compat mode decides.
-        let compat = target.kernel.as_ref().and_then(|k| k.compat32.as_ref());
-        if arch::is_compat32(&arches, machine) {
-            let arm = arch::kernel_arch(machine) == "arm";
-            match compat {
-                Some(c) if c.enabled && !arm => return Vec::new(),
-                Some(c) if c.enabled => {
-                    return vec![Self::META
-                        .finding(format!(
-                            "{display} is built for {built_for}; {} runs it only if its CPU executes 32-bit ARM (AArch32) programs, which many recent Arm cores do not: whyrun cannot tell",
-                            target.name
-                        ))
-                        .undecided()
-                        .evidence(binary_evidence, display.clone())
-                        .evidence(format!("the kernel has 32-bit compat: {}", c.evidence), "kernel")
-                        .fix(
-                            format!("Run it once on the machine to know, or rebuild for {} to be sure", arches.arches[0]),
-                            rebuild.map(|(_, c)| c).unwrap_or_default(),
-                        )];
+        // 32-bit programs of the target's architecture (and x32 on x86-64): the kernel's
+        // compat mode decides, and for 32-bit ARM also the CPU's cores.
+        let mode = arch::compat_mode(&arches, machine);
+        let mut refused = Vec::new();
+        match mode.map(|m| (m, arch::compat_decision(target, m))) {
+            None => {}
+            Some((_, arch::CompatDecision::Runs(_))) => return Vec::new(),
+            Some((_, arch::CompatDecision::Refused(evidence))) => refused = evidence,
+            Some((m, arch::CompatDecision::Unknown { decides, evidence })) => {
+                let how = match m {
+                    arch::CompatMode::Aarch32 => "runs it only through the kernel's 32-bit compat mode on cores that execute AArch32 (many recent Arm cores do not)",
+                    arch::CompatMode::X32 => "runs it only if the kernel's x32 ABI is built in and enabled",
+                    arch::CompatMode::Ia32 => "runs it through the kernel's 32-bit compat mode if the kernel has it",
+                };
+                let mut finding = Self::META
+                    .finding(format!(
+                        "{display} is built for {built_for}; {} {how}: whyrun cannot tell ({decides})",
+                        target.name
+                    ))
+                    .undecided()
+                    .evidence(binary_evidence, display.clone())
+                    .evidence(what, location);
+                for (w, at) in evidence {
+                    finding = finding.evidence(w, at);
                 }
-                Some(_) => {}
-                None => {
-                    let option = if arm {
-                        "CONFIG_COMPAT, and a CPU that executes AArch32"
-                    } else {
-                        "CONFIG_IA32_EMULATION, not turned off with ia32_emulation=0; the kernels of Debian, Ubuntu, RHEL and Alpine have it"
-                    };
-                    return vec![Self::META
-                        .finding(format!(
-                            "{display} is built for {built_for}; {} runs it through the kernel's 32-bit compat mode if the kernel has it ({option}): whyrun cannot tell",
-                            target.name
-                        ))
-                        .undecided()
-                        .evidence(binary_evidence, display.clone())
-                        .evidence(what, location)
-                        .fix(
-                            "Say which kernel it will run on: --this-machine for a root or image that runs here, or a snapshot of that machine (whyrun snapshot reads its /proc/config.gz)",
-                            Vec::new(),
-                        )];
-                }
+                return vec![finding.fix(
+                    format!("Say which machine it will run on: --this-machine for a root or image that runs here, or a snapshot of that machine (whyrun snapshot reads its /proc/config.gz, /proc/cmdline and /proc/cpuinfo); or rebuild for {primary} to be sure"),
+                    rebuild.map(|(_, c)| c).unwrap_or_default(),
+                )];
             }
         }
 
@@ -233,11 +247,8 @@ impl WrongArchitecture {
             ))
             .evidence(binary_evidence, display.clone())
             .evidence(what, location);
-        if let Some(c) = compat.filter(|_| arch::is_compat32(&arches, machine)) {
-            finding = finding.evidence(
-                format!("the kernel's 32-bit compat mode is off: {}", c.evidence),
-                "kernel",
-            );
+        for (w, at) in refused {
+            finding = finding.evidence(w, at);
         }
         for h in &handlers {
             finding = finding.evidence(
@@ -254,7 +265,17 @@ impl WrongArchitecture {
                 "/proc/sys/fs/binfmt_misc",
             );
         }
+        // Debian's kernels have x32 built in but off: one boot option turns it on.
+        let x32_off_by_default = mode == Some(arch::CompatMode::X32)
+            && finding
+                .evidence
+                .iter()
+                .any(|e| e.what.contains("CONFIG_X86_X32_DISABLED=y"));
         let finding = match rebuild {
+            Some((summary, commands)) if x32_off_by_default => finding.fix(
+                format!("{summary}; or boot the kernel with syscall.x32=y, which turns on the x32 ABI it has built in"),
+                commands,
+            ),
             Some((summary, commands)) => finding.fix(summary, commands),
             None => finding.fix(
                 format!("Rebuild it for {primary}, or run it on a {machine} machine"),
@@ -381,6 +402,7 @@ mod tests {
                 enabled,
                 evidence: "CONFIG_IA32_EMULATION=y in /proc/config.gz".into(),
             }),
+            ..Default::default()
         });
         t
     }
@@ -407,5 +429,187 @@ mod tests {
         let unknown = arch001(&debian12()).unwrap();
         assert!(unknown.undecided, "{unknown:?}");
         assert!(unknown.message.contains("CONFIG_IA32_EMULATION"));
+    }
+
+    fn armhf() -> whyrun_facts::Facts {
+        let mut facts = fixture("c-aarch64-dynamic");
+        facts.elf.machine.name = "armhf".into();
+        facts.elf.machine.e_machine = 40;
+        facts.elf.class = "ELF32".into();
+        facts
+    }
+
+    fn core(implementer: u32, part: u32) -> whyrun_target::model::CpuCore {
+        whyrun_target::model::CpuCore { implementer, part }
+    }
+
+    /// An arm64 machine with these cores and, when `compat` is given, a kernel whose
+    /// CONFIG_COMPAT is that.
+    fn arm64(cores: &[whyrun_target::model::CpuCore], compat: Option<bool>) -> TargetModel {
+        let mut t = debian12();
+        t.name = "arm64-server".into();
+        t.native_arches = vec!["aarch64".into()];
+        t.cpu = Some(CpuInfo {
+            arch: "aarch64".into(),
+            cores: cores.to_vec(),
+            ..Default::default()
+        });
+        t.kernel = Some(whyrun_target::model::Kernel {
+            release: "6.1.0-18-arm64".into(),
+            compat32: compat.map(|enabled| whyrun_target::model::Compat32 {
+                enabled,
+                evidence: format!(
+                    "CONFIG_COMPAT {} in /boot/config-6.1.0-18-arm64",
+                    if enabled { "=y" } else { "is not set" }
+                ),
+            }),
+            ..Default::default()
+        });
+        t
+    }
+
+    fn only(facts: &whyrun_facts::Facts, t: &TargetModel) -> Finding {
+        let mut f = arch001(facts, t);
+        assert_eq!(f.len(), 1, "{f:?}");
+        f.remove(0)
+    }
+
+    /// 32-bit ARM on arm64 runs where CONFIG_COMPAT is on and every core executes AArch32
+    /// at EL0 (Cortex-A72, a big.LITTLE A55 + A76), or where the kernel lists the capable
+    /// CPUs in /sys/devices/system/cpu/aarch32_el0.
+    #[test]
+    fn arm_on_arm64_runs_with_compat_and_aarch32_cores() {
+        let facts = armhf();
+        assert!(arch001(&facts, &arm64(&[core(0x41, 0xd08)], Some(true))).is_empty());
+        let big_little = [core(0x41, 0xd05), core(0x41, 0xd0b)];
+        assert!(arch001(&facts, &arm64(&big_little, Some(true))).is_empty());
+        let mut mixed = arm64(&[core(0x41, 0xd05), core(0x41, 0xd4f)], Some(true));
+        mixed.kernel.as_mut().unwrap().aarch32_el0 = Some("0-3".into());
+        assert!(arch001(&facts, &mixed).is_empty());
+    }
+
+    /// An AArch64-only core (Neoverse V2, Apple M1) refuses it whatever the kernel says,
+    /// with the kernel's own message; so does a kernel without CONFIG_COMPAT, and a mix of
+    /// cores without allow_mismatched_32bit_el0.
+    #[test]
+    fn arm_on_arm64_will_not_start_on_aarch64_only_cores_or_without_compat() {
+        let facts = armhf();
+        for t in [
+            arm64(&[core(0x41, 0xd4f)], Some(true)),
+            arm64(&[core(0x41, 0xd4f)], None),
+            arm64(&[core(0x61, 0x022), core(0x61, 0x023)], None),
+        ] {
+            let f = only(&facts, &t);
+            assert_eq!(f.severity, Severity::BlocksStart);
+            assert!(!f.undecided, "{f:?}");
+            assert!(f.message.ends_with("exec format error"), "{}", f.message);
+            assert!(
+                f.evidence
+                    .iter()
+                    .any(|e| e.what.contains("does not execute AArch32 at EL0")),
+                "{:?}",
+                f.evidence
+            );
+        }
+        let off = only(&facts, &arm64(&[core(0x41, 0xd08)], Some(false)));
+        assert!(!off.undecided);
+        assert!(off.evidence.iter().any(|e| e
+            .what
+            .contains("compat mode is off: CONFIG_COMPAT is not set")));
+        let mixed = only(
+            &facts,
+            &arm64(&[core(0x41, 0xd05), core(0x41, 0xd4f)], Some(true)),
+        );
+        assert!(!mixed.undecided);
+        assert!(mixed
+            .evidence
+            .iter()
+            .any(|e| e.what.contains("allow_mismatched_32bit_el0")));
+    }
+
+    /// What the target does not say is "cannot tell", naming the fact: the cores, an
+    /// unknown core, or CONFIG_COMPAT. Never "will not start".
+    #[test]
+    fn arm_on_arm64_cannot_tell_names_what_decides() {
+        let facts = armhf();
+        let no_cores = only(&facts, &arm64(&[], None));
+        assert!(no_cores.undecided);
+        assert!(
+            no_cores.message.contains("CONFIG_COMPAT")
+                && no_cores.message.contains("CPU implementer, CPU part"),
+            "{}",
+            no_cores.message
+        );
+        let unknown = only(&facts, &arm64(&[core(0xc0, 0xac3)], Some(true)));
+        assert!(unknown.undecided);
+        assert!(
+            unknown.message.contains("implementer 0xc0 part 0xac3"),
+            "{}",
+            unknown.message
+        );
+        let no_config = only(&facts, &arm64(&[core(0x41, 0xd0c)], None));
+        assert!(no_config.undecided);
+        assert!(no_config
+            .message
+            .contains("CONFIG_COMPAT in the kernel's configuration"));
+        assert!(no_config.evidence.iter().any(|e| e
+            .what
+            .contains("Neoverse N1 (0x41/0xd0c) executes AArch32 at EL0")));
+        // A profile (no kernel, no CPU cores) is the same.
+        let mut profile = arm64(&[], None);
+        profile.kernel = None;
+        profile.cpu = None;
+        assert!(only(&facts, &profile).undecided);
+    }
+
+    fn x32_kernel(x32: Option<bool>) -> TargetModel {
+        let mut t = debian12();
+        t.kernel = Some(whyrun_target::model::Kernel {
+            release: "6.1.0-18-amd64".into(),
+            x32: x32.map(|enabled| whyrun_target::model::Compat32 {
+                enabled,
+                evidence: if enabled {
+                    "CONFIG_X86_X32_ABI=y in /boot/config-6.1.0-18-amd64, syscall.x32=y on the kernel command line".into()
+                } else {
+                    "CONFIG_X86_X32_ABI=y in /boot/config-6.1.0-18-amd64, CONFIG_X86_X32_DISABLED=y and no syscall.x32=y on the command line".into()
+                },
+            }),
+            ..Default::default()
+        });
+        t
+    }
+
+    /// x32 (ELFCLASS32, EM_X86_64) on x86-64: runs with the x32 ABI on, does not start on
+    /// Debian's default kernel (built in, off), and cannot be told without the kernel.
+    #[test]
+    fn x32_follows_the_kernels_x32_abi() {
+        let facts = fixture("c-x32-static");
+        assert_eq!(facts.elf.machine.name, "x32");
+        assert!(arch001(&facts, &x32_kernel(Some(true))).is_empty());
+        let off = only(&facts, &x32_kernel(Some(false)));
+        assert_eq!(off.severity, Severity::BlocksStart);
+        assert!(!off.undecided);
+        assert!(off.message.ends_with("exec format error"));
+        assert!(off
+            .evidence
+            .iter()
+            .any(|e| e.what.contains("x32 ABI is off") && e.what.contains("syscall.x32=y")));
+        assert!(
+            off.fix
+                .as_ref()
+                .unwrap()
+                .summary
+                .contains("boot the kernel with syscall.x32=y"),
+            "{:?}",
+            off.fix
+        );
+        let unknown = only(&facts, &debian12());
+        assert!(unknown.undecided);
+        assert!(unknown.message.contains("CONFIG_X86_X32_ABI"));
+        assert!(unknown.message.contains("syscall.x32=y"));
+        // Not an x86-64 machine: refused like any foreign binary.
+        let mut arm = arm64(&[core(0x41, 0xd08)], Some(true));
+        arm.name = "arm64".into();
+        assert!(!only(&facts, &arm).undecided);
     }
 }

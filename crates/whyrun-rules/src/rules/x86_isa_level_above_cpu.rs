@@ -214,8 +214,7 @@ mod tests {
         t.cpu = Some(CpuInfo {
             arch: "x86_64".into(),
             x86_isa_levels: Some((1u32 << level) - 1),
-            flags: Vec::new(),
-            model: None,
+            ..Default::default()
         });
         t
     }

@@ -11,13 +11,17 @@
 //! `CONFIG_IA32_EMULATION`, `CONFIG_IA32_EMULATION_DEFAULT_DISABLED` (Linux 6.7+) and the
 //! `ia32_emulation=` boot option (Documentation/admin-guide/kernel-parameters.txt); on
 //! arm64, `CONFIG_COMPAT`, which is not enough by itself: the CPU must also execute
-//! AArch32 at EL0, which `/proc/cpuinfo` does not show.
+//! AArch32 at EL0, which `/proc/cpuinfo` does not say outright. It names each core
+//! ("CPU implementer", "CPU part"), which whyrun-rules looks up; on a system whose cores
+//! differ and whose kernel allows it, `/sys/devices/system/cpu/aarch32_el0` lists the CPUs
+//! that do. x32 (ELFCLASS32 programs for x86-64) needs `CONFIG_X86_X32_ABI` and, on
+//! Debian's kernels, `syscall.x32=y` over `CONFIG_X86_X32_DISABLED`.
 
 use std::path::Path;
 
 use crate::cpu::Cpu;
 use crate::fs::{FileKind, FileView};
-use crate::model::{BinfmtHandler, Compat32, CpuInfo, Kernel, Mount, User};
+use crate::model::{BinfmtHandler, Compat32, CpuCore, CpuInfo, Kernel, Mount, User};
 
 use super::read_small;
 
@@ -43,9 +47,15 @@ const MAX_BINFMT_ENTRIES: usize = 256;
 pub(super) fn kernel(view: &dyn FileView) -> Option<Kernel> {
     let b = read_small(view, "/proc/sys/kernel/osrelease", 4096).ok()??;
     let release = String::from_utf8_lossy(&b).trim().to_string();
+    let aarch32_el0 = read_small(view, "/sys/devices/system/cpu/aarch32_el0", 4096)
+        .ok()
+        .flatten()
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string());
     (!release.is_empty()).then_some(Kernel {
         release,
         compat32: None,
+        x32: None,
+        aarch32_el0,
     })
 }
 
@@ -70,6 +80,14 @@ fn kernel_config(view: &dyn FileView, release: &str) -> Option<(String, String)>
     Some((String::from_utf8_lossy(&b).into_owned(), boot))
 }
 
+fn cmdline(view: &dyn FileView) -> String {
+    read_small(view, "/proc/cmdline", 64 << 10)
+        .ok()
+        .flatten()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default()
+}
+
 /// Whether the kernel runs the 32-bit programs of `arch` (see the module comment);
 /// `None` when its configuration cannot be read.
 pub(super) fn compat32(view: &dyn FileView, release: &str, arch: &str) -> Option<Compat32> {
@@ -79,17 +97,81 @@ pub(super) fn compat32(view: &dyn FileView, release: &str, arch: &str) -> Option
         _ => return None,
     };
     let (config, from) = kernel_config(view, release)?;
-    let cmdline = read_small(view, "/proc/cmdline", 64 << 10)
-        .ok()
-        .flatten()
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
-    Some(decide_compat32(&config, &from, &cmdline, option))
+    Some(decide_compat32(&config, &from, &cmdline(view), option))
+}
+
+/// Whether an x86-64 kernel runs x32 programs; `None` elsewhere or when its configuration
+/// cannot be read.
+pub(super) fn x32(view: &dyn FileView, release: &str, arch: &str) -> Option<Compat32> {
+    if arch != "x86_64" {
+        return None;
+    }
+    let (config, from) = kernel_config(view, release)?;
+    Some(decide_x32(&config, &from, &cmdline(view)))
+}
+
+/// The last `NAME=` boolean on the kernel command line (kstrtobool: 1/0, y/n, on/off);
+/// arguments after `--` go to init, not to the kernel.
+fn boot_bool(cmdline: &str, name: &str) -> Option<bool> {
+    let prefix = format!("{name}=");
+    cmdline
+        .split_whitespace()
+        .take_while(|w| *w != "--")
+        .filter_map(|w| w.strip_prefix(prefix.as_str()))
+        .last()
+        .and_then(|v| match v.to_ascii_lowercase().as_str() {
+            "1" | "y" | "yes" | "on" | "true" => Some(true),
+            "0" | "n" | "no" | "off" | "false" => Some(false),
+            _ => None,
+        })
+}
+
+fn config_set(config: &str, name: &str) -> bool {
+    let want = format!("{name}=y");
+    config.lines().any(|l| l.trim() == want)
+}
+
+/// [`x32`] from the configuration's text (read from `from`) and the command line.
+///
+/// - `CONFIG_X86_X32_ABI` (Linux 5.18+; `CONFIG_X86_X32` before) builds the x32 ABI in;
+///   without it `compat_elf_check_arch` (arch/x86/include/asm/elf.h) refuses an
+///   ELFCLASS32 EM_X86_64 file and execve fails with ENOEXEC.
+/// - Debian's kernels build it in disabled: `CONFIG_X86_X32_ABI=y` with
+///   `CONFIG_X86_X32_DISABLED=y` (debian/config/amd64/config). Debian's patch
+///   `features/x86/x86-make-x32-syscall-support-conditional.patch` (Bug-Debian #708070)
+///   adds that option and the boot parameter `syscall.x32=` (kstrtobool), and makes
+///   `compat_elf_check_arch` also require `x32_enabled`: disabled, execve fails with
+///   ENOEXEC as well.
+pub fn decide_x32(config: &str, from: &str, cmdline: &str) -> Compat32 {
+    let abi = ["CONFIG_X86_X32_ABI", "CONFIG_X86_X32"]
+        .into_iter()
+        .find(|o| config_set(config, o));
+    let Some(abi) = abi else {
+        return Compat32 {
+            enabled: false,
+            evidence: format!("CONFIG_X86_X32_ABI is not set in {from}"),
+        };
+    };
+    let default_off = config_set(config, "CONFIG_X86_X32_DISABLED");
+    let boot = boot_bool(cmdline, "syscall.x32");
+    let enabled = boot.unwrap_or(!default_off);
+    let why = match (boot, default_off) {
+        (Some(b), _) => format!(
+            "syscall.x32={} on the kernel command line",
+            if b { 'y' } else { 'n' }
+        ),
+        (None, true) => "CONFIG_X86_X32_DISABLED=y and no syscall.x32=y on the command line".into(),
+        (None, false) => "not disabled on the command line".into(),
+    };
+    Compat32 {
+        enabled,
+        evidence: format!("{abi}=y in {from}, {why}"),
+    }
 }
 
 /// [`compat32`] from the configuration's text (read from `from`) and the command line.
 pub fn decide_compat32(config: &str, from: &str, cmdline: &str, option: &str) -> Compat32 {
-    let set = |name: &str| config.lines().any(|l| l.trim() == format!("{name}=y"));
+    let set = |name: &str| config_set(config, name);
     if !set(option) {
         return Compat32 {
             enabled: false,
@@ -102,17 +184,7 @@ pub fn decide_compat32(config: &str, from: &str, cmdline: &str, option: &str) ->
             evidence: format!("{option}=y in {from}"),
         };
     }
-    // The last ia32_emulation= on the command line wins (kstrtobool: 1/0, y/n, on/off).
-    let boot = cmdline
-        .split_whitespace()
-        .take_while(|w| *w != "--")
-        .filter_map(|w| w.strip_prefix("ia32_emulation="))
-        .last()
-        .and_then(|v| match v.to_ascii_lowercase().as_str() {
-            "1" | "y" | "yes" | "on" | "true" => Some(true),
-            "0" | "n" | "no" | "off" | "false" => Some(false),
-            _ => None,
-        });
+    let boot = boot_bool(cmdline, "ia32_emulation");
     let default_off = set("CONFIG_IA32_EMULATION_DEFAULT_DISABLED");
     let enabled = boot.unwrap_or(!default_off);
     let why = match (boot, default_off) {
@@ -141,32 +213,50 @@ pub(super) fn cpu(view: &dyn FileView) -> CpuInfo {
     let mut info = CpuInfo {
         arch,
         x86_isa_levels: detected.x86_isa_levels,
-        flags: Vec::new(),
-        model: None,
+        ..CpuInfo::default()
     };
     if let Ok(Some(b)) = read_small(view, "/proc/cpuinfo", MAX_CPUINFO) {
-        let text = String::from_utf8_lossy(&b);
-        // Only the first processor: the flags are the same on every core of a system the
-        // kernel accepts.
-        for line in text.lines() {
-            if line.trim().is_empty() && !info.flags.is_empty() {
-                break;
-            }
-            let Some((k, v)) = line.split_once(':') else {
-                continue;
-            };
-            match k.trim() {
-                "flags" | "Features" if info.flags.is_empty() => {
-                    info.flags = v.split_whitespace().map(String::from).collect();
-                }
-                "model name" | "Model" | "cpu model" if info.model.is_none() => {
-                    info.model = Some(v.trim().to_string());
-                }
-                _ => {}
-            }
-        }
+        parse_cpuinfo(&String::from_utf8_lossy(&b), &mut info);
     }
     info
+}
+
+/// `/proc/cpuinfo`: flags and model name from the first processor (the flags are the
+/// same on every core of a system the kernel accepts), and on arm64 every distinct core
+/// ("CPU implementer" and "CPU part", hexadecimal), which big.LITTLE systems mix.
+pub fn parse_cpuinfo(text: &str, info: &mut CpuInfo) {
+    let hex = |v: &str| u32::from_str_radix(v.trim().trim_start_matches("0x"), 16).ok();
+    let mut first = true;
+    let mut implementer = None;
+    for line in text.lines() {
+        if line.trim().is_empty() {
+            first = first && info.flags.is_empty();
+            implementer = None;
+            continue;
+        }
+        let Some((k, v)) = line.split_once(':') else {
+            continue;
+        };
+        match k.trim() {
+            "flags" | "Features" if first && info.flags.is_empty() => {
+                info.flags = v.split_whitespace().map(String::from).collect();
+            }
+            "model name" | "Model" | "cpu model" if info.model.is_none() => {
+                info.model = Some(v.trim().to_string());
+            }
+            "CPU implementer" => implementer = hex(v),
+            "CPU part" => {
+                if let (Some(implementer), Some(part)) = (implementer, hex(v)) {
+                    let core = CpuCore { implementer, part };
+                    if !info.cores.contains(&core) {
+                        info.cores.push(core);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    info.cores.sort();
 }
 
 /// The architectures a kernel on `arch` runs natively: the CPU's own; 32-bit compat is
@@ -433,6 +523,71 @@ mod tests {
             "CONFIG_COMPAT",
         );
         assert!(arm.enabled);
+    }
+
+    #[test]
+    fn x32_from_the_config_and_the_command_line() {
+        let debian = "CONFIG_X86_X32_ABI=y\nCONFIG_X86_X32_DISABLED=y\n";
+        let from = "/boot/config-6.1.0-18-amd64";
+        let off = decide_x32(debian, from, "quiet");
+        assert!(!off.enabled);
+        assert_eq!(
+            off.evidence,
+            "CONFIG_X86_X32_ABI=y in /boot/config-6.1.0-18-amd64, CONFIG_X86_X32_DISABLED=y and no syscall.x32=y on the command line"
+        );
+        assert!(decide_x32(debian, from, "quiet syscall.x32=y").enabled);
+        assert!(
+            decide_x32(debian, from, "syscall.x32=y -- syscall.x32=n").enabled,
+            "what follows -- is init's"
+        );
+        assert!(decide_x32("CONFIG_X86_X32_ABI=y\n", from, "").enabled);
+        assert!(!decide_x32("CONFIG_X86_X32_ABI=y\n", from, "syscall.x32=0").enabled);
+        // Before Linux 5.18 the option was CONFIG_X86_X32.
+        assert!(decide_x32("CONFIG_X86_X32=y\n", from, "").enabled);
+        let none = decide_x32("# CONFIG_X86_X32_ABI is not set\n", "/proc/config.gz", "");
+        assert!(!none.enabled);
+        assert_eq!(
+            none.evidence,
+            "CONFIG_X86_X32_ABI is not set in /proc/config.gz"
+        );
+    }
+
+    #[test]
+    fn arm64_cores_from_cpuinfo() {
+        // A big.LITTLE system: four Cortex-A55 and four Cortex-A76 (RK3588-like).
+        let mut text = String::new();
+        for (n, part) in [0xd05, 0xd05, 0xd05, 0xd05, 0xd0b, 0xd0b, 0xd0b, 0xd0b]
+            .into_iter()
+            .enumerate()
+        {
+            text.push_str(&format!(
+                "processor\t: {n}\nBogoMIPS\t: 48.00\nFeatures\t: fp asimd evtstrm aes\n\
+                 CPU implementer\t: 0x41\nCPU architecture: 8\nCPU variant\t: 0x2\n\
+                 CPU part\t: {part:#x}\nCPU revision\t: 0\n\n"
+            ));
+        }
+        let mut info = CpuInfo::default();
+        parse_cpuinfo(&text, &mut info);
+        assert_eq!(
+            info.cores,
+            [
+                CpuCore {
+                    implementer: 0x41,
+                    part: 0xd05
+                },
+                CpuCore {
+                    implementer: 0x41,
+                    part: 0xd0b
+                }
+            ]
+        );
+        assert_eq!(info.flags, ["fp", "asimd", "evtstrm", "aes"]);
+        // x86: no cores.
+        let mut x86 = CpuInfo::default();
+        parse_cpuinfo("processor\t: 0\nmodel name\t: Intel\nflags\t: fpu sse\n\nprocessor\t: 1\nflags\t: other\n", &mut x86);
+        assert!(x86.cores.is_empty());
+        assert_eq!(x86.flags, ["fpu", "sse"]);
+        assert_eq!(x86.model.as_deref(), Some("Intel"));
     }
 
     #[test]

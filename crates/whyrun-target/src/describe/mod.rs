@@ -19,7 +19,10 @@ use crate::model::{CpuInfo, Kernel, SourceKind, TargetModel, SCHEMA};
 
 pub use libc::{glibc_version_in, musl_version_in, KNOWN_INTERPRETERS};
 pub use libraries::library_index;
-pub use machine::{binfmt_arch, decide_compat32, parse_binfmt_entry, parse_mountinfo, ENV_KEYS};
+pub use machine::{
+    binfmt_arch, decide_compat32, decide_x32, parse_binfmt_entry, parse_cpuinfo, parse_mountinfo,
+    ENV_KEYS,
+};
 pub use os_release::parse_os_release;
 pub use runtime::{parse_group, parse_passwd, CA_BUNDLES, CA_DIRS, ZONEINFO_DIRS};
 
@@ -99,6 +102,9 @@ pub fn describe(view: &dyn FileView, opts: &DescribeOptions<'_>) -> TargetModel 
         if let (Some(machine), Some(kernel)) = (opts.machine, m.kernel.as_mut()) {
             if kernel.compat32.is_none() {
                 kernel.compat32 = machine::compat32(machine, &kernel.release, &cpu.arch);
+            }
+            if kernel.x32.is_none() {
+                kernel.x32 = machine::x32(machine, &kernel.release, &cpu.arch);
             }
         }
     }

@@ -551,7 +551,8 @@ fn a_shell_form_entrypoint_is_judged_by_the_program_it_starts() {
 
 /// Every fact a profile cannot know gives "cannot tell" and exit 3, never a confident
 /// verdict: the CPU's x86-64 level (GOAMD64, the ELF ISA note), a 32-bit ARM CPU's VFP,
-/// the kernel's 32-bit compat mode, and the machine of a root that shows none.
+/// the kernel's 32-bit compat mode (i386 on x86-64, 32-bit ARM on arm64, which also needs
+/// cores with AArch32), its x32 ABI, and the machine of a root that shows none.
 #[test]
 fn each_unknown_profile_fact_is_cannot_tell_with_exit_3() {
     let built = |p: &str| fixtures::cache_dir().join(p).display().to_string();
@@ -592,6 +593,18 @@ fn each_unknown_profile_fact_is_cannot_tell_with_exit_3() {
                 "--root".into(),
                 empty.path().display().to_string(),
             ],
+            "ARCH001",
+        ),
+        (
+            vec![
+                built("go/gin-go124-armv7"),
+                "-t".into(),
+                "distroless-static-debian12@arm64".into(),
+            ],
+            "ARCH001",
+        ),
+        (
+            vec![small("c-x32-static"), "-t".into(), "debian-12".into()],
             "ARCH001",
         ),
     ];

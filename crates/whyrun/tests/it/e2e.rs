@@ -92,6 +92,14 @@ enum Emulated {
     Armv6,
     /// `qemu-arm-static -cpu cortex-a7`: ARMv7 with VFPv4 and NEON.
     Armv7,
+    /// `qemu-arm-static -cpu max` (ARMv8 in AArch32 state) standing for an arm64 machine
+    /// whose cores execute AArch32 at EL0 (Cortex-A72) and whose kernel has CONFIG_COMPAT:
+    /// the 32-bit program runs as it would there. whyrun is shown the arm64 machine.
+    Arm64Aarch32,
+    /// The same run, but whyrun is shown an arm64 machine with AArch64-only cores
+    /// (Neoverse V2), which refuses 32-bit programs with ENOEXEC. That cannot be run here:
+    /// the cell is evidence only (`MARKS`).
+    Arm64Only,
 }
 
 impl Emulated {
@@ -101,6 +109,8 @@ impl Emulated {
             Emulated::Aarch64 => "qemu-aarch64",
             Emulated::Armv6 => "qemu-arm -cpu arm1136",
             Emulated::Armv7 => "qemu-arm -cpu cortex-a7",
+            Emulated::Arm64Aarch32 => "qemu-arm max for arm64 Cortex-A72",
+            Emulated::Arm64Only => "qemu-arm max for arm64 Neoverse V2",
         }
     }
 }
@@ -186,10 +196,24 @@ enum MarkKind {
     /// fixed); the note says what is wrong. None today.
     #[allow(dead_code)]
     Issue(&'static str),
+    /// The machine whyrun is shown cannot be run here (an arm64 kernel and CPU): the run
+    /// shows only what the emulator does, so reality is not compared. What whyrun predicts
+    /// is asserted instead (`predicts`: verdict and top cause, as the table shows them),
+    /// with the source that says it is so.
+    EvidenceOnly {
+        why: &'static str,
+        predicts: &'static str,
+    },
 }
 
 /// Known disagreements and cells whyrun cannot decide.
-const MARKS: &[Mark] = &[];
+const MARKS: &[Mark] = &[Mark {
+    cells: "* (qemu-arm max for arm64 Neoverse V2)",
+    kind: MarkKind::EvidenceOnly {
+        why: "Neoverse V2 has no AArch32 at EL0, so an arm64 kernel refuses 32-bit programs with ENOEXEC (Documentation/arch/arm64/asymmetric-32bit.rst); qemu-arm runs them anyway",
+        predicts: "wont-start ARCH001",
+    },
+}];
 
 fn mark(id: &str) -> Option<&'static MarkKind> {
     MARKS.iter().find(|m| glob(m.cells, id)).map(|m| &m.kind)
@@ -296,6 +320,16 @@ fn read_manifest(fixtures: &Path) -> Vec<Fixture> {
     out
 }
 
+/// `fixtures/small/c-x32-static`, committed (built by `fixtures/small/build.sh`): an x32
+/// program, which this machine's kernel runs only with its x32 ABI on.
+fn x32_fixture() -> Fixture {
+    Fixture {
+        name: "c-x32-static".into(),
+        path: repo().join("fixtures/small/c-x32-static"),
+        toolchain: "gcc".into(),
+    }
+}
+
 fn cells(fixtures: &[Fixture]) -> Vec<Cell> {
     let fx = |name: &str| {
         fixtures
@@ -374,8 +408,34 @@ fn cells(fixtures: &[Fixture]) -> Vec<Cell> {
         Some("scratch-ca"),
         How::Qemu(Emulated::Armv7),
     );
+    // 32-bit ARM on arm64: qemu-arm in AArch32 state for an arm64 machine whose cores
+    // have AArch32 at EL0 (runs; a dynamic one still needs its loader), and the same
+    // program shown an AArch64-only machine (evidence only).
+    extra(
+        "gin-go124-armv7",
+        Some("scratch-ca"),
+        How::Qemu(Emulated::Arm64Aarch32),
+    );
+    extra(
+        "hello-armel",
+        Some("bookworm-min"),
+        How::Qemu(Emulated::Arm64Aarch32),
+    );
+    extra(
+        "gin-go124-armv7",
+        Some("scratch-ca"),
+        How::Qemu(Emulated::Arm64Only),
+    );
     // A noexec mount on this machine.
     extra("hello-glibc", None, How::HostNoexec);
+    // x32 on this machine's kernel, run for real.
+    for r in ["bookworm-min", "scratch-empty"] {
+        out.push(Cell {
+            fixture: x32_fixture(),
+            root: Some(root(r)),
+            how: How::Deploy { mode: 0o755 },
+        });
+    }
     out
 }
 
@@ -929,6 +989,9 @@ fn execute(env: &Env, cell: &Cell, n: usize) -> Outcome {
                 Emulated::Aarch64 => ("/usr/bin/qemu-aarch64-static", None),
                 Emulated::Armv6 => ("/usr/bin/qemu-arm-static", Some("arm1136")),
                 Emulated::Armv7 => ("/usr/bin/qemu-arm-static", Some("cortex-a7")),
+                Emulated::Arm64Aarch32 | Emulated::Arm64Only => {
+                    ("/usr/bin/qemu-arm-static", Some("max"))
+                }
             };
             let mut extra = vec![
                 "--copy".to_string(),
@@ -957,6 +1020,16 @@ fn execute(env: &Env, cell: &Cell, n: usize) -> Outcome {
     let (reality, unjudged) = classify(cell, &run);
     let verdict = match mark(&cell.id()) {
         Some(MarkKind::CannotKnow(_)) => Ok(()),
+        Some(MarkKind::EvidenceOnly { predicts, .. }) => {
+            let shown = prediction.show();
+            if shown.starts_with(predicts) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "evidence-only cell: whyrun says {shown}, expected {predicts}"
+                ))
+            }
+        }
         _ => judge(&reality, &prediction, cell),
     };
     Outcome {
@@ -1073,12 +1146,14 @@ fn snapshot(roots: &Path, root: &str, cpu: Emulated, dir: &Path) -> PathBuf {
             .map(String::from)
             .to_vec(),
             model: Some("qemu Nehalem".into()),
+            cores: Vec::new(),
         },
         Emulated::Aarch64 => CpuInfo {
             arch: "aarch64".into(),
             x86_isa_levels: None,
             flags: ["fp", "asimd"].map(String::from).to_vec(),
             model: Some("qemu-aarch64".into()),
+            cores: Vec::new(),
         },
         // The "Features" line of /proc/cpuinfo on these cores.
         Emulated::Armv6 => CpuInfo {
@@ -1088,6 +1163,7 @@ fn snapshot(roots: &Path, root: &str, cpu: Emulated, dir: &Path) -> PathBuf {
                 .map(String::from)
                 .to_vec(),
             model: Some("qemu-arm arm1136".into()),
+            cores: Vec::new(),
         },
         Emulated::Armv7 => CpuInfo {
             arch: "arm".into(),
@@ -1099,7 +1175,28 @@ fn snapshot(roots: &Path, root: &str, cpu: Emulated, dir: &Path) -> PathBuf {
             .map(String::from)
             .to_vec(),
             model: Some("qemu-arm cortex-a7".into()),
+            cores: Vec::new(),
         },
+        // The "Features" of an arm64 /proc/cpuinfo and its cores ("CPU implementer",
+        // "CPU part"): Cortex-A72, and Neoverse V2.
+        Emulated::Arm64Aarch32 | Emulated::Arm64Only => {
+            let (part, name) = match cpu {
+                Emulated::Arm64Aarch32 => (0xd08, "Cortex-A72"),
+                _ => (0xd4f, "Neoverse V2"),
+            };
+            CpuInfo {
+                arch: "aarch64".into(),
+                x86_isa_levels: None,
+                flags: ["fp", "asimd", "evtstrm", "crc32", "cpuid"]
+                    .map(String::from)
+                    .to_vec(),
+                model: Some(format!("arm64 {name}")),
+                cores: vec![whyrun_target::model::CpuCore {
+                    implementer: 0x41,
+                    part,
+                }],
+            }
+        }
     };
     let mut opts =
         DescribeOptions::files_only(format!("{root} ({})", cpu.label()), SourceKind::Root);
@@ -1272,6 +1369,10 @@ fn every_fixture_in_every_root_agrees_with_reality() {
                 counts[2] += 1;
                 format!("n/a: {why}")
             }
+            (Some(MarkKind::EvidenceOnly { why, .. }), Ok(())) => {
+                counts[2] += 1;
+                format!("evidence only: {why}")
+            }
             (_, Ok(())) => {
                 counts[0] += 1;
                 "yes".into()
@@ -1315,7 +1416,7 @@ fn every_fixture_in_every_root_agrees_with_reality() {
     let check_total: Duration = outcomes.iter().map(|o| o.check_time).sum();
     let _ = writeln!(
         table,
-        "\n{} cells: {} agree, {} disagree, {} whyrun cannot know. Wall {:.1}s with {workers} workers \
+        "\n{} cells: {} agree, {} disagree, {} whyrun cannot know or evidence only. Wall {:.1}s with {workers} workers \
          (runs {:.1}s and whyrun checks {:.1}s summed over cells).",
         outcomes.len(),
         counts[0],
