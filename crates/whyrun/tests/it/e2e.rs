@@ -23,13 +23,13 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-const WHYRUN: &str = env!("CARGO_BIN_EXE_whyrun");
+pub(crate) const WHYRUN: &str = env!("CARGO_BIN_EXE_whyrun");
 
-fn repo() -> PathBuf {
+pub(crate) fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn cache_dir(var: &str, leaf: &str) -> PathBuf {
+pub(crate) fn cache_dir(var: &str, leaf: &str) -> PathBuf {
     std::env::var_os(var).map(PathBuf::from).unwrap_or_else(|| {
         let home = std::env::var_os("HOME").unwrap_or_else(|| "/root".into());
         Path::new(&home).join(".cache/whyrun").join(leaf)
@@ -41,20 +41,20 @@ fn cache_dir(var: &str, leaf: &str) -> PathBuf {
 // ---------------------------------------------------------------------------------------
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Libc {
+pub(crate) enum Libc {
     Glibc,
     Musl,
     None,
 }
 
 #[derive(Debug)]
-struct Root {
-    name: &'static str,
-    libc: Libc,
+pub(crate) struct Root {
+    pub(crate) name: &'static str,
+    pub(crate) libc: Libc,
 }
 
 /// The roots of `fixtures/e2e/build-roots.sh`, in table order.
-const ROOTS: &[Root] = &[
+pub(crate) const ROOTS: &[Root] = &[
     Root::new("bookworm-min", Libc::Glibc),
     Root::new("trixie-min", Libc::Glibc),
     Root::new("bullseye-min", Libc::Glibc),
@@ -83,7 +83,7 @@ fn root(name: &str) -> &'static Root {
 /// A CPU qemu-user emulates, and how whyrun is told about it: a snapshot of the root
 /// (`whyrun.target/1`) taken with this CPU in place of this machine's.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Emulated {
+pub(crate) enum Emulated {
     /// `qemu-x86_64-static -cpu Nehalem`: x86-64-v2, no AVX, AVX2, BMI, FMA, MOVBE.
     Nehalem,
     /// `qemu-aarch64-static`: an arm64 machine.
@@ -103,7 +103,7 @@ enum Emulated {
 }
 
 impl Emulated {
-    fn label(self) -> &'static str {
+    pub(crate) fn label(self) -> &'static str {
         match self {
             Emulated::Nehalem => "qemu -cpu Nehalem",
             Emulated::Aarch64 => "qemu-aarch64",
@@ -445,7 +445,7 @@ fn cells(fixtures: &[Fixture]) -> Vec<Cell> {
 
 /// Why a program did not start.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum NoStart {
+pub(crate) enum NoStart {
     /// execve: ENOEXEC, no handler for this machine.
     ForeignArch,
     /// execve: ENOENT for a file that exists, or qemu: the interpreter cannot be opened.
@@ -492,18 +492,18 @@ enum Reality {
 
 /// One run as the runner reports it.
 #[derive(Debug, Default)]
-struct Run {
-    started: bool,
-    errno: Option<String>,
-    exit_code: Option<i64>,
-    signal: Option<String>,
-    timed_out: bool,
-    stdout: String,
-    stderr: String,
+pub(crate) struct Run {
+    pub(crate) started: bool,
+    pub(crate) errno: Option<String>,
+    pub(crate) exit_code: Option<i64>,
+    pub(crate) signal: Option<String>,
+    pub(crate) timed_out: bool,
+    pub(crate) stdout: String,
+    pub(crate) stderr: String,
 }
 
 impl Run {
-    fn from_json(v: &Value) -> Run {
+    pub(crate) fn from_json(v: &Value) -> Run {
         let s = |k: &str| v.get(k).and_then(Value::as_str).map(String::from);
         Run {
             started: v.get("started").and_then(Value::as_bool).unwrap_or(false),
@@ -549,7 +549,7 @@ type Unjudged = Vec<String>;
 /// A loader or runtime message without the program's path and the "required by" tail:
 /// `libc.so.6: version `GLIBC_2.34' not found`, `libsqlite3.so.0: cannot open shared
 /// object file: No such file or directory`.
-fn short(line: &str) -> String {
+pub(crate) fn short(line: &str) -> String {
     let mut s = line;
     if s.starts_with('/') {
         if let Some(i) = s.find(": ") {
@@ -571,8 +571,16 @@ fn short(line: &str) -> String {
     }
 }
 
-fn classify(cell: &Cell, run: &Run) -> (Reality, Unjudged) {
-    let won = |why: NoStart, detail: String| (Reality::WontStart { why, detail }, Vec::new());
+/// Why a run never reached the program's own code, from the execve error or what the
+/// loader, the emulator or the runtime printed: `Some(Ok((why, detail)))`; `Some(Err(_))`
+/// for an execve error no case covers; `None` when the program started. `qemu`: it ran
+/// under qemu-user; `noexec`: from a `noexec` mount.
+pub(crate) fn start_failure(
+    run: &Run,
+    qemu: bool,
+    noexec: bool,
+) -> Option<Result<(NoStart, String), String>> {
+    let won = |why: NoStart, detail: String| Some(Ok((why, detail)));
     let first_line = |s: &str| short(s.lines().next().unwrap_or("").trim());
     if !run.started {
         let errno = run.errno.clone().unwrap_or_default();
@@ -582,18 +590,13 @@ fn classify(cell: &Cell, run: &Run) -> (Reality, Unjudged) {
                 NoStart::NoInterpreter,
                 "execve: ENOENT (no interpreter)".into(),
             ),
-            "EACCES" if matches!(cell.how, How::HostNoexec) => {
-                won(NoStart::NoexecMount, "execve: EACCES".into())
-            }
+            "EACCES" if noexec => won(NoStart::NoexecMount, "execve: EACCES".into()),
             "EACCES" => won(NoStart::NotExecutable, "execve: EACCES".into()),
-            _ => (
-                Reality::Unclassified(format!("execve failed: {errno}")),
-                Vec::new(),
-            ),
+            _ => Some(Err(format!("execve failed: {errno}"))),
         };
     }
     let err = &run.stderr;
-    if matches!(cell.how, How::Qemu(_)) && err.contains("Could not open '") {
+    if qemu && err.contains("Could not open '") {
         return won(NoStart::NoInterpreter, first_line(err));
     }
     if err.contains("CPU ISA level is lower than required") {
@@ -621,11 +624,23 @@ fn classify(cell: &Cell, run: &Run) -> (Reality, Unjudged) {
         };
         return won(why, first_line(err));
     }
+    if run.signal.as_deref() == Some("SIGILL") && run.stdout.is_empty() && !run.timed_out {
+        return won(NoStart::IllegalInstruction, "SIGILL at start".into());
+    }
+    None
+}
+
+fn classify(cell: &Cell, run: &Run) -> (Reality, Unjudged) {
+    let first_line = |s: &str| short(s.lines().next().unwrap_or("").trim());
+    let qemu = matches!(cell.how, How::Qemu(_));
+    match start_failure(run, qemu, matches!(cell.how, How::HostNoexec)) {
+        Some(Ok((why, detail))) => return (Reality::WontStart { why, detail }, Vec::new()),
+        Some(Err(e)) => return (Reality::Unclassified(e), Vec::new()),
+        None => {}
+    }
+    let err = &run.stderr;
     if run.timed_out {
         return (Reality::Unclassified("timed out".into()), Vec::new());
-    }
-    if run.signal.as_deref() == Some("SIGILL") && run.stdout.is_empty() {
-        return won(NoStart::IllegalInstruction, "SIGILL at start".into());
     }
     if let Some(sig) = &run.signal {
         return (
@@ -702,12 +717,14 @@ impl Reality {
 /// The codes that explain a start failure; more than one when rules of different
 /// precision both tell the truth (a glibc binary on a musl root has no interpreter, and is
 /// a glibc binary on a musl root).
-fn accepted(why: &NoStart, cell: &Cell) -> Vec<&'static str> {
+/// `root`: the root's libc (`None` for the host); `binary`: the libc the binary was built
+/// for.
+pub(crate) fn accepted(why: &NoStart, root: Option<Libc>, binary: Libc) -> Vec<&'static str> {
     match why {
         NoStart::ForeignArch => vec!["ARCH001"],
         NoStart::NoInterpreter => {
             let mut v = vec!["LIBC001"];
-            match (cell.root.map(|r| r.libc), cell.fixture.libc()) {
+            match (root, binary) {
                 (Some(Libc::Musl), Libc::Glibc) => v.push("LIBC002"),
                 (Some(Libc::Glibc), Libc::Musl) => v.push("LIBC003"),
                 _ => {}
@@ -731,16 +748,16 @@ fn accepted(why: &NoStart, cell: &Cell) -> Vec<&'static str> {
 // ---------------------------------------------------------------------------------------
 
 #[derive(Debug, Default)]
-struct Prediction {
-    verdict: String,
+pub(crate) struct Prediction {
+    pub(crate) verdict: String,
     /// Decided findings, in whyrun's order: (code, severity, message).
-    findings: Vec<(String, String, String)>,
+    pub(crate) findings: Vec<(String, String, String)>,
     /// whyrun itself failed (exit 2, unreadable output).
-    error: Option<String>,
+    pub(crate) error: Option<String>,
 }
 
 impl Prediction {
-    fn from_output(out: &std::process::Output) -> Prediction {
+    pub(crate) fn from_output(out: &std::process::Output) -> Prediction {
         let fail = |e: String| Prediction {
             error: Some(e),
             ..Prediction::default()
@@ -777,7 +794,7 @@ impl Prediction {
         }
     }
 
-    fn top(&self) -> Option<&str> {
+    pub(crate) fn top(&self) -> Option<&str> {
         self.findings.first().map(|f| f.0.as_str())
     }
 
@@ -789,7 +806,7 @@ impl Prediction {
             .collect()
     }
 
-    fn show(&self) -> String {
+    pub(crate) fn show(&self) -> String {
         if let Some(e) = &self.error {
             return format!("error: {}", e.lines().next().unwrap_or(""));
         }
@@ -809,6 +826,23 @@ fn list(codes: &BTreeSet<&str>) -> String {
     codes.iter().copied().collect::<Vec<_>>().join(",")
 }
 
+/// For a program that did not start: the verdict must be "wont-start" and the top cause
+/// one of the `accepted` codes.
+pub(crate) fn judge_no_start(p: &Prediction, accepted: &[&str]) -> Result<(), String> {
+    let top = p.top().unwrap_or("-");
+    if p.verdict != "wont-start" {
+        Err(format!(
+            "verdict {} but it does not start (expected {})",
+            p.verdict,
+            accepted.join("|")
+        ))
+    } else if !accepted.contains(&top) {
+        Err(format!("top cause {top}, expected {}", accepted.join("|")))
+    } else {
+        Ok(())
+    }
+}
+
 /// Whether the prediction matches reality; `Err` says how it does not.
 fn judge(reality: &Reality, p: &Prediction, cell: &Cell) -> Result<(), String> {
     if let Some(e) = &p.error {
@@ -817,20 +851,10 @@ fn judge(reality: &Reality, p: &Prediction, cell: &Cell) -> Result<(), String> {
     let top = p.top().unwrap_or("-");
     match reality {
         Reality::Unclassified(s) => Err(format!("reality not classified ({s}): extend classify()")),
-        Reality::WontStart { why, .. } => {
-            let ok = accepted(why, cell);
-            if p.verdict != "wont-start" {
-                Err(format!(
-                    "verdict {} but it does not start (expected {})",
-                    p.verdict,
-                    ok.join("|")
-                ))
-            } else if !ok.contains(&top) {
-                Err(format!("top cause {top}, expected {}", ok.join("|")))
-            } else {
-                Ok(())
-            }
-        }
+        Reality::WontStart { why, .. } => judge_no_start(
+            p,
+            &accepted(why, cell.root.map(|r| r.libc), cell.fixture.libc()),
+        ),
         Reality::Started { hard, soft, .. } => {
             let want: BTreeSet<&str> = hard.union(soft).copied().collect();
             // Every failed probe must be predicted, as a failure or as a risk (whyrun cannot
@@ -904,7 +928,7 @@ struct Outcome {
     check_time: Duration,
 }
 
-fn whyrun_check(args: &[&str]) -> (Prediction, Duration) {
+pub(crate) fn whyrun_check(args: &[&str]) -> (Prediction, Duration) {
     let t0 = Instant::now();
     let out = Command::new(WHYRUN)
         .arg("check")
@@ -916,10 +940,16 @@ fn whyrun_check(args: &[&str]) -> (Prediction, Duration) {
     (Prediction::from_output(&out), t0.elapsed())
 }
 
-fn runner(env: &Env, root: &Path, extra: &[String], command: &[String]) -> (Run, Duration) {
+/// `fixtures/e2e/run_in_root.py` (`script`) runs `command` in `root`, with `extra` options.
+pub(crate) fn runner(
+    script: &Path,
+    root: &Path,
+    extra: &[String],
+    command: &[String],
+) -> (Run, Duration) {
     let t0 = Instant::now();
     let out = Command::new("python3")
-        .arg(&env.runner)
+        .arg(script)
         .arg("--root")
         .arg(root)
         .args(["--timeout", "30"])
@@ -956,7 +986,7 @@ fn execute(env: &Env, cell: &Cell, n: usize) -> Outcome {
                 p
             };
             let copy = format!("{}:{app}:{mode:o}", f.path.display());
-            let run = runner(env, &root, &["--copy".into(), copy], &command);
+            let run = runner(&env.runner, &root, &["--copy".into(), copy], &command);
             let root_s = root.display().to_string();
             let local_s = local.display().to_string();
             let pred = whyrun_check(&[&local_s, "--root", &root_s, "--as", &app, "--this-machine"]);
@@ -977,7 +1007,7 @@ fn execute(env: &Env, cell: &Cell, n: usize) -> Outcome {
             .unwrap();
             let mut command = vec![bin.clone()];
             command.extend(f.args());
-            let run = runner(env, &root, &[], &command);
+            let run = runner(&env.runner, &root, &[], &command);
             let root_s = root.display().to_string();
             let pred = whyrun_check(&["--root", &root_s, "--inside", &bin, "--this-machine"]);
             (run, pred)
@@ -1002,7 +1032,7 @@ fn execute(env: &Env, cell: &Cell, n: usize) -> Outcome {
             if let Some(m) = model {
                 extra.extend(["--cpu".into(), m.into()]);
             }
-            let run = runner(env, &root, &extra, &command);
+            let run = runner(&env.runner, &root, &extra, &command);
             let snap = &env
                 .snapshots
                 .iter()
@@ -1131,7 +1161,7 @@ fn exit_status(code: i32) -> std::process::ExitStatus {
 
 /// Snapshots of `root` as a machine with `cpu` would describe it: this machine's kernel,
 /// the emulated CPU (and with it the native architectures).
-fn snapshot(roots: &Path, root: &str, cpu: Emulated, dir: &Path) -> PathBuf {
+pub(crate) fn snapshot(roots: &Path, root: &str, cpu: Emulated, dir: &Path) -> PathBuf {
     use whyrun_target::describe::DescribeOptions;
     use whyrun_target::model::{CpuInfo, SourceKind};
     let view = whyrun_target::RootDirView::new(roots.join(root)).expect("the root opens");
@@ -1212,7 +1242,7 @@ fn snapshot(roots: &Path, root: &str, cpu: Emulated, dir: &Path) -> PathBuf {
 // The test
 // ---------------------------------------------------------------------------------------
 
-fn preconditions(roots: &Path) {
+pub(crate) fn preconditions(roots: &Path) {
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
     let uid = status
         .lines()

@@ -16,4 +16,5 @@ mod scripts;
 mod stale_ld_cache;
 mod stripped;
 mod symbols;
+mod third_party;
 mod tree;
