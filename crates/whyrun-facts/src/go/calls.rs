@@ -128,7 +128,14 @@ impl<'data> CallGraph<'data> {
         if n == 0 || n >= NONE as usize {
             return None;
         }
-        let entries: Vec<u64> = (0..=n).map(|i| table.entry(i)).collect::<Option<_>>()?;
+        let rebase = if table.lacks_text_start() {
+            view.section(".text")?.addr
+        } else {
+            0
+        };
+        let entries: Vec<u64> = (0..=n)
+            .map(|i| table.entry(i).map(|e| e.wrapping_add(rebase)))
+            .collect::<Option<_>>()?;
         if entries.windows(2).any(|w| w[0] >= w[1]) {
             return None;
         }

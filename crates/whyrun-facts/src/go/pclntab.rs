@@ -227,6 +227,13 @@ impl<'data> Pclntab<'data> {
         }
     }
 
+    /// Whether the entries are offsets from a text start the header does not give: Go 1.26
+    /// and later write 0 there (the runtime takes `runtime.text` from its module data).
+    /// The start is then the address of `.text`.
+    pub fn lacks_text_start(&self) -> bool {
+        self.field_size == 4 && self.text_start == 0
+    }
+
     /// The entry address of function `i`, and for `i == function_count()` the end of the
     /// last function. `None` past that or when the table is cut short.
     pub fn entry(&self, i: usize) -> Option<u64> {
