@@ -549,6 +549,39 @@ fn a_shell_form_entrypoint_is_judged_by_the_program_it_starts() {
     assert_eq!(t["findings"][0]["code"], "FS004", "{t}");
 }
 
+/// An image whose entrypoint is a script without its execute bit will not start: runc
+/// finds the file (a path is not searched) and fails with `exec: "/app/run.sh":
+/// permission denied`, before any `#!` line is read (FS001, not FS003).
+#[test]
+fn an_image_whose_entrypoint_script_is_not_executable_will_not_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let sh = std::fs::read(fixtures::small("go124-hello")).unwrap();
+    let layers = [vec![
+        ("bin/sh", 0o755, Some(sh)),
+        (
+            "app/run.sh",
+            0o644,
+            Some(b"#!/bin/sh\nexec /bin/sh\n".to_vec()),
+        ),
+    ]];
+    let image = docker_save(dir.path(), &layers, &["/app/run.sh"]);
+    let (json, code) = check_json(&["--image", image.to_str().unwrap(), "--no-config"]);
+    assert_eq!(code, 1, "{json}");
+    let t = target(&json, 0);
+    assert_eq!(t["path_in_target"], "/app/run.sh", "{t}");
+    assert_eq!(t["verdict"], "wont-start", "{t}");
+    let f = &t["findings"][0];
+    assert_eq!(f["code"], "FS001", "{t}");
+    assert!(f["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("the script /app/run.sh is not executable by 65532"));
+    assert!(f["evidence"].as_array().unwrap().iter().any(|e| e["what"]
+        .as_str()
+        .unwrap()
+        .contains(r#"exec: "/app/run.sh": permission denied"#)));
+}
+
 /// Every fact a profile cannot know gives "cannot tell" and exit 3, never a confident
 /// verdict: the CPU's x86-64 level (GOAMD64, the ELF ISA note), a 32-bit ARM CPU's VFP,
 /// the kernel's 32-bit compat mode, and the machine of a root that shows none.
