@@ -163,8 +163,7 @@ pub struct CheckArgs {
     /// Where the binary will be placed in the target (default /usr/local/bin/NAME).
     #[arg(long = "as", value_name = "PATH", requires = "binary")]
     pub deploy_as: Option<String>,
-    /// The user it will run as (default: the image's User, else root).
-    #[arg(long, value_name = "USER")]
+    #[arg(long, value_name = "USER[:GROUP]", help = USER_HELP)]
     pub user: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -175,6 +174,15 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
 }
+
+/// `--user`, taken by the commands that judge a program started on a target (`check`, and
+/// `explain` with a binary); `tree`, `inspect` and `snapshot` do not take it: the loader's
+/// search and a binary's facts are the same for every user.
+const USER_HELP: &str = "The user the program runs as, USER[:GROUP] by name or number as \
+Docker's --user takes it, resolved in each target's /etc/passwd and /etc/group (default: the \
+image's User, the current user on this machine, a profile's default user, else root). It \
+decides execute permission on the binary or script (FS001) and whose passwd entry os/user \
+lookups need (GO004).";
 
 /// Which findings are reported, and how loudly: `whyrun.toml` and its overrides.
 #[derive(Debug, Args, Clone, Default)]
@@ -229,6 +237,8 @@ pub struct ExplainArgs {
     pub binary: Option<PathBuf>,
     #[command(flatten)]
     pub targets: TargetArgs,
+    #[arg(long, value_name = "USER[:GROUP]", help = USER_HELP, requires = "binary")]
+    pub user: Option<String>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
