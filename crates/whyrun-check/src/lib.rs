@@ -233,6 +233,7 @@ fn missing_command(t: &OpenTarget, e: &whyrun_target::image::EntrypointError) ->
             verdict: Verdict::of(&findings),
             findings,
             ignored: Vec::new(),
+            image: t.image.clone(),
         },
         facts: None,
     }
@@ -404,6 +405,7 @@ pub fn evaluate(
             verdict,
             findings,
             ignored: Vec::new(),
+            image: t.image.clone(),
         },
         facts: Some(facts),
     })

@@ -115,6 +115,7 @@ pub(crate) fn evaluate_script(
             verdict: Verdict::of(&findings),
             findings,
             ignored: Vec::new(),
+            image: t.image.clone(),
         },
         facts: None,
     }

@@ -142,9 +142,11 @@ pub struct TargetArgs {
     /// binfmt_misc handlers from it (otherwise they are unknown).
     #[arg(long)]
     pub this_machine: bool,
-    /// For an image archive that holds several images (a multi-platform index): the one
-    /// to read, `os/arch[/variant]` (`linux/arm64`); by default this machine's platform,
-    /// else the first. The target is named with the one read.
+    /// For an image archive that holds several images (a multi-platform index, a
+    /// `docker save` of several): check only the one for this platform, `os/arch[/variant]`
+    /// (`linux/arm64`). By default each image is checked, for a machine of its own
+    /// platform (one verdict per platform); with --this-machine, the one for this machine.
+    /// Each target is named with the image read (`app.tar (linux/arm64)`).
     #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
     pub platform: Option<String>,
 }
