@@ -13,6 +13,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 use whyrun_facts::Facts;
 use whyrun_report::{BinaryReport, CheckReport, TargetReport};
+use whyrun_rules::access::FileMode;
 use whyrun_rules::{Binary, CheckContext, CheckOptions, Finding, Verdict};
 use whyrun_target::fs::{FileView, Overlay};
 use whyrun_target::loader::Loader;
@@ -232,6 +233,7 @@ fn missing_command(t: &OpenTarget, e: &whyrun_target::image::EntrypointError) ->
             verdict: Verdict::of(&findings),
             findings,
             ignored: Vec::new(),
+            image: t.image.clone(),
         },
         facts: None,
     }
@@ -243,6 +245,37 @@ fn local_mode(file: &Path) -> Option<u32> {
     std::fs::metadata(file)
         .ok()
         .map(|m| m.permissions().mode() & 0o7777)
+}
+
+/// The mode and owner of the program at `path` in the target, as execve will see them. A
+/// target without files (a profile, a snapshot) still gets the local file's mode: the
+/// copy keeps it. A copy does not keep the owner (COPY makes it root's, scp the user's):
+/// the owner is known only for a file already in place.
+fn file_mode(
+    t: &OpenTarget,
+    placement: &Placement,
+    view: Option<&dyn FileView>,
+    path: &str,
+) -> Option<FileMode> {
+    let in_place = match placement {
+        Placement::Local { at, .. } => t.is_host() && at.is_none(),
+        _ => true,
+    };
+    match (view, placement) {
+        (Some(v), _) => v.metadata(Path::new(path)).ok().map(|m| FileMode {
+            mode: m.mode,
+            uid: in_place.then_some(m.uid),
+            gid: in_place.then_some(m.gid),
+            is_dir: false,
+        }),
+        (None, Placement::Local { file, .. }) => local_mode(file).map(|mode| FileMode {
+            mode,
+            uid: None,
+            gid: None,
+            is_dir: false,
+        }),
+        (None, _) => None,
+    }
 }
 
 /// The binary inside a target: its path there, the view that holds it, and its facts.
@@ -326,13 +359,14 @@ pub fn evaluate(
     let facts = match program {
         Program::Elf(f) => f,
         Program::Script(sb) => {
+            let file = file_mode(t, placement, view.as_deref(), &path);
             return Ok(script::evaluate_script(
                 t,
                 &path,
                 view.as_deref(),
-                &sb,
+                (&sb, file),
                 options,
-            ))
+            ));
         }
     };
     let libraries = match &view {
@@ -347,30 +381,15 @@ pub fn evaluate(
         }
         None => resolution::from_index(&facts, &t.model, &path),
     };
-    // A target without files (a profile, a snapshot) still gets the local file's mode:
-    // the copy keeps it.
-    let mode = match (&view, placement) {
-        (Some(v), _) => v.metadata(Path::new(&path)).ok().map(|m| m.mode),
-        (None, Placement::Local { file, .. }) => local_mode(file),
-        (None, _) => None,
-    };
-    let meta = view
-        .as_ref()
-        .and_then(|v| v.metadata(Path::new(&path)).ok());
-    let in_place = match placement {
-        Placement::Local { at, .. } => t.is_host() && at.is_none(),
-        _ => true,
-    };
+    let file = file_mode(t, placement, view.as_deref(), &path);
     let ctx = CheckContext {
         binary: Binary {
             display_path: path.clone(),
             path_in_target: path.clone(),
             facts: &facts,
-            mode,
-            // A copy keeps the mode but not the owner (COPY makes it root's, scp the
-            // user's): the owner is known only for a file already in place.
-            uid: meta.filter(|_| in_place).map(|m| m.uid),
-            gid: meta.filter(|_| in_place).map(|m| m.gid),
+            mode: file.map(|f| f.mode),
+            uid: file.and_then(|f| f.uid),
+            gid: file.and_then(|f| f.gid),
         },
         target: &t.model,
         libraries: &libraries,
@@ -386,6 +405,7 @@ pub fn evaluate(
             verdict,
             findings,
             ignored: Vec::new(),
+            image: t.image.clone(),
         },
         facts: Some(facts),
     })

@@ -1,5 +1,5 @@
-//! A script started as a program: its `#!` line judged against the target (the
-//! interpreter there, `env`'s lookup in the target's PATH, a CRLF line ending), then the
+//! A script started as a program: its own execute bit for the user that runs it, its `#!`
+//! line judged against the target (the interpreter there, `env`'s lookup in the target's PATH, a CRLF line ending), then the
 //! interpreter judged as the binary that really runs, its findings reported under the
 //! script.
 
@@ -7,6 +7,7 @@ use std::path::Path;
 
 use whyrun_facts::script::Shebang;
 use whyrun_report::TargetReport;
+use whyrun_rules::access::{FileMode, RunAs};
 use whyrun_rules::{CheckOptions, Input, Presence, ScriptSubject, Verdict};
 use whyrun_target::fs::{FileKind, FileView};
 use whyrun_target::image::DEFAULT_PATH;
@@ -74,7 +75,7 @@ pub(crate) fn evaluate_script(
     t: &OpenTarget,
     path: &str,
     view: Option<&dyn FileView>,
-    sb: &Shebang,
+    (sb, file): (&Shebang, Option<FileMode>),
     options: &CheckOptions,
 ) -> Evaluation {
     let interpreter = presence(view, &sb.interpreter);
@@ -95,6 +96,9 @@ pub(crate) fn evaluate_script(
         shebang: sb.clone(),
         interpreter,
         env_lookup,
+        file,
+        run_as: RunAs::of(options.run_as.as_deref(), &t.model),
+        source: t.model.source,
     };
     let mut findings = whyrun_rules::run(Input::Script(&subject));
     if let Some(program) = runs {
@@ -111,6 +115,7 @@ pub(crate) fn evaluate_script(
             verdict: Verdict::of(&findings),
             findings,
             ignored: Vec::new(),
+            image: t.image.clone(),
         },
         facts: None,
     }

@@ -7,6 +7,7 @@ use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
 use whyrun_rules::{Finding, Level, Severity, Verdict};
+use whyrun_target::image::{ChosenBy, ImageSelection};
 
 use crate::{BinaryReport, CheckReport, TargetReport};
 
@@ -122,6 +123,9 @@ fn write_target(out: &mut dyn Write, t: &TargetReport, show_ignored: bool) -> st
         t.path_in_target,
         t.verdict.label()
     )?;
+    if let Some(line) = t.image.as_ref().and_then(image_line) {
+        writeln!(out, "    {DIM}{line}{DIM:#}")?;
+    }
     for f in &t.findings {
         write_finding(out, f, "")?;
     }
@@ -136,6 +140,39 @@ fn write_target(out: &mut dyn Write, t: &TargetReport, show_ignored: bool) -> st
         (n, false) => writeln!(out, "    {DIM}{n} findings ignored (--show-ignored){DIM:#}")?,
     }
     Ok(())
+}
+
+/// Which image of a multi-image archive was judged, and how to judge another: nothing
+/// for an archive of one image.
+fn image_line(i: &ImageSelection) -> Option<String> {
+    if i.others.is_empty() {
+        return None;
+    }
+    let platform = i
+        .platform
+        .as_deref()
+        .filter(|p| !i.image.contains(p))
+        .map(|p| format!(" ({p})"))
+        .unwrap_or_default();
+    let head = format!(
+        "image {}{platform} of {} in the archive",
+        i.image,
+        i.others.len() + 1
+    );
+    let others = i.others.join(", ");
+    Some(match (i.chosen_by, &i.platform) {
+        (ChosenBy::Selector, _) => format!("{head}, as --platform asked; also {others}"),
+        (ChosenBy::Each, Some(p)) => format!(
+            "{head}, each checked for its own platform; also {others}; check only this one with --platform {p}"
+        ),
+        (ChosenBy::Native, _) => format!(
+            "{head}, the one for this machine's platform; also {others}; check another with --platform os/arch[/variant]"
+        ),
+        (ChosenBy::Each, None) => format!("{head}, each checked; also {others}"),
+        _ => format!(
+            "{head}, the first; also {others}; check another with --platform os/arch[/variant]"
+        ),
+    })
 }
 
 /// One finding as `write` renders it under a target, without the target's indent: its

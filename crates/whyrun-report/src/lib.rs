@@ -58,6 +58,9 @@ pub struct TargetReport {
     /// Findings the configuration ignores: they change neither the verdict nor the exit
     /// code.
     pub ignored: Vec<Finding>,
+    /// For an image: which image of its archive was judged, its platform, how it was
+    /// chosen, and the archive's other images; `null` for other targets.
+    pub image: Option<whyrun_target::image::ImageSelection>,
 }
 
 impl CheckReport {

@@ -28,9 +28,15 @@ pub struct RunAs {
 impl RunAs {
     /// The user the binary of `ctx` runs as.
     pub fn of_context(ctx: &CheckContext<'_>) -> RunAs {
-        match (&ctx.options.run_as, &ctx.target.default_user) {
-            (Some(u), _) => RunAs::resolve(u, "--user", ctx.target),
-            (None, Some(u)) => RunAs::resolve(u, "the target's default user", ctx.target),
+        RunAs::of(ctx.options.run_as.as_deref(), ctx.target)
+    }
+
+    /// The user a program runs as in `target`: `run_as` (`--user`), else the target's
+    /// default user, else root.
+    pub fn of(run_as: Option<&str>, target: &TargetModel) -> RunAs {
+        match (run_as, &target.default_user) {
+            (Some(u), _) => RunAs::resolve(u, "--user", target),
+            (None, Some(u)) => RunAs::resolve(u, "the target's default user", target),
             (None, None) => RunAs {
                 spec: "root".into(),
                 source: "the default (root)",

@@ -4,6 +4,9 @@
 //! point at the file, line and column they are about.
 
 use serde::Serialize;
+use whyrun_target::model::SourceKind;
+
+use crate::access::{FileMode, RunAs};
 
 /// The kinds of subject rules judge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -47,6 +50,13 @@ pub struct ScriptSubject {
     pub interpreter: Presence,
     /// For `#!/usr/bin/env NAME`: NAME looked up in the target's PATH.
     pub env_lookup: Option<(String, Presence)>,
+    /// The script's mode and owner in the target, as far as known; `None` when neither the
+    /// target nor a local file gives its mode (a profile checked with `--inside`).
+    pub file: Option<FileMode>,
+    /// Who runs it: `--user`, else the target's default user, else root.
+    pub run_as: RunAs,
+    /// The kind of target (an image's fix is a Dockerfile line, a root's a `chmod`).
+    pub source: SourceKind,
 }
 
 /// Whether a file exists in the target.

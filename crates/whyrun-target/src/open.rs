@@ -22,7 +22,9 @@ pub struct TargetSpec {
     pub images: Vec<PathBuf>,
     /// The roots and images will run on this machine: its kernel, CPU and binfmt_misc.
     pub this_machine: bool,
-    /// The image to read from an archive that holds several: `os/arch[/variant]`.
+    /// The image to read from an archive that holds several: `os/arch[/variant]`. Without
+    /// it every image is read, each a target (with `this_machine`, the one for this
+    /// machine).
     pub platform: Option<String>,
 }
 
@@ -43,6 +45,8 @@ pub struct OpenTarget {
     pub cpu: Cpu,
     /// An image's entrypoint binary, resolved against its PATH, or why it cannot be named.
     pub entrypoint: Option<Result<String, crate::image::EntrypointError>>,
+    /// For an image: which image of its archive this is, and the archive's others.
+    pub image: Option<crate::image::ImageSelection>,
 }
 
 impl OpenTarget {
@@ -78,8 +82,15 @@ pub fn open_all(args: &TargetSpec) -> (Vec<OpenTarget>, Vec<OpenError>) {
         }
     }
     for image in &args.images {
-        match open_image(image, args.this_machine, args.platform.as_deref()) {
-            Ok(t) => out.push(t),
+        match open_images(image, args.this_machine, args.platform.as_deref()) {
+            Ok(each) => {
+                for t in each {
+                    match t {
+                        Ok(t) => out.push(t),
+                        Err(e) => report(&image.display().to_string(), e),
+                    }
+                }
+            }
             Err(e) => report(&image.display().to_string(), e),
         }
     }
@@ -92,6 +103,7 @@ fn host() -> OpenTarget {
         view: Some(Arc::new(HostView)),
         cpu: Cpu::detect(),
         entrypoint: None,
+        image: None,
     }
 }
 
@@ -114,23 +126,43 @@ fn open_root(dir: &Path, this_machine: bool) -> Result<OpenTarget, String> {
         view: Some(view),
         cpu: Cpu::detect(),
         entrypoint: None,
+        image: None,
     })
 }
 
-fn open_image(
+/// The images of the archive at `path` to check, each a target: the one `--platform`
+/// names; without it, on this machine (`--this-machine`) the one for its platform, as a
+/// container runtime here pulls; otherwise every image, each for the machine of its own
+/// platform (its config's architecture), as each is deployed.
+fn open_images(
     path: &Path,
     this_machine: bool,
     platform: Option<&str>,
-) -> Result<OpenTarget, String> {
+) -> Result<Vec<Result<OpenTarget, String>>, String> {
     let mut opts = crate::image::ImageOptions::default();
     opts.select.platform = platform.map(str::to_string);
-    let image = crate::image::ImageView::open_with(path, &opts).map_err(|e| e.to_string())?;
+    let images = match (platform, this_machine) {
+        (None, false) => crate::image::ImageView::open_each(path, &opts),
+        _ => crate::image::ImageView::open_with(path, &opts).map(|i| vec![Ok(i)]),
+    }
+    .map_err(|e| e.to_string())?;
+    Ok(images
+        .into_iter()
+        .map(|i| {
+            i.map(|i| image_target(path, i, this_machine))
+                .map_err(|e| e.to_string())
+        })
+        .collect())
+}
+
+fn image_target(path: &Path, image: crate::image::ImageView, this_machine: bool) -> OpenTarget {
     // An archive of several images is named with the one read: `app.tar (linux/arm64)`.
     let name = match (image.available().len() > 1, image.image_name()) {
         (true, Some(chosen)) => format!("{} ({chosen})", path.display()),
         _ => path.display().to_string(),
     };
     let config = image.config().clone();
+    let selection = image.selection();
     let entrypoint = Some(image.entrypoint().map(|e| e.path.display().to_string()));
     let view: Arc<dyn FileView> = Arc::new(image);
     let mut model = describe(&*view, &options(name, SourceKind::Image, this_machine));
@@ -141,12 +173,13 @@ fn open_image(
         }
     }
     model.image = Some(config);
-    Ok(OpenTarget {
+    OpenTarget {
         model,
         view: Some(view),
         cpu: Cpu::detect(),
         entrypoint,
-    })
+        image: Some(selection),
+    }
 }
 
 /// A built-in profile by name, or a snapshot file.
@@ -170,5 +203,6 @@ fn open_named(name: &str) -> Result<OpenTarget, String> {
         view: None,
         cpu,
         entrypoint: None,
+        image: None,
     })
 }

@@ -142,9 +142,11 @@ pub struct TargetArgs {
     /// binfmt_misc handlers from it (otherwise they are unknown).
     #[arg(long)]
     pub this_machine: bool,
-    /// For an image archive that holds several images (a multi-platform index): the one
-    /// to read, `os/arch[/variant]` (`linux/arm64`); by default this machine's platform,
-    /// else the first. The target is named with the one read.
+    /// For an image archive that holds several images (a multi-platform index, a
+    /// `docker save` of several): check only the one for this platform, `os/arch[/variant]`
+    /// (`linux/arm64`). By default each image is checked, for a machine of its own
+    /// platform (one verdict per platform); with --this-machine, the one for this machine.
+    /// Each target is named with the image read (`app.tar (linux/arm64)`).
     #[arg(long, value_name = "OS/ARCH[/VARIANT]")]
     pub platform: Option<String>,
 }
@@ -163,8 +165,7 @@ pub struct CheckArgs {
     /// Where the binary will be placed in the target (default /usr/local/bin/NAME).
     #[arg(long = "as", value_name = "PATH", requires = "binary")]
     pub deploy_as: Option<String>,
-    /// The user it will run as (default: the image's User, else root).
-    #[arg(long, value_name = "USER")]
+    #[arg(long, value_name = "USER[:GROUP]", help = USER_HELP)]
     pub user: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
@@ -175,6 +176,15 @@ pub struct CheckArgs {
     #[command(flatten)]
     pub config: ConfigArgs,
 }
+
+/// `--user`, taken by the commands that judge a program started on a target (`check`, and
+/// `explain` with a binary); `tree`, `inspect` and `snapshot` do not take it: the loader's
+/// search and a binary's facts are the same for every user.
+const USER_HELP: &str = "The user the program runs as, USER[:GROUP] by name or number as \
+Docker's --user takes it, resolved in each target's /etc/passwd and /etc/group (default: the \
+image's User, the current user on this machine, a profile's default user, else root). It \
+decides execute permission on the binary or script (FS001) and whose passwd entry os/user \
+lookups need (GO004).";
 
 /// Which findings are reported, and how loudly: `whyrun.toml` and its overrides.
 #[derive(Debug, Args, Clone, Default)]
@@ -229,6 +239,8 @@ pub struct ExplainArgs {
     pub binary: Option<PathBuf>,
     #[command(flatten)]
     pub targets: TargetArgs,
+    #[arg(long, value_name = "USER[:GROUP]", help = USER_HELP, requires = "binary")]
+    pub user: Option<String>,
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,

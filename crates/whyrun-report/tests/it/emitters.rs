@@ -55,6 +55,7 @@ fn report() -> CheckReport {
                     ignored: vec![
                         GoReleaseEndOfLife::META.finding("built with go1.24.4, out of support")
                     ],
+                    image: None,
                 },
                 TargetReport {
                     target: "debian-12".into(),
@@ -63,6 +64,7 @@ fn report() -> CheckReport {
                     verdict: Verdict::of(std::slice::from_ref(&undecided)),
                     findings: vec![undecided],
                     ignored: Vec::new(),
+                    image: None,
                 },
             ],
         }],

@@ -71,8 +71,13 @@ use crate::rule::{Input, Rule, RuleMeta};
 
 /// Implements `Rule` for each rule, running it only over the kind of input its subject
 /// names, and lists them all in `RULES`.
+/// A rule listed under `Several` judges more than one kind of input and picks them itself
+/// (`check_input`).
 macro_rules! register {
-    ($($kind:ident: [$($rule:ident),* $(,)?]),* $(,)?) => {
+    (
+        $($kind:ident: [$($rule:ident),* $(,)?]),* ;
+        Several: [$($several:ident),* $(,)?] $(,)?
+    ) => {
         $($(
             impl Rule for $rule {
                 fn meta(&self) -> &'static RuleMeta {
@@ -87,8 +92,18 @@ macro_rules! register {
                 }
             }
         )*)*
+        $(
+            impl Rule for $several {
+                fn meta(&self) -> &'static RuleMeta {
+                    &$several::META
+                }
+                fn check(&self, input: Input<'_>) -> Vec<Finding> {
+                    $several::check_input(input)
+                }
+            }
+        )*
         /// Every rule of every subject.
-        pub static RULES: &[&dyn Rule] = &[$($(&$rule),*),*];
+        pub static RULES: &[&dyn Rule] = &[$($(&$rule,)*)* $(&$several),*];
     };
 }
 
@@ -119,12 +134,13 @@ register! {
         DirtyVcsBuild,
         PluginNeedsDynamicLoader,
         NoResolverConfig,
-        NotExecutable,
         NoexecMount,
     ],
     ImageCommand: [ImageCommandMissing, ImageCommandIsAScript],
     Script: [ScriptInterpreterMissing],
-    Config: [UnknownRuleCode],
+    Config: [UnknownRuleCode];
+    // The execute bit of a binary and of a script.
+    Several: [NotExecutable],
 }
 
 #[cfg(test)]

@@ -172,6 +172,9 @@ mod tests {
             shebang: sb,
             interpreter,
             env_lookup,
+            file: None,
+            run_as: crate::access::RunAs::of(None, &Default::default()),
+            source: whyrun_target::model::SourceKind::Root,
         }
     }
 

@@ -146,7 +146,10 @@ pub fn entrypoint(
 }
 
 /// `name` looked up as a runtime (or a shell) does: a name with a `/` from `cwd`, a bare
-/// name in each directory of `path_var`; the first executable regular file wins.
+/// name in each directory of `path_var`; the first executable regular file wins. A name
+/// with a `/` is not searched: a regular file there is what runs, executable or not (Go's
+/// `exec.LookPath`, which runc uses, then fails with `exec: "/app/run.sh": permission
+/// denied`, and its execute bits are FS001's to judge), where a search skips it.
 fn look_up(
     view: &dyn FileView,
     name: &str,
@@ -163,10 +166,15 @@ fn look_up(
             .map(|dir| in_cwd(if dir.is_empty() { "." } else { dir }).join(name))
             .collect()
     };
+    let searched_path = !name.contains('/');
     let mut searched = Vec::new();
     for c in candidates {
         searched.push(c.clone());
-        if is_executable(view, &c) {
+        let found = match searched_path {
+            true => is_executable(view, &c),
+            false => is_file(view, &c),
+        };
+        if found {
             return Ok((c, searched));
         }
     }
@@ -174,6 +182,10 @@ fn look_up(
         name: name.to_string(),
         searched,
     })
+}
+
+fn is_file(view: &dyn FileView, p: &Path) -> bool {
+    view.metadata(p).is_ok_and(|m| m.kind == FileKind::File)
 }
 
 fn is_executable(view: &dyn FileView, p: &Path) -> bool {

@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::archive::{normalize_member, Store, StoreError};
 use super::error::{Problem, Short};
@@ -38,6 +38,26 @@ pub(crate) struct Chosen {
     pub name: Option<String>,
     /// Every image the archive offers, for the user.
     pub available: Vec<String>,
+    /// Its place in `available`.
+    pub index: usize,
+    pub chosen_by: ChosenBy,
+}
+
+/// How the image read was chosen among those of its archive.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum ChosenBy {
+    /// The archive holds this one image.
+    Only,
+    /// The selector (`--platform`, a reference) named it.
+    Selector,
+    /// Several, none named: the platform whyrun itself is built for.
+    Native,
+    /// Several, none named, none for whyrun's platform: the first.
+    First,
+    /// Every image of the archive is read, this one among them.
+    Each,
 }
 
 /// What the config says besides the run settings.
@@ -182,18 +202,69 @@ pub(crate) fn choose(
     limits: &Limits,
     verify: bool,
 ) -> Result<Chosen, Problem> {
+    let mut all = choose_some(store, sel, limits, verify, false)?;
+    all.remove(0)
+}
+
+/// Every image of the archive when the selector names none (each marked
+/// [`ChosenBy::Each`] when there are several), else the one it names. An image whose
+/// manifest cannot be read is an error of its own; the others stand.
+pub(crate) fn choose_each(
+    store: &Store,
+    sel: &Selector,
+    limits: &Limits,
+    verify: bool,
+) -> Result<Vec<Result<Chosen, Problem>>, Problem> {
+    choose_some(store, sel, limits, verify, true)
+}
+
+fn choose_some(
+    store: &Store,
+    sel: &Selector,
+    limits: &Limits,
+    verify: bool,
+    each: bool,
+) -> Result<Vec<Result<Chosen, Problem>>, Problem> {
     if store.contains("manifest.json") {
-        return choose_docker(store, sel, limits);
+        return choose_docker(store, sel, limits, each);
     }
     if store.contains("index.json") {
-        return choose_oci(store, sel, limits, verify);
+        return choose_oci(store, sel, limits, verify, each);
     }
     Err(Problem::Format(
         "not a docker save archive or an OCI image layout (no manifest.json or index.json)".into(),
     ))
 }
 
-fn choose_docker(store: &Store, sel: &Selector, limits: &Limits) -> Result<Chosen, Problem> {
+/// How the images in `pool` (positions among `count`) were chosen, and which are read.
+fn picked(
+    pool: Vec<usize>,
+    count: usize,
+    named: bool,
+    native: Option<usize>,
+    each: bool,
+) -> Vec<(usize, ChosenBy)> {
+    if count == 1 {
+        return vec![(pool[0], ChosenBy::Only)];
+    }
+    if named {
+        return vec![(pool[0], ChosenBy::Selector)];
+    }
+    if each {
+        return pool.into_iter().map(|i| (i, ChosenBy::Each)).collect();
+    }
+    match native {
+        Some(i) => vec![(i, ChosenBy::Native)],
+        None => vec![(pool[0], ChosenBy::First)],
+    }
+}
+
+fn choose_docker(
+    store: &Store,
+    sel: &Selector,
+    limits: &Limits,
+    each: bool,
+) -> Result<Vec<Result<Chosen, Problem>>, Problem> {
     let bytes = read_json(store, "manifest.json", "manifest.json", limits)?;
     let entries: Vec<DockerEntry> =
         serde_json::from_slice(&bytes).map_err(|e| json_error("manifest.json", e))?;
@@ -208,9 +279,27 @@ fn choose_docker(store: &Store, sel: &Selector, limits: &Limits) -> Result<Chose
                 Short(&digest_of_member(&e.config).unwrap_or_else(|| e.config.clone())).to_string()
             })
     };
-    let available: Vec<String> = entries.iter().map(name_of).collect();
-    let pick = match &sel.reference {
-        Some(r) => entries
+    // manifest.json says no platform: each config does (read only when there are several).
+    let platforms: Vec<Option<Platform>> = match entries.len() {
+        1 => vec![None],
+        _ => entries
+            .iter()
+            .map(|e| config_platform(store, &e.config, limits))
+            .collect(),
+    };
+    // Named with their platforms when those tell them apart.
+    let platform_name = |i: usize| platforms[i].as_ref().map(Platform::name);
+    let differ = (1..entries.len()).any(|i| platform_name(i) != platform_name(0));
+    let available: Vec<String> = entries
+        .iter()
+        .enumerate()
+        .map(|(i, e)| match platform_name(i).filter(|_| differ) {
+            Some(p) => format!("{} ({p})", name_of(e)),
+            None => name_of(e),
+        })
+        .collect();
+    let mut pool: Vec<usize> = match &sel.reference {
+        Some(r) => vec![entries
             .iter()
             .position(|e| {
                 e.repo_tags
@@ -223,10 +312,43 @@ fn choose_docker(store: &Store, sel: &Selector, limits: &Limits) -> Result<Chose
                     "no image tagged {r} (the archive holds {})",
                     available.join(", ")
                 ))
-            })?,
-        None => 0,
+            })?],
+        None => (0..entries.len()).collect(),
     };
-    let e = &entries[pick];
+    if let Some(p) = &sel.platform {
+        pool.retain(|&i| {
+            platforms[i]
+                .as_ref()
+                .is_none_or(|cp| platform_matches(cp, p))
+        });
+        if pool.is_empty() {
+            return Err(Problem::Select(format!(
+                "no image for platform {p} (the archive holds {})",
+                available.join(", ")
+            )));
+        }
+    }
+    let arch = oci_arch(std::env::consts::ARCH);
+    let native = pool.iter().copied().find(|&i| {
+        platforms[i]
+            .as_ref()
+            .is_some_and(|p| p.os == "linux" && p.architecture == arch)
+    });
+    let named = sel.reference.is_some() || sel.platform.is_some();
+    let picks = picked(pool, entries.len(), named, native, each);
+    Ok(picks
+        .into_iter()
+        .map(|(i, by)| docker_image(&entries[i], limits, &available, i, by))
+        .collect())
+}
+
+fn docker_image(
+    e: &DockerEntry,
+    limits: &Limits,
+    available: &[String],
+    pick: usize,
+    chosen_by: ChosenBy,
+) -> Result<Chosen, Problem> {
     let config_member = normalize_member(&e.config).ok_or_else(|| {
         Problem::Format(format!(
             "manifest.json names a config outside the archive: {:?}",
@@ -260,7 +382,21 @@ fn choose_docker(store: &Store, sel: &Selector, limits: &Limits) -> Result<Chose
         config_member,
         layers,
         name: Some(available[pick].clone()),
-        available,
+        available: available.to_vec(),
+        index: pick,
+        chosen_by,
+    })
+}
+
+/// The platform an image's config states, when it can be read.
+fn config_platform(store: &Store, member: &str, limits: &Limits) -> Option<Platform> {
+    let member = normalize_member(member)?;
+    let bytes = read_json(store, &member, "config", limits).ok()?;
+    let c: ConfigFile = serde_json::from_slice(&bytes).ok()?;
+    Some(Platform {
+        architecture: c.architecture.filter(|a| !a.is_empty())?,
+        os: c.os.unwrap_or_else(|| "linux".into()),
+        variant: c.variant.filter(|v| !v.is_empty()),
     })
 }
 
@@ -276,7 +412,8 @@ fn choose_oci(
     sel: &Selector,
     limits: &Limits,
     verify: bool,
-) -> Result<Chosen, Problem> {
+    each: bool,
+) -> Result<Vec<Result<Chosen, Problem>>, Problem> {
     let bytes = read_json(store, "index.json", "index.json", limits)?;
     let index: Document =
         serde_json::from_slice(&bytes).map_err(|e| json_error("index.json", e))?;
@@ -331,21 +468,33 @@ fn choose_oci(
                 available.join(", ")
             )));
         }
-    } else if pool.len() > 1 {
-        // Several platforms and none asked for: the one whyrun itself is built for
-        // (a property of this program, not a probe of the machine), else the first.
-        let native = oci_arch(std::env::consts::ARCH);
-        if let Some(&i) = pool.iter().find(|&&i| {
-            candidates[i]
-                .platform
-                .as_ref()
-                .is_some_and(|p| p.os == "linux" && p.architecture == native)
-        }) {
-            pool = vec![i];
-        }
     }
-    let pick = pool[0];
-    let c = &candidates[pick];
+    // Several platforms and none asked for: the one whyrun itself is built for (a
+    // property of this program, not a probe of the machine), else the first.
+    let arch = oci_arch(std::env::consts::ARCH);
+    let native = pool.iter().copied().find(|&i| {
+        candidates[i]
+            .platform
+            .as_ref()
+            .is_some_and(|p| p.os == "linux" && p.architecture == arch)
+    });
+    let named = sel.reference.is_some() || sel.platform.is_some();
+    let picks = picked(pool, candidates.len(), named, native, each);
+    Ok(picks
+        .into_iter()
+        .map(|(i, by)| oci_image(store, &candidates[i], limits, verify, &available, i, by))
+        .collect())
+}
+
+fn oci_image(
+    store: &Store,
+    c: &Candidate,
+    limits: &Limits,
+    verify: bool,
+    available: &[String],
+    pick: usize,
+    chosen_by: ChosenBy,
+) -> Result<Chosen, Problem> {
     let what = format!("manifest {}", Short(&c.descriptor.digest));
     let bytes = read_blob(store, &c.descriptor.digest, &what, limits, verify)?;
     let m: Document = serde_json::from_slice(&bytes).map_err(|e| json_error(&what, e))?;
@@ -390,7 +539,9 @@ fn choose_oci(
         config_digest: Some(config.digest),
         layers,
         name: Some(available[pick].clone()),
-        available,
+        available: available.to_vec(),
+        index: pick,
+        chosen_by,
     })
 }
 

@@ -28,7 +28,7 @@ use rayon::prelude::*;
 pub use compression::Compression;
 pub use entrypoint::{command, entrypoint, env_var, Entrypoint, EntrypointError, DEFAULT_PATH};
 pub use error::{ImageError, Problem};
-pub use manifest::Selector;
+pub use manifest::{ChosenBy, Selector};
 
 use crate::fs::{resolve, DirEntry, FileBytes, FileKind, FileView, FsError, Metadata, RawTree};
 use crate::model::ImageConfig;
@@ -101,6 +101,18 @@ impl Default for ImageOptions {
     }
 }
 
+/// Which image of its archive a view reads, for the user.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ImageSelection {
+    /// The image read, as the archive names it: a tag, a platform, both, or a digest.
+    pub image: String,
+    /// Its platform, from its config: `linux/arm64`, `linux/arm/v7`.
+    pub platform: Option<String>,
+    pub chosen_by: ChosenBy,
+    /// The archive's other images, named the same way.
+    pub others: Vec<String>,
+}
+
 /// One layer of the opened image.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LayerInfo {
@@ -144,13 +156,15 @@ struct Cache {
 /// A container image, read into an index of its final file tree.
 pub struct ImageView {
     name: String,
-    store: Store,
+    store: Arc<Store>,
     layers: Vec<LayerInfo>,
     tree: Tree,
     config: ImageConfig,
     os: Option<String>,
     image_name: Option<String>,
     available: Vec<String>,
+    index: usize,
+    chosen_by: ChosenBy,
     cache: Mutex<Cache>,
     cache_budget: u64,
     max_map: u64,
@@ -178,6 +192,24 @@ impl ImageView {
         ImageView::build(name, store, opts)
     }
 
+    /// Every image of the archive at `path` when `opts` names none (a multi-platform index,
+    /// a `docker save` of several images), else the one it names: one view each, read
+    /// from one scan of the archive. An image that cannot be read is an error of its own.
+    pub fn open_each(
+        path: &Path,
+        opts: &ImageOptions,
+    ) -> Result<Vec<Result<ImageView, ImageError>>, ImageError> {
+        let name = path.display().to_string();
+        let err = |p| ImageError::new(&name, p);
+        let store = Arc::new(Store::open(path).map_err(err)?);
+        let chosen = manifest::choose_each(&store, &opts.select, &opts.limits, opts.verify_digests)
+            .map_err(err)?;
+        Ok(chosen
+            .into_iter()
+            .map(|c| ImageView::build_chosen(name.clone(), store.clone(), c.map_err(err)?, opts))
+            .collect())
+    }
+
     /// An image whose archive is held in memory (`name` is how errors call it).
     pub fn from_bytes(
         name: &str,
@@ -189,10 +221,20 @@ impl ImageView {
     }
 
     fn build(name: String, store: Store, opts: &ImageOptions) -> Result<ImageView, ImageError> {
+        let chosen = manifest::choose(&store, &opts.select, &opts.limits, opts.verify_digests)
+            .map_err(|p| ImageError::new(&name, p))?;
+        ImageView::build_chosen(name, Arc::new(store), chosen, opts)
+    }
+
+    fn build_chosen(
+        name: String,
+        store: Arc<Store>,
+        mut chosen: manifest::Chosen,
+        opts: &ImageOptions,
+    ) -> Result<ImageView, ImageError> {
         let err = |p| ImageError::new(&name, p);
         let limits = &opts.limits;
         let verify = opts.verify_digests;
-        let mut chosen = manifest::choose(&store, &opts.select, limits, verify).map_err(err)?;
         let facts = manifest::read_config(&store, &chosen, limits, verify).map_err(err)?;
         if !facts.diff_ids.is_empty() {
             if facts.diff_ids.len() != chosen.layers.len() {
@@ -248,6 +290,8 @@ impl ImageView {
             os: facts.os,
             image_name: chosen.name,
             available: chosen.available,
+            index: chosen.index,
+            chosen_by: chosen.chosen_by,
             cache: Mutex::new(Cache::default()),
             cache_budget: limits.cache_budget,
             max_map: limits.max_map,
@@ -277,6 +321,30 @@ impl ImageView {
     /// Every image the archive holds (tags or platforms), the one read among them.
     pub fn available(&self) -> &[String] {
         &self.available
+    }
+
+    /// Which image of the archive this is, its platform, how it was chosen and the
+    /// archive's other images.
+    pub fn selection(&self) -> ImageSelection {
+        let platform = self.config.architecture.as_ref().map(|arch| {
+            let os = self.os.as_deref().unwrap_or("linux");
+            match &self.config.variant {
+                Some(v) => format!("{os}/{arch}/{v}"),
+                None => format!("{os}/{arch}"),
+            }
+        });
+        ImageSelection {
+            image: self.image_name.clone().unwrap_or_else(|| self.name.clone()),
+            platform,
+            chosen_by: self.chosen_by,
+            others: self
+                .available
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != self.index)
+                .map(|(_, n)| n.clone())
+                .collect(),
+        }
     }
 
     pub fn layers(&self) -> &[LayerInfo] {

@@ -52,7 +52,9 @@ pub fn run(args: &ExplainArgs) -> Result<u8> {
         let outcome = whyrun_check::check(
             &args.targets.spec(),
             &placement,
-            &CheckOptions::default(),
+            &CheckOptions {
+                run_as: args.user.clone(),
+            },
             &Config::default(),
         );
         for e in &outcome.errors {

@@ -252,6 +252,109 @@ fn explain_names_the_cause_that_applies() {
     assert_eq!(out.status.code(), Some(1));
 }
 
+/// `--user` is taken where it decides something, by `check` and by `explain` with a
+/// binary, and means the same in both; every other command refuses it as a usage error.
+#[test]
+fn user_is_taken_where_it_means_something_and_refused_elsewhere() {
+    use std::os::unix::fs::PermissionsExt;
+    // Owner-only execute, in place on this machine (owned by whoever runs the tests).
+    let dir = tempfile::tempdir().unwrap();
+    let bin = dir.path().join("hello");
+    std::fs::copy(fixtures::small("go124-hello"), &bin).unwrap();
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o744)).unwrap();
+    let uid = std::fs::metadata(&bin)
+        .map(|m| std::os::unix::fs::MetadataExt::uid(&m))
+        .unwrap();
+    let other = if uid == 0 { "65534" } else { "0" };
+    let bin_s = bin.to_str().unwrap();
+
+    // check: the owner runs it, another user gets FS001.
+    let fs001_for = |user: &str| {
+        let (json, code) = check_json(&[bin_s, "--no-config", "--user", user]);
+        let fired = target(&json, 0)["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["code"] == "FS001");
+        (fired, code)
+    };
+    assert!(!fs001_for(&uid.to_string()).0);
+    assert_eq!(fs001_for(other), (true, 1));
+
+    // explain with the same binary: the same user decides whether FS001 applies.
+    let explain_applies = |user: &str| {
+        let out = whyrun()
+            .args([
+                "explain",
+                "sh: ./hello: Permission denied",
+                bin_s,
+                "--json",
+                "--user",
+                user,
+            ])
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let causes = json["matches"][0]["causes"].as_array().unwrap().clone();
+        let fs001 = causes
+            .iter()
+            .find(|c| c["rule"] == "FS001")
+            .unwrap()
+            .clone();
+        !fs001["applies_on"].as_array().unwrap().is_empty()
+    };
+    assert!(!explain_applies(&uid.to_string()));
+    assert!(explain_applies(other));
+    // Without a binary there is nothing to run as anyone.
+    let out = whyrun()
+        .args(["explain", "Permission denied", "--user", "nobody"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+
+    // The commands where no user changes the answer refuse it.
+    let root = bookworm();
+    let root = root.to_str().unwrap();
+    for args in [
+        vec!["tree", bin_s],
+        vec!["tree", "--root", root, "/bin/true"],
+        vec!["inspect", bin_s],
+        vec!["snapshot"],
+        vec!["rules"],
+        vec!["rule", "FS001"],
+        vec!["completions", "bash"],
+        vec!["man"],
+    ] {
+        let out = whyrun()
+            .args(&args)
+            .args(["--user", "nobody"])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(
+            err.contains("unexpected argument '--user'"),
+            "{args:?}: {err}"
+        );
+    }
+
+    // Both say what it does in --help.
+    for cmd in ["check", "explain"] {
+        let help = whyrun().args([cmd, "--help"]).output().unwrap();
+        let help = String::from_utf8(help.stdout).unwrap();
+        assert!(
+            help.contains("--user <USER[:GROUP]>") && help.contains("(FS001)"),
+            "{cmd}: {help}"
+        );
+    }
+}
+
 #[test]
 fn help_completions_and_man_page() {
     let help = whyrun().args(["check", "--help"]).output().unwrap();
@@ -547,6 +650,39 @@ fn a_shell_form_entrypoint_is_judged_by_the_program_it_starts() {
     let t = target(&json, 0);
     assert_eq!(t["verdict"], "cannot-tell", "{t}");
     assert_eq!(t["findings"][0]["code"], "FS004", "{t}");
+}
+
+/// An image whose entrypoint is a script without its execute bit will not start: runc
+/// finds the file (a path is not searched) and fails with `exec: "/app/run.sh":
+/// permission denied`, before any `#!` line is read (FS001, not FS003).
+#[test]
+fn an_image_whose_entrypoint_script_is_not_executable_will_not_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let sh = std::fs::read(fixtures::small("go124-hello")).unwrap();
+    let layers = [vec![
+        ("bin/sh", 0o755, Some(sh)),
+        (
+            "app/run.sh",
+            0o644,
+            Some(b"#!/bin/sh\nexec /bin/sh\n".to_vec()),
+        ),
+    ]];
+    let image = docker_save(dir.path(), &layers, &["/app/run.sh"]);
+    let (json, code) = check_json(&["--image", image.to_str().unwrap(), "--no-config"]);
+    assert_eq!(code, 1, "{json}");
+    let t = target(&json, 0);
+    assert_eq!(t["path_in_target"], "/app/run.sh", "{t}");
+    assert_eq!(t["verdict"], "wont-start", "{t}");
+    let f = &t["findings"][0];
+    assert_eq!(f["code"], "FS001", "{t}");
+    assert!(f["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("the script /app/run.sh is not executable by 65532"));
+    assert!(f["evidence"].as_array().unwrap().iter().any(|e| e["what"]
+        .as_str()
+        .unwrap()
+        .contains(r#"exec: "/app/run.sh": permission denied"#)));
 }
 
 /// Every fact a profile cannot know gives "cannot tell" and exit 3, never a confident

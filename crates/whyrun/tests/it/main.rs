@@ -10,6 +10,7 @@ mod elf_conformance;
 mod fix_runs;
 mod fixtures;
 mod go_conformance;
+mod multi_platform;
 #[path = "../../../whyrun-report/tests/it/sarif_schema.rs"]
 mod sarif_schema;
 mod scripts;

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::json;
 use whyrun_target::fs::{FileBytes, FileKind};
 use whyrun_target::image::{
-    Compression, EntrypointError, ImageOptions, ImageView, Limits, Selector,
+    ChosenBy, Compression, EntrypointError, ImageOptions, ImageView, Limits, Selector,
 };
 use whyrun_target::FileView;
 
@@ -241,6 +241,65 @@ fn multi_platform_index_selects_a_platform() {
         model.name
     );
     assert!(model.name.contains("arm64"), "{}", model.name);
+    let sel = opened[0].image.as_ref().unwrap();
+    assert_eq!(sel.chosen_by, ChosenBy::Selector);
+    assert_eq!(sel.platform.as_deref(), Some("linux/arm64/v8"));
+    assert_eq!(sel.others, ["multi:1 (linux/amd64)"]);
+
+    // Without --platform: every image, each a target of its own, in the archive's order.
+    let each = ImageView::open_each(&path, &ImageOptions::default()).unwrap();
+    let selections: Vec<_> = each
+        .iter()
+        .map(|v| v.as_ref().unwrap().selection())
+        .collect();
+    assert_eq!(
+        selections
+            .iter()
+            .map(|s| (s.image.as_str(), s.platform.as_deref(), s.chosen_by))
+            .collect::<Vec<_>>(),
+        [
+            (
+                "multi:1 (linux/arm64/v8)",
+                Some("linux/arm64/v8"),
+                ChosenBy::Each
+            ),
+            ("multi:1 (linux/amd64)", Some("linux/amd64"), ChosenBy::Each),
+        ]
+    );
+    assert_eq!(selections[1].others, ["multi:1 (linux/arm64/v8)"]);
+    let spec = whyrun_target::TargetSpec {
+        images: vec![path.clone()],
+        ..Default::default()
+    };
+    let (opened, failed) = whyrun_target::open_all(&spec);
+    assert!(failed.is_empty(), "{failed:?}");
+    let arches: Vec<_> = opened
+        .iter()
+        .map(|t| {
+            t.model
+                .image
+                .as_ref()
+                .unwrap()
+                .architecture
+                .clone()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(arches, ["arm64", "amd64"]);
+    // On this machine (--this-machine), the one a runtime here would pull.
+    let spec = whyrun_target::TargetSpec {
+        this_machine: true,
+        ..spec
+    };
+    let (opened, _) = whyrun_target::open_all(&spec);
+    assert_eq!(opened.len(), 1);
+    if cfg!(target_arch = "x86_64") {
+        let sel = opened[0].image.as_ref().unwrap();
+        assert_eq!(
+            (sel.platform.as_deref(), sel.chosen_by),
+            (Some("linux/amd64"), ChosenBy::Native)
+        );
+    }
 }
 
 #[test]
