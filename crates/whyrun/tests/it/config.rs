@@ -1,8 +1,9 @@
 //! `whyrun.toml` and its command-line overrides, end to end: discovery from the current
 //! directory upwards, `--config`, `--no-config`, `--ignore`, `--severity`,
 //! `--show-ignored`, and the errors for an unknown key or code. The binary is the small
-//! Go fixture `go124-nethello`, which on the `scratch` profile fails at run time with
-//! GO003 (no zoneinfo) and also reports GO002 (risk) and GO006 (info).
+//! Go fixture `go124-nethello`, whose `main.main` loads the CA roots and a time zone: on
+//! the `scratch` profile it fails at run time with GO002 (no CA certificates) and GO003
+//! (no zoneinfo), and also reports GO006 (info).
 
 use std::path::{Path, PathBuf};
 
@@ -51,23 +52,27 @@ fn without_configuration_the_failure_fails_the_run() {
     let (json, code, _) = check(dir.path(), &[]);
     assert_eq!(code, 1);
     assert_eq!(target(&json)["verdict"], "fails-at-runtime");
-    assert_eq!(codes(&target(&json)["findings"])[0], "GO003");
+    assert_eq!(codes(&target(&json)["findings"])[..2], ["GO002", "GO003"]);
     assert!(codes(&target(&json)["ignored"]).is_empty());
 }
 
 #[test]
 fn an_ignored_failing_rule_leaves_exit_0_and_a_json_ignored_entry() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("whyrun.toml"), "ignore = [\"GO003\"]\n").unwrap();
+    std::fs::write(
+        dir.path().join("whyrun.toml"),
+        "ignore = [\"GO002\", \"GO003\"]\n",
+    )
+    .unwrap();
     // Found from a directory below the one that holds it.
     let below = dir.path().join("src/cmd");
     std::fs::create_dir_all(&below).unwrap();
     let (json, code, stderr) = check(&below, &[]);
     assert_eq!(code, 0, "{stderr}");
     let t = target(&json);
-    assert_eq!(t["verdict"], "risky", "{t}");
+    assert_eq!(t["verdict"], "runs", "{t}");
     assert!(!codes(&t["findings"]).contains(&"GO003".to_string()));
-    assert_eq!(codes(&t["ignored"]), ["GO003"]);
+    assert_eq!(codes(&t["ignored"]), ["GO002", "GO003"]);
     // --no-config reads nothing: the failure is back.
     let (json, code, _) = check(&below, &["--no-config"]);
     assert_eq!(code, 1);
@@ -78,30 +83,43 @@ fn an_ignored_failing_rule_leaves_exit_0_and_a_json_ignored_entry() {
 fn config_names_a_file_elsewhere() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("team.toml");
-    std::fs::write(&file, "ignore = [\"GO003\", \"GO006\"]\n").unwrap();
+    std::fs::write(&file, "ignore = [\"GO002\", \"GO003\", \"GO006\"]\n").unwrap();
     let elsewhere = tempfile::tempdir().unwrap();
     let (json, code, _) = check(elsewhere.path(), &["--config", file.to_str().unwrap()]);
     assert_eq!(code, 0);
-    assert_eq!(codes(&target(&json)["ignored"]), ["GO003", "GO006"]);
+    assert_eq!(
+        codes(&target(&json)["ignored"]),
+        ["GO002", "GO003", "GO006"]
+    );
 }
 
 #[test]
 fn ignore_and_severity_on_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
-    let (json, code, _) = check(dir.path(), &["--ignore", "go003"]);
+    let (json, code, _) = check(dir.path(), &["--ignore", "go002", "--ignore", "go003"]);
     assert_eq!(code, 0);
-    assert_eq!(codes(&target(&json)["ignored"]), ["GO003"]);
+    assert_eq!(codes(&target(&json)["ignored"]), ["GO002", "GO003"]);
     // A failure reported as a note no longer fails the run; the verdict still says what
     // will happen.
-    let (json, code, _) = check(dir.path(), &["--severity", "GO003=note"]);
+    let (json, code, _) = check(
+        dir.path(),
+        &["--severity", "GO002=note", "--severity", "GO003=note"],
+    );
     assert_eq!(code, 0);
     let t = target(&json);
     assert_eq!(t["verdict"], "fails-at-runtime");
     assert_eq!(t["findings"][0]["level"], "note");
-    // A risk raised to error fails it.
+    // An info finding raised to error fails it.
     let (_, code, _) = check(
         dir.path(),
-        &["--ignore", "GO003", "--severity", "GO002=error"],
+        &[
+            "--ignore",
+            "GO002",
+            "--ignore",
+            "GO003",
+            "--severity",
+            "GO006=error",
+        ],
     );
     assert_eq!(code, 1);
 }

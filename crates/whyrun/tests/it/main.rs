@@ -3,6 +3,7 @@
 //! `readelf`).
 
 mod bad_input;
+mod call_reach;
 mod check_cli;
 mod config;
 mod e2e;
