@@ -98,7 +98,7 @@ pub fn inspect_bytes(data: &[u8]) -> Result<Facts, FactsError> {
 }
 
 /// Called with a large part of the file just before it is read from start to end.
-pub(crate) type ReadAhead<'a> = &'a dyn Fn(&[u8]);
+pub(crate) type ReadAhead<'a> = &'a (dyn Fn(&[u8]) + Sync);
 
 fn read_facts(data: &[u8], read_ahead: ReadAhead<'_>) -> Result<Facts, FactsError> {
     let view = elf::view::ElfView::parse(data)?;

@@ -118,6 +118,7 @@ impl<'data> CallGraph<'data> {
         view: &ElfView<'data>,
         table: &Pclntab<'data>,
         main_module: Option<&str>,
+        read_ahead: crate::ReadAhead<'_>,
     ) -> Option<CallGraph<'data>> {
         let isa = match view.e_machine {
             m if m == elf::EM_X86_64.0 && view.is_64 => Isa::X86_64,
@@ -141,6 +142,7 @@ impl<'data> CallGraph<'data> {
         }
         let (start, end) = (entries[0], entries[n]);
         let text = view.bytes_at_vaddr(start, end.checked_sub(start)?)?;
+        read_ahead(text);
         let sites = match isa {
             Isa::X86_64 => scan_x86_64(text, &entries),
             Isa::Arm64 => scan_arm64(text, &entries),
@@ -161,6 +163,11 @@ impl<'data> CallGraph<'data> {
         })
     }
 
+    /// How many direct calls between functions the text holds (before confirmation).
+    pub(crate) fn site_count(&self) -> usize {
+        self.callers.len()
+    }
+
     fn raw_name(&self, f: u32) -> &'data [u8] {
         self.table.function_name(f as usize).unwrap_or_default()
     }
@@ -170,16 +177,44 @@ impl<'data> CallGraph<'data> {
     }
 
     /// The functions named `names`, in the order of `names`, from one pass over the
-    /// function records.
+    /// function records. A name's first eight bytes and its terminator are compared
+    /// before the rest.
     fn functions(&self, names: &[&str]) -> Vec<u32> {
-        let mut found: Vec<(usize, u32)> = (0..self.entries.len() as u32 - 1)
-            .filter_map(|f| {
-                let k = names
-                    .iter()
-                    .position(|n| self.table.function_named(f as usize, n.as_bytes()))?;
-                Some((k, f))
+        let head = |b: &[u8]| {
+            let mut w = [0u8; 8];
+            let n = b.len().min(8);
+            w[..n].copy_from_slice(&b[..n]);
+            u64::from_le_bytes(w)
+        };
+        // (first bytes, mask of those that are the name's, name)
+        let wanted: Vec<(u64, u64, &[u8])> = names
+            .iter()
+            .map(|n| {
+                let n = n.as_bytes();
+                let mask = if n.len() >= 8 {
+                    u64::MAX
+                } else {
+                    (1u64 << (8 * n.len())) - 1
+                };
+                (head(n), mask, n)
             })
             .collect();
+
+        let mut found: Vec<(usize, u32)> = Vec::new();
+        for f in 0..self.entries.len() as u32 - 1 {
+            let Some(name) = self.table.function_name_onwards(f as usize) else {
+                continue;
+            };
+            let h = head(name);
+            for (k, (wh, mask, w)) in wanted.iter().enumerate() {
+                if *wh == h & mask
+                    && name.get(w.len()) == Some(&0)
+                    && name.get(..w.len()) == Some(*w)
+                {
+                    found.push((k, f));
+                }
+            }
+        }
         found.sort_unstable();
         found.into_iter().map(|(_, f)| f).collect()
     }
@@ -403,10 +438,12 @@ fn advance(entries: &[u64], f: &mut usize, pc: u64) {
     }
 }
 
-/// One bit per byte of text, set at function entries, with the number of entries before
-/// each 64-byte block: a candidate target is checked, and its function found, in constant
-/// time.
+/// One bit per slot of text, set at function entries, with the number of entries before
+/// each 64 slots: a candidate target is checked, and its function found, in constant time.
+/// A slot is as many bytes as every entry is aligned to (Go aligns functions to 32 bytes
+/// on x86-64 and 16 on arm64), up to 32.
 struct EntryBits {
+    shift: u32,
     bits: Vec<u64>,
     before: Vec<u32>,
 }
@@ -414,10 +451,17 @@ struct EntryBits {
 impl EntryBits {
     fn new(entries: &[u64]) -> EntryBits {
         let base = entries[0];
-        let len = (entries[entries.len() - 1] - base) as usize;
-        let mut bits = vec![0u64; len / 64 + 1];
-        for &e in &entries[..entries.len() - 1] {
-            let at = (e - base) as usize;
+        let functions = &entries[..entries.len() - 1];
+        let shift = functions
+            .iter()
+            .map(|&e| (e - base).trailing_zeros())
+            .min()
+            .unwrap_or(0)
+            .min(5);
+        let slots = ((entries[entries.len() - 1] - base) >> shift) as usize;
+        let mut bits = vec![0u64; slots / 64 + 1];
+        for &e in functions {
+            let at = ((e - base) >> shift) as usize;
             bits[at / 64] |= 1 << (at % 64);
         }
         let mut before = Vec::with_capacity(bits.len());
@@ -426,13 +470,20 @@ impl EntryBits {
             before.push(count);
             count += w.count_ones();
         }
-        EntryBits { bits, before }
+        EntryBits {
+            shift,
+            bits,
+            before,
+        }
     }
 
     /// The index of the function whose entry is `at` bytes into the text.
     #[inline]
     fn function_at(&self, at: u64) -> Option<u32> {
-        let at = at as usize;
+        if at & ((1 << self.shift) - 1) != 0 {
+            return None;
+        }
+        let at = (at >> self.shift) as usize;
         let w = *self.bits.get(at / 64)?;
         let bit = 1u64 << (at % 64);
         (w & bit != 0).then(|| self.before[at / 64] + (w & (bit - 1)).count_ones())

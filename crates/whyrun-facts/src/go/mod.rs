@@ -77,12 +77,23 @@ pub fn inspect(
     let symtab = if looks_like_go {
         match pclntab::locate(view) {
             Ok(Some(table)) => {
-                let mut symtab = packages::symtab(&table, read_ahead, warnings);
                 let main_module = build_info
                     .as_ref()
                     .and_then(|b| b.main.as_ref().map(|m| m.path.as_str()));
-                add_reach(view, &table, main_module, &mut symtab.needs);
-                Some(symtab)
+                // The call graph does not depend on the names' scan: both run at once.
+                let (mut symtab, graph) = rayon::join(
+                    || {
+                        let mut scan_warnings = Vec::new();
+                        let symtab = packages::symtab(&table, read_ahead, &mut scan_warnings);
+                        (symtab, scan_warnings)
+                    },
+                    || calls::CallGraph::build(view, &table, main_module, read_ahead),
+                );
+                warnings.append(&mut symtab.1);
+                if let Some(graph) = graph {
+                    add_reach(graph, &mut symtab.0.needs);
+                }
+                Some(symtab.0)
             }
             Ok(None) => None,
             Err(e) => {
@@ -112,20 +123,8 @@ pub fn inspect(
     })
 }
 
-/// Who calls each linked run-time need, from the binary's direct calls (see `calls`). The
-/// call graph is built only when there is a need to place.
-fn add_reach(
-    view: &ElfView<'_>,
-    table: &pclntab::Pclntab<'_>,
-    main_module: Option<&str>,
-    needs: &mut RuntimeNeeds,
-) {
-    if needs.x509.is_none() && needs.timezone.is_none() && needs.os_user.is_none() {
-        return;
-    }
-    let Some(mut graph) = calls::CallGraph::build(view, table, main_module) else {
-        return;
-    };
+/// Who calls each linked run-time need, from the binary's direct calls (see `calls`).
+fn add_reach(mut graph: calls::CallGraph<'_>, needs: &mut RuntimeNeeds) {
     if let Some(x509) = needs.x509.as_mut() {
         x509.reach = graph.reach(calls::X509_GATEWAYS);
     }
@@ -135,4 +134,22 @@ fn add_reach(
     if let Some(user) = needs.os_user.as_mut() {
         user.reach = graph.reach(calls::OS_USER_GATEWAYS);
     }
+}
+
+/// The direct-call analysis alone, on an ELF image in memory: builds the call graph and
+/// places the three needs, as [`inspect`] does after its symbol table scan. Returns the
+/// number of call sites found, `None` when there is no Go symbol table or the
+/// architecture is not decoded. For benchmarks (`scripts/bench-calls.py`).
+pub fn call_graph_sites(data: &[u8]) -> Option<usize> {
+    let view = ElfView::parse(data).ok()?;
+    let table = pclntab::locate(&view).ok()??;
+    let mut graph = calls::CallGraph::build(&view, &table, None, &|_| {})?;
+    for gateways in [
+        calls::X509_GATEWAYS,
+        calls::TIMEZONE_GATEWAYS,
+        calls::OS_USER_GATEWAYS,
+    ] {
+        graph.reach(gateways);
+    }
+    Some(graph.site_count())
 }

@@ -255,14 +255,13 @@ impl<'data> Pclntab<'data> {
         Some(&name[..end])
     }
 
-    /// Whether function `i` is named `name`, without looking for the end of its name.
-    pub fn function_named(&self, i: usize, name: &[u8]) -> bool {
-        let Some(off) = self.name_offset(i) else {
-            return false;
-        };
-        let off = off as usize;
-        self.funcnametab.get(off..off + name.len()) == Some(name)
-            && self.funcnametab.get(off + name.len()) == Some(&0)
+    /// The name table from the start of function `i`'s name to its end: the name, its
+    /// NUL, and the names after it. For comparing names without looking for their end.
+    pub fn function_name_onwards(&self, i: usize) -> Option<&'data [u8]> {
+        if i >= self.nfunc {
+            return None;
+        }
+        self.funcnametab.get(self.name_offset(i)? as usize..)
     }
 
     /// The checks a scan applies before trusting a candidate: entry PCs in order, every
