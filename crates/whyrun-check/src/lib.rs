@@ -146,8 +146,12 @@ pub fn check(
     for (t, e) in opened.iter().zip(evaluations) {
         match e {
             Ok(mut e) => {
-                summary_facts = summary_facts.or(e.facts);
                 config.apply(&mut e.report, &placement.display());
+                if let Some(facts) = e.facts.as_deref() {
+                    e.report.rebuild =
+                        whyrun_rules::fixes::combined_rebuild(facts, &e.report.findings);
+                }
+                summary_facts = summary_facts.or(e.facts);
                 targets.push(e.report);
             }
             Err(err) => errors.push(InputError::new(t.model.name.clone(), err)),
@@ -234,6 +238,7 @@ fn missing_command(t: &OpenTarget, e: &whyrun_target::image::EntrypointError) ->
             findings,
             ignored: Vec::new(),
             image: t.image.clone(),
+            rebuild: None,
         },
         facts: None,
     }
@@ -406,6 +411,7 @@ pub fn evaluate(
             findings,
             ignored: Vec::new(),
             image: t.image.clone(),
+            rebuild: None,
         },
         facts: Some(facts),
     })

@@ -116,6 +116,7 @@ pub(crate) fn evaluate_script(
             findings,
             ignored: Vec::new(),
             image: t.image.clone(),
+            rebuild: None,
         },
         facts: None,
     }

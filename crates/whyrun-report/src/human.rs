@@ -6,6 +6,7 @@
 use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
+use whyrun_rules::fixes::CombinedRebuild;
 use whyrun_rules::{Finding, Level, Severity, Verdict};
 use whyrun_target::image::{ChosenBy, ImageSelection};
 
@@ -129,6 +130,9 @@ fn write_target(out: &mut dyn Write, t: &TargetReport, show_ignored: bool) -> st
     for f in &t.findings {
         write_finding(out, f, "")?;
     }
+    if let Some(r) = &t.rebuild {
+        write_rebuild(out, r)?;
+    }
     match (t.ignored.len(), show_ignored) {
         (0, _) => {}
         (_, true) => {
@@ -138,6 +142,39 @@ fn write_target(out: &mut dyn Write, t: &TargetReport, show_ignored: bool) -> st
         }
         (1, false) => writeln!(out, "    {DIM}1 finding ignored (--show-ignored){DIM:#}")?,
         (n, false) => writeln!(out, "    {DIM}{n} findings ignored (--show-ignored){DIM:#}")?,
+    }
+    Ok(())
+}
+
+/// The target's fixes together: one `go build` line with every change labelled by the
+/// findings that ask for it, then the other fixes by kind.
+fn write_rebuild(out: &mut dyn Write, r: &CombinedRebuild) -> std::io::Result<()> {
+    let codes = |c: &[&str]| c.join(", ");
+    writeln!(out, "    {GREEN}all fixes together{GREEN:#}")?;
+    if let Some(cmd) = &r.command {
+        writeln!(out, "      rebuild once  {CYAN}{cmd}{CYAN:#}")?;
+        for c in &r.changes {
+            writeln!(
+                out,
+                "        {DIM}·{DIM:#} {}  {DIM}[{}]{DIM:#}",
+                c.line,
+                codes(&c.codes)
+            )?;
+        }
+        for c in &r.conflicts {
+            writeln!(out, "        {DIM}· left out:{DIM:#} {c}")?;
+        }
+    }
+    for g in &r.other {
+        for (i, l) in g.lines.iter().enumerate() {
+            let kind = if i == 0 { g.kind } else { "" };
+            writeln!(
+                out,
+                "      {kind:<12}  {CYAN}{}{CYAN:#}  {DIM}[{}]{DIM:#}",
+                l.line,
+                codes(&l.codes)
+            )?;
+        }
     }
     Ok(())
 }

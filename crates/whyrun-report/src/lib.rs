@@ -61,6 +61,9 @@ pub struct TargetReport {
     /// For an image: which image of its archive was judged, its platform, how it was
     /// chosen, and the archive's other images; `null` for other targets.
     pub image: Option<whyrun_target::image::ImageSelection>,
+    /// With two or more findings to fix: every change they ask of the `go build` in one
+    /// line, each labelled by its findings, and their other fixes grouped by kind.
+    pub rebuild: Option<whyrun_rules::fixes::CombinedRebuild>,
 }
 
 impl CheckReport {

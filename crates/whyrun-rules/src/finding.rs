@@ -237,6 +237,10 @@ pub struct Fix {
     pub summary: String,
     /// Commands or lines to use as they are (a `go build` line, a Dockerfile line).
     pub commands: Vec<String>,
+    /// For a Go binary: the change to its recorded `go build` that the first rebuild line
+    /// of `commands` makes, so that one target's changes can be made in one rebuild.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rebuild: Option<crate::fixes::GoChange>,
 }
 
 /// One problem a rule found.

@@ -1,10 +1,238 @@
 //! Fixes computed from the binary's own recorded build: the `go build` line with one knob
 //! changed, the base image that has what the binary needs, the package to install.
 
+use serde::Serialize;
 use whyrun_facts::Facts;
 
 use crate::context::CheckContext;
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
+
+/// A change to a Go binary's recorded `go build`: what one fix asks of a rebuild. The
+/// changes of one target's findings are made in one line by [`combined_rebuild`].
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct GoChange {
+    /// Variables set, replacing a recorded value (`CGO_ENABLED=0`).
+    pub env: Vec<(String, String)>,
+    /// Build tags added.
+    pub tags: Vec<String>,
+    /// Recorded variables or flags left out (`GOAMD64`, `-buildmode`).
+    pub drop: Vec<String>,
+    /// Added after the recorded `-ldflags`.
+    pub ldflags: Option<String>,
+}
+
+impl GoChange {
+    pub fn new() -> GoChange {
+        GoChange::default()
+    }
+
+    /// The change of `env` overrides, extra `tags`, and `drop`ped settings.
+    pub fn of(env: &[(&str, &str)], tags: &[&str], drop: &[&str]) -> GoChange {
+        GoChange {
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            drop: drop.iter().map(|d| d.to_string()).collect(),
+            ldflags: None,
+        }
+    }
+}
+
+/// The `go build` line that makes `change` to this binary's recorded build.
+pub fn go_rebuild(facts: &Facts, change: &GoChange) -> Option<String> {
+    let env: Vec<(&str, &str)> = change
+        .env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let tags: Vec<&str> = change.tags.iter().map(String::as_str).collect();
+    let drop: Vec<&str> = change.drop.iter().map(String::as_str).collect();
+    go_build(facts, &env, &tags, &drop, change.ldflags.as_deref())
+}
+
+/// One target's rebuild: every change its findings ask of the `go build`, in one line,
+/// each labelled by the findings it fixes, and the fixes of other kinds grouped by kind.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CombinedRebuild {
+    /// The one `go build` line; `None` when no finding asks for a rebuild.
+    pub command: Option<String>,
+    /// Each part of the change and the codes of the findings that ask for it.
+    pub changes: Vec<Labelled>,
+    /// Parts left out because a finding ranked higher asks for another value.
+    pub conflicts: Vec<String>,
+    /// The other fixes: `base image`, `install`, `copy`, `environment`, `source`,
+    /// `toolchain`, `other`, each line with the codes that ask for it.
+    pub other: Vec<FixGroup>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Labelled {
+    pub line: String,
+    pub codes: Vec<&'static str>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FixGroup {
+    pub kind: &'static str,
+    pub lines: Vec<Labelled>,
+}
+
+/// What kind of fix a line of a fix is, from the lines the rules write: a rebuild
+/// (`None`), or the group it is shown in.
+fn fix_kind(line: &str) -> Option<&'static str> {
+    let l = line.trim_start();
+    if l.contains("go build ") || l.split_whitespace().any(|w| w == "build") && l.contains(" -o ") {
+        return None;
+    }
+    Some(if l.starts_with("FROM ") {
+        "base image"
+    } else if [
+        "apt-get install",
+        "apk add",
+        "dnf install",
+        "yum install",
+        "microdnf install",
+    ]
+    .iter()
+    .any(|p| l.contains(p))
+    {
+        "install"
+    } else if l.starts_with("COPY ") || l.starts_with("cp ") || l.contains("&& cp ") {
+        "copy"
+    } else if l.starts_with("ENV ") || l.starts_with("export ") {
+        "environment"
+    } else if l.starts_with("import ") {
+        "source"
+    } else if l.starts_with("go install golang.org/dl/") {
+        "toolchain"
+    } else {
+        "other"
+    })
+}
+
+fn add_labelled(list: &mut Vec<Labelled>, line: String, code: &'static str) {
+    match list.iter_mut().find(|l| l.line == line) {
+        Some(l) if !l.codes.contains(&code) => l.codes.push(code),
+        Some(_) => {}
+        None => list.push(Labelled {
+            line,
+            codes: vec![code],
+        }),
+    }
+}
+
+/// Whether the binary's build info records `setting` (a variable or `-buildmode` other
+/// than `exe`): leaving out what is not there changes nothing worth a label.
+fn recorded(facts: &Facts, setting: &str) -> bool {
+    let Some(typed) = facts
+        .go
+        .as_ref()
+        .and_then(|g| g.build_info.as_ref())
+        .map(|b| &b.typed)
+    else {
+        return false;
+    };
+    match setting {
+        "-buildmode" => typed.buildmode.as_deref().is_some_and(|m| m != "exe"),
+        var => typed.arch_level.as_ref().is_some_and(|l| l.variable == var),
+    }
+}
+
+/// The combined fix of one target's findings (ranked, the top cause first): `None` when
+/// fewer than two decided findings above info carry a fix, since each finding already
+/// shows its own.
+pub fn combined_rebuild(facts: &Facts, findings: &[Finding]) -> Option<CombinedRebuild> {
+    let fixing: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| !f.undecided && f.severity != Severity::Info && f.fix.is_some())
+        .collect();
+    if fixing.len() < 2 {
+        return None;
+    }
+    let mut change = GoChange::new();
+    let mut changes: Vec<Labelled> = Vec::new();
+    let mut conflicts = Vec::new();
+    let mut other: Vec<FixGroup> = Vec::new();
+    for f in &fixing {
+        let fix = f.fix.as_ref().expect("filtered on fix");
+        if let Some(c) = &fix.rebuild {
+            for (k, v) in &c.env {
+                match change.env.iter().find(|(ck, _)| ck == k) {
+                    Some((_, cv)) if cv != v => conflicts.push(format!(
+                        "{} asks for {k}={v}; the line keeps {k}={cv}, which a finding ranked higher needs",
+                        f.code
+                    )),
+                    Some(_) => add_labelled(&mut changes, format!("{k}={v}"), f.code),
+                    None if change.drop.contains(k) => conflicts.push(format!(
+                        "{} asks for {k}={v}; the line leaves {k} out, as a finding ranked higher needs",
+                        f.code
+                    )),
+                    None => {
+                        change.env.push((k.clone(), v.clone()));
+                        add_labelled(&mut changes, format!("{k}={v}"), f.code);
+                    }
+                }
+            }
+            for t in &c.tags {
+                if !change.tags.contains(t) {
+                    change.tags.push(t.clone());
+                }
+                add_labelled(&mut changes, format!("-tags {t}"), f.code);
+            }
+            for d in &c.drop {
+                if change.env.iter().any(|(k, _)| k == d) {
+                    conflicts.push(format!(
+                        "{} asks to leave {d} out; the line sets it, as a finding ranked higher needs",
+                        f.code
+                    ));
+                    continue;
+                }
+                if !change.drop.contains(d) {
+                    change.drop.push(d.clone());
+                }
+                if recorded(facts, d) {
+                    add_labelled(&mut changes, format!("without {d}"), f.code);
+                }
+            }
+            if let Some(l) = &c.ldflags {
+                change.ldflags = Some(match change.ldflags.take() {
+                    Some(prev) if prev.contains(l.as_str()) => prev,
+                    Some(prev) => format!("{prev} {l}"),
+                    None => l.clone(),
+                });
+                add_labelled(&mut changes, format!("-ldflags {}", shell_quote(l)), f.code);
+            }
+        }
+        for line in &fix.commands {
+            let Some(kind) = fix_kind(line) else {
+                continue;
+            };
+            let group = match other.iter_mut().position(|g| g.kind == kind) {
+                Some(i) => &mut other[i],
+                None => {
+                    other.push(FixGroup {
+                        kind,
+                        lines: Vec::new(),
+                    });
+                    other.last_mut().expect("just pushed")
+                }
+            };
+            add_labelled(&mut group.lines, line.clone(), f.code);
+        }
+    }
+    let asked = fixing
+        .iter()
+        .any(|f| f.fix.as_ref().is_some_and(|x| x.rebuild.is_some()));
+    let command = asked.then(|| go_rebuild(facts, &change)).flatten();
+    Some(CombinedRebuild {
+        command,
+        changes,
+        conflicts,
+        other,
+    })
+}
 
 /// The libc family an interpreter path belongs to.
 pub fn libc_of_interpreter(interp: &str) -> &'static str {
@@ -24,6 +252,23 @@ pub fn libc_of_interpreter(interp: &str) -> &'static str {
 /// older release is not a toolchain module. Those get the release's own go command from
 /// `golang.org/dl`, which any go command since 1.16 installs.
 pub fn go_build_with_release(facts: &Facts, toolchain: &str) -> Vec<String> {
+    if let Some(change) = toolchain_change(facts, toolchain) {
+        return go_rebuild(facts, &change).into_iter().collect();
+    }
+    let mut c = vec![format!(
+        "go install golang.org/dl/{toolchain}@latest && {toolchain} download"
+    )];
+    c.extend(
+        go_build_command(facts, &[], &[], &[])
+            .map(|cmd| cmd.replacen("go build", &format!("{toolchain} build"), 1)),
+    );
+    c
+}
+
+/// The change that rebuilds with Go release `toolchain` through `GOTOOLCHAIN`, where the
+/// go command that built the binary switches toolchains (Go 1.21 and later, to 1.21 or
+/// later); `None` otherwise (see [`go_build_with_release`]).
+pub fn toolchain_change(facts: &Facts, toolchain: &str) -> Option<GoChange> {
     let minor = |v: &str| -> Option<u32> {
         v.strip_prefix("go1.")?
             .split(|c: char| !c.is_ascii_digit())
@@ -37,19 +282,7 @@ pub fn go_build_with_release(facts: &Facts, toolchain: &str) -> Vec<String> {
         .and_then(|g| g.version.as_deref())
         .and_then(minor);
     let switches = built.is_some_and(|b| b >= 21) && minor(toolchain).is_some_and(|t| t >= 21);
-    if switches {
-        return go_build_command(facts, &[("GOTOOLCHAIN", toolchain)], &[], &[])
-            .into_iter()
-            .collect();
-    }
-    let mut c = vec![format!(
-        "go install golang.org/dl/{toolchain}@latest && {toolchain} download"
-    )];
-    c.extend(
-        go_build_command(facts, &[], &[], &[])
-            .map(|cmd| cmd.replacen("go build", &format!("{toolchain} build"), 1)),
-    );
-    c
+    switches.then(|| GoChange::of(&[("GOTOOLCHAIN", toolchain)], &[], &[]))
 }
 
 /// The `go build` command that rebuilds this binary with `env` overrides (`("CGO_ENABLED",
@@ -172,13 +405,14 @@ pub fn no_libc_fix(ctx: &CheckContext<'_>, finding: Finding) -> Finding {
         .and_then(|g| g.symtab.as_ref())
         .is_some_and(|s| s.needs.cgo);
     if facts.go.is_some() {
-        if let Some(cmd) = go_build_command(facts, &[("CGO_ENABLED", "0")], &[], &["-buildmode"]) {
+        let change = GoChange::of(&[("CGO_ENABLED", "0")], &[], &["-buildmode"]);
+        if let Some(cmd) = go_rebuild(facts, &change) {
             let why = if uses_cgo {
                 "Rebuild without cgo so the binary needs no libc (check first that no cgo-only package, such as go-sqlite3, is linked)"
             } else {
                 "Rebuild as a static executable: without cgo and with the default build mode, a Go binary needs no interpreter"
             };
-            return finding.fix(why, vec![cmd]);
+            return finding.fix(why, vec![cmd]).rebuild(change);
         }
     }
     let image = match libc {
@@ -225,6 +459,7 @@ fn cgo_only_fix(facts: &Facts, libc: &str, (pkg, pure): (&str, &str), finding: F
         "musl" => "alpine:3.21",
         _ => "gcr.io/distroless/base-debian12",
     };
+    let change = static_cgo_change(facts);
     let mut commands: Vec<String> = static_cgo_command(facts).into_iter().collect();
     commands.push(format!("FROM {image}"));
     commands.extend(go_build_command(
@@ -239,12 +474,18 @@ fn cgo_only_fix(facts: &Facts, libc: &str, (pkg, pure): (&str, &str), finding: F
         ),
         commands,
     )
+    .rebuild_if(change)
 }
 
 /// The `go build` line that keeps cgo and links the C libraries in statically: no
 /// interpreter, no shared libraries; `netgo` and `osusergo` keep glibc's NSS (which a
 /// static glibc cannot load reliably) out of it.
 pub fn static_cgo_command(facts: &Facts) -> Option<String> {
+    go_rebuild(facts, &static_cgo_change(facts)?)
+}
+
+/// The change of [`static_cgo_command`].
+pub fn static_cgo_change(facts: &Facts) -> Option<GoChange> {
     let tags = &facts.go.as_ref()?.build_info.as_ref()?.typed.tags;
     let mut extld = vec!["-static"];
     for (tag, libs) in STATIC_LINK_EXTRAS {
@@ -256,13 +497,41 @@ pub fn static_cgo_command(facts: &Facts) -> Option<String> {
         [one] => one.to_string(),
         many => format!("\"{}\"", many.join(" ")),
     };
-    go_build(
-        facts,
+    let mut change = GoChange::of(
         &[("CGO_ENABLED", "1")],
         &["netgo", "osusergo"],
         &["-buildmode"],
-        Some(&format!("-linkmode external -extldflags {extld}")),
-    )
+    );
+    change.ldflags = Some(format!("-linkmode external -extldflags {extld}"));
+    Some(change)
+}
+
+/// The change that rebuilds a Go binary for `machine` (GOARCH, GOARM, the old level
+/// variable dropped, and `CC` with Debian's cross C compiler when cgo links libc), and
+/// that compiler's package.
+pub fn arch_change(
+    facts: &Facts,
+    machine: &str,
+    cpu: Option<&whyrun_target::model::CpuInfo>,
+) -> Option<(GoChange, Option<String>)> {
+    use crate::arch;
+    arch::goarch(machine)?;
+    let typed = facts.go.as_ref()?.build_info.as_ref().map(|b| &b.typed);
+    let current = typed.and_then(|t| t.goarch.as_deref());
+    let arch::GoArchEnv { env, drop } = arch::go_arch_env(current, machine, cpu)?;
+    let mut change = GoChange::of(&env, &[], &drop);
+    let links_libc =
+        facts.elf.interpreter.is_some() && typed.and_then(|t| t.cgo_enabled) == Some(true);
+    let mut cross_gcc = None;
+    if links_libc {
+        if let (Some(triplet), Some(pkg)) =
+            (arch::gnu_triplet(machine), arch::cross_gcc_package(machine))
+        {
+            change.env.push(("CC".into(), format!("{triplet}-gcc")));
+            cross_gcc = Some(pkg);
+        }
+    }
+    Some((change, cross_gcc))
 }
 
 /// How to rebuild this binary for `machine` (a facts-crate machine name; `cpu` picks GOARM
@@ -278,35 +547,33 @@ pub fn rebuild_for_arch(
 ) -> Option<(String, Vec<String>)> {
     use crate::arch;
     arch::goarch(machine)?;
-    if let Some(go) = &facts.go {
-        let typed = go.build_info.as_ref().map(|b| &b.typed);
-        let current = typed.and_then(|t| t.goarch.as_deref());
-        let arch::GoArchEnv { mut env, drop } = arch::go_arch_env(current, machine, cpu)?;
-        let knobs: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
-        let links_libc =
-            facts.elf.interpreter.is_some() && typed.and_then(|t| t.cgo_enabled) == Some(true);
-        let mut commands = Vec::new();
-        let mut cc = String::new();
-        if links_libc {
-            if let (Some(triplet), Some(pkg)) =
-                (arch::gnu_triplet(machine), arch::cross_gcc_package(machine))
-            {
-                commands.push(format!("apt-get install -y {pkg}"));
-                cc = format!("{triplet}-gcc");
-                env.push(("CC", cc.as_str()));
-            }
-        }
+    if facts.go.is_some() {
+        let (change, cross_gcc) = arch_change(facts, machine, cpu)?;
+        let knobs: Vec<String> = change
+            .env
+            .iter()
+            .filter(|(k, _)| k != "CC")
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let cc = change
+            .env
+            .iter()
+            .find(|(k, _)| k == "CC")
+            .map(|(_, v)| v.clone());
+        let mut commands: Vec<String> = cross_gcc
+            .map(|pkg| format!("apt-get install -y {pkg}"))
+            .into_iter()
+            .collect();
         let summary = format!(
             "Rebuild for {machine} ({}){}, keeping the binary's other recorded build settings",
             knobs.join(" "),
-            if cc.is_empty() {
-                String::new()
-            } else {
-                format!(" with the cross C compiler {cc} for cgo")
+            match &cc {
+                None => String::new(),
+                Some(cc) => format!(" with the cross C compiler {cc} for cgo"),
             }
         );
-        let line = go_build_command(facts, &env, &[], &drop).unwrap_or_else(|| {
-            let vars: Vec<String> = env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let line = go_rebuild(facts, &change).unwrap_or_else(|| {
+            let vars: Vec<String> = change.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
             format!("GOOS=linux {} go build .", vars.join(" "))
         });
         commands.push(line);
@@ -345,4 +612,96 @@ pub fn rebuild_for_arch(
         format!("Rebuild for {machine} with Debian's cross compiler ({pkg}), using the same sources and flags"),
         vec![format!("apt-get install -y {pkg}"), format!("{compiler} -o {name} …")],
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{CgoStubLinked, MissingInterpreter, NoCaCertificates, NoZoneinfo};
+    use crate::testing::fixture;
+
+    fn with(meta: &'static crate::rule::RuleMeta, change: GoChange, commands: &[&str]) -> Finding {
+        meta.finding("m")
+            .fix("s", commands.iter().map(|c| c.to_string()).collect())
+            .rebuild(change)
+    }
+
+    #[test]
+    fn changes_are_merged_into_one_line_each_labelled() {
+        let facts = fixture("go124-nethello");
+        let findings = [
+            with(
+                &MissingInterpreter::META,
+                GoChange::of(&[("CGO_ENABLED", "0")], &[], &["-buildmode"]),
+                &[],
+            ),
+            with(
+                &NoZoneinfo::META,
+                GoChange::of(&[], &["timetzdata"], &[]),
+                &["COPY --from=build /usr/share/zoneinfo /usr/share/zoneinfo"],
+            ),
+            with(
+                &NoCaCertificates::META,
+                GoChange::new(),
+                &[
+                    "COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt",
+                    "FROM gcr.io/distroless/static-debian12",
+                ],
+            ),
+        ];
+        let r = combined_rebuild(&facts, &findings).expect("three fixes");
+        let cmd = r.command.unwrap();
+        assert!(cmd.starts_with("CGO_ENABLED=0 "), "{cmd}");
+        assert!(cmd.contains("-tags timetzdata"), "{cmd}");
+        let label = |line: &str| {
+            r.changes
+                .iter()
+                .find(|c| c.line == line)
+                .map(|c| c.codes.clone())
+        };
+        assert_eq!(label("CGO_ENABLED=0"), Some(vec!["LIBC001"]));
+        assert_eq!(label("-tags timetzdata"), Some(vec!["GO003"]));
+        // Not recorded in nethello's build info: nothing to label.
+        assert_eq!(label("without -buildmode"), None);
+        assert!(r.conflicts.is_empty());
+        let kinds: Vec<&str> = r.other.iter().map(|g| g.kind).collect();
+        assert_eq!(kinds, ["copy", "base image"]);
+        assert_eq!(r.other[0].lines.len(), 2);
+    }
+
+    #[test]
+    fn a_lower_ranked_conflicting_value_is_left_out_and_said() {
+        let facts = fixture("go124-nethello");
+        let findings = [
+            with(
+                &CgoStubLinked::META,
+                GoChange::of(&[("CGO_ENABLED", "1")], &[], &[]),
+                &[],
+            ),
+            with(
+                &MissingInterpreter::META,
+                GoChange::of(&[("CGO_ENABLED", "0")], &[], &[]),
+                &[],
+            ),
+        ];
+        let r = combined_rebuild(&facts, &findings).unwrap();
+        assert!(r.command.unwrap().starts_with("CGO_ENABLED=1 "));
+        assert_eq!(r.conflicts.len(), 1);
+        assert!(
+            r.conflicts[0].starts_with("LIBC001 asks for CGO_ENABLED=0"),
+            "{:?}",
+            r.conflicts
+        );
+    }
+
+    #[test]
+    fn one_fix_alone_needs_no_combination() {
+        let facts = fixture("go124-nethello");
+        let one = [with(
+            &NoZoneinfo::META,
+            GoChange::of(&[], &["timetzdata"], &[]),
+            &[],
+        )];
+        assert!(combined_rebuild(&facts, &one).is_none());
+    }
 }

@@ -112,7 +112,24 @@ impl Finding {
         self.fix = Some(Fix {
             summary: summary.into(),
             commands,
+            rebuild: None,
         });
+        self
+    }
+
+    /// [`Finding::rebuild`] when there is a change.
+    pub fn rebuild_if(self, change: Option<crate::fixes::GoChange>) -> Self {
+        match change {
+            Some(c) => self.rebuild(c),
+            None => self,
+        }
+    }
+
+    /// Records the `go build` change the fix's rebuild line makes (see `fixes::GoChange`).
+    pub fn rebuild(mut self, change: crate::fixes::GoChange) -> Self {
+        if let Some(fix) = &mut self.fix {
+            fix.rebuild = Some(change);
+        }
         self
     }
 

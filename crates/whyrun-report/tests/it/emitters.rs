@@ -56,6 +56,7 @@ fn report() -> CheckReport {
                         GoReleaseEndOfLife::META.finding("built with go1.24.4, out of support")
                     ],
                     image: None,
+                    rebuild: None,
                 },
                 TargetReport {
                     target: "debian-12".into(),
@@ -65,6 +66,7 @@ fn report() -> CheckReport {
                     findings: vec![undecided],
                     ignored: Vec::new(),
                     image: None,
+                    rebuild: None,
                 },
             ],
         }],

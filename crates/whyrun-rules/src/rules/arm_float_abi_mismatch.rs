@@ -192,8 +192,11 @@ impl ArmFloatAbiMismatch {
                 "dpkg --add-architecture {bin_machine} && apt-get update && apt-get install -y libc6:{bin_machine}"
             ));
         }
+        let change = fixes::arch_change(facts, sys_machine, ctx.target.cpu.as_ref());
         let finding = match fix {
-            Some((summary, commands)) => finding.fix(summary, commands),
+            Some((summary, commands)) => finding
+                .fix(summary, commands)
+                .rebuild_if(change.map(|(c, _)| c)),
             None => finding,
         };
         vec![finding]

@@ -255,6 +255,7 @@ impl CgoResolverWithoutNss {
                             .into_iter()
                             .collect(),
                     )
+                    .rebuild(crate::fixes::GoChange::of(&[], &["netgo"], &[]))
             }
             HostsOrder::Unparsed => Self::META
                 .finding(format!(

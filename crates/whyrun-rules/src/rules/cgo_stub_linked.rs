@@ -114,7 +114,8 @@ fn what_fails(package: &str) -> &'static str {
 fn fix(ctx: &CheckContext<'_>, finding: Finding, package: &str) -> Finding {
     let facts = ctx.facts();
     let mut commands = Vec::new();
-    if let Some(cmd) = fixes::go_build_command(facts, &[("CGO_ENABLED", "1")], &[], &[]) {
+    let change = fixes::GoChange::of(&[("CGO_ENABLED", "1")], &[], &[]);
+    if let Some(cmd) = fixes::go_rebuild(facts, &change) {
         commands.push(cmd);
     }
     let target = ctx.target;
@@ -148,7 +149,7 @@ fn fix(ctx: &CheckContext<'_>, finding: Finding, package: &str) -> Finding {
         );
         commands.push("import _ \"modernc.org/sqlite\"".into());
     }
-    finding.fix(summary, commands)
+    finding.fix(summary, commands).rebuild(change)
 }
 
 #[cfg(test)]

@@ -111,16 +111,18 @@ fn finding(ctx: &CheckContext<'_>, g: &MissingGroup<'_>) -> Finding {
     let facts = ctx.facts();
     let mut summary: Vec<String> = Vec::new();
     let mut commands: Vec<String> = Vec::new();
+    let mut change = None;
     if !libs::is_binary(ctx, g.required_by) {
         summary.push(format!("{} was built with a newer GCC: rebuild it with the target's, or link its C++ runtime statically", g.required_by));
     } else if facts.go.is_some() {
         summary.push("link the C++ runtime into the binary through cgo's linker flags".into());
-        commands.extend(fixes::go_build_command(
-            facts,
+        let c = fixes::GoChange::of(
             &[("CGO_LDFLAGS", "'-static-libstdc++ -static-libgcc'")],
             &[],
             &[],
-        ));
+        );
+        commands.extend(fixes::go_rebuild(facts, &c));
+        change = Some(c);
     } else {
         summary.push("link the C++ runtime into the binary: add -static-libstdc++ -static-libgcc to the link".into());
         commands.push("g++ … -static-libstdc++ -static-libgcc".into());
@@ -140,6 +142,7 @@ fn finding(ctx: &CheckContext<'_>, g: &MissingGroup<'_>) -> Finding {
         commands.push(format!("FROM {}", img.image));
     }
     f.fix(libs::alternatives(&summary), commands)
+        .rebuild_if(change)
 }
 
 #[cfg(test)]

@@ -101,10 +101,12 @@ impl DirtyVcsBuild {
         if let Some(cmd) = fixes::go_build_command(facts, &[], &[], &[]) {
             commands.push(cmd);
         }
-        vec![finding.fix(
-            "Commit or stash the changes, then rebuild from the clean work tree",
-            commands,
-        )]
+        vec![finding
+            .fix(
+                "Commit or stash the changes, then rebuild from the clean work tree",
+                commands,
+            )
+            .rebuild(fixes::GoChange::new())]
     }
 }
 

@@ -118,7 +118,8 @@ impl Goamd64LevelAboveCpu {
 
 fn with_fix(ctx: &CheckContext<'_>, finding: Finding, level: u32) -> Finding {
     let value = format!("v{level}");
-    let Some(cmd) = fixes::go_build_command(ctx.facts(), &[("GOAMD64", &value)], &[], &[]) else {
+    let change = fixes::GoChange::of(&[("GOAMD64", &value)], &[], &[]);
+    let Some(cmd) = fixes::go_rebuild(ctx.facts(), &change) else {
         return finding;
     };
     let summary = if level == 1 {
@@ -126,7 +127,7 @@ fn with_fix(ctx: &CheckContext<'_>, finding: Finding, level: u32) -> Finding {
     } else {
         format!("Rebuild with GOAMD64={value}, the level this CPU reaches (v1 runs on every x86-64 CPU)")
     };
-    finding.fix(summary, vec![cmd])
+    finding.fix(summary, vec![cmd]).rebuild(change)
 }
 
 #[cfg(test)]

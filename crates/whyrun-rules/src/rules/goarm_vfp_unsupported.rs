@@ -174,10 +174,12 @@ fn goarm(ctx: &CheckContext<'_>, level: &ArchLevel) -> Option<Finding> {
         .evidence(features(cpu), arch::cpu_location(target));
     Some(
         match fixes::go_build_command(ctx.facts(), &[("GOARM", goarm)], &[], &[]) {
-            Some(cmd) => finding.fix(
-                format!("Rebuild with GOARM={goarm}, which this CPU runs"),
-                vec![cmd],
-            ),
+            Some(cmd) => finding
+                .fix(
+                    format!("Rebuild with GOARM={goarm}, which this CPU runs"),
+                    vec![cmd],
+                )
+                .rebuild(fixes::GoChange::of(&[("GOARM", goarm)], &[], &[])),
             None => finding,
         },
     )
@@ -196,7 +198,7 @@ fn goarm64(ctx: &CheckContext<'_>, level: &ArchLevel) -> Option<Finding> {
         Some(cmd) => f.fix(
             "Rebuild with GOARM64=v8.0, which every ARM64 CPU runs (the runtime then picks LSE atomics at run time where the CPU has them)",
             vec![cmd.clone()],
-        ),
+        ).rebuild(fixes::GoChange::of(&[("GOARM64", "v8.0")], &[], &[])),
         None => f,
     }
     };

@@ -183,7 +183,9 @@ fn go_finding(
                 "Build with Go 1.{m}, the last release supporting Linux {}, or upgrade the kernel",
                 dotted(&go_minimum_kernel(*m, &goarch))
             );
-            finding.fix(summary, fixes::go_build_with_release(facts, toolchain))
+            finding
+                .fix(summary, fixes::go_build_with_release(facts, toolchain))
+                .rebuild_if(fixes::toolchain_change(facts, toolchain))
         }
         None => finding.fix(
             "Upgrade the kernel: no Go release supports this one on this architecture",

@@ -225,11 +225,14 @@ fn fix(ctx: &CheckContext<'_>, name: &str, f: Finding) -> Finding {
         }
     }
 
-    if let Some(go_line) = go_alternative(ctx, name) {
-        summary.push(go_line.0);
-        commands.extend(go_line.1);
+    let mut change = None;
+    if let Some((why, lines, c)) = go_alternative(ctx, name) {
+        summary.push(why);
+        commands.extend(lines);
+        change = c;
     }
     f.fix(libs::alternatives(&summary), commands)
+        .rebuild_if(change)
 }
 
 /// The binary's `$ORIGIN`-relative run path directories, expanded where it sits.
@@ -245,8 +248,12 @@ fn origin_dirs(ctx: &CheckContext<'_>) -> Vec<String> {
         .collect()
 }
 
-/// For a Go binary built with cgo: how to do without the library.
-fn go_alternative(ctx: &CheckContext<'_>, name: &str) -> Option<(String, Vec<String>)> {
+/// For a Go binary built with cgo: how to do without the library, and the rebuild's
+/// change.
+fn go_alternative(
+    ctx: &CheckContext<'_>,
+    name: &str,
+) -> Option<(String, Vec<String>, Option<fixes::GoChange>)> {
     let facts = ctx.facts();
     let go = facts.go.as_ref()?;
     let cgo = go.symtab.as_ref().is_some_and(|s| s.needs.cgo)
@@ -254,7 +261,8 @@ fn go_alternative(ctx: &CheckContext<'_>, name: &str) -> Option<(String, Vec<Str
     if !cgo {
         return None;
     }
-    let rebuild = fixes::go_build_command(facts, &[("CGO_ENABLED", "0")], &[], &["-buildmode"]);
+    let no_cgo = fixes::GoChange::of(&[("CGO_ENABLED", "0")], &[], &["-buildmode"]);
+    let rebuild = fixes::go_rebuild(facts, &no_cgo);
     if let Some((pkg, pure)) = fixes::cgo_only_package(facts) {
         // Dropping cgo alone would build the package's stub: link it statically, or
         // replace the package first.
@@ -263,17 +271,20 @@ fn go_alternative(ctx: &CheckContext<'_>, name: &str) -> Option<(String, Vec<Str
         return Some((
             format!("link {name} in statically (its static archive on the build machine: the -dev package); or replace {pkg} with {pure} and rebuild without cgo: CGO_ENABLED=0 alone compiles {pkg} to a stub that fails at run time"),
             commands,
+            fixes::static_cgo_change(facts),
         ));
     }
     if LIBC_PARTS.contains(&name) {
         return Some((
             format!("rebuild without cgo, so the binary needs no {name} (check that no cgo-only package is linked)"),
             rebuild.into_iter().collect(),
+            Some(no_cgo),
         ));
     }
     Some((
         format!("{name} comes from a cgo package: CGO_ENABLED=0 removes it only if that package has a pure-Go fallback"),
         Vec::new(),
+        None,
     ))
 }
 

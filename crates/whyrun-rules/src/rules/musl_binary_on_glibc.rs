@@ -129,10 +129,11 @@ fn fix(ctx: &CheckContext<'_>, interp: &str, others: &[&str], f: Finding) -> Fin
     let facts = ctx.facts();
     let mut summary: Vec<String> = Vec::new();
     let mut commands: Vec<String> = Vec::new();
+    let mut change = None;
     if facts.go.is_some() {
-        if let Some(cmd) =
-            fixes::go_build_command(facts, &[("CGO_ENABLED", "0")], &[], &["-buildmode"])
-        {
+        let c = fixes::GoChange::of(&[("CGO_ENABLED", "0")], &[], &["-buildmode"]);
+        if let Some(cmd) = fixes::go_rebuild(facts, &c) {
+            change = Some(c);
             summary
                 .push("Rebuild as a static executable without cgo: it then needs no loader".into());
             commands.push(cmd);
@@ -161,6 +162,7 @@ fn fix(ctx: &CheckContext<'_>, interp: &str, others: &[&str], f: Finding) -> Fin
     summary.push("run it on alpine".into());
     commands.push("FROM alpine:3.21".into());
     f.fix(libs::alternatives(&summary), commands)
+        .rebuild_if(change)
 }
 
 #[cfg(test)]

@@ -280,6 +280,7 @@ fn fix(ctx: &CheckContext<'_>, finding: Finding) -> Finding {
     let target = ctx.target;
     let facts = ctx.facts();
     let mut commands = Vec::new();
+    let mut change = None;
     let mut summary = match crate::distro::install_package(target, "ca-certificates") {
         Some(line) => {
             commands.push(line);
@@ -304,11 +305,13 @@ fn fix(ctx: &CheckContext<'_>, finding: Finding) -> Finding {
             "; or embed Mozilla's roots as a fallback: import golang.org/x/crypto/x509roots/fallback and rebuild",
         );
         commands.push("import _ \"golang.org/x/crypto/x509roots/fallback\"".into());
-        if let Some(cmd) = fixes::go_build_command(facts, &[], &[], &[]) {
+        if let Some(cmd) = fixes::go_rebuild(facts, &fixes::GoChange::new()) {
             commands.push(cmd);
+            // The rebuild only takes the new import in: it changes no build setting.
+            change = Some(fixes::GoChange::new());
         }
     }
-    finding.fix(summary, commands)
+    finding.fix(summary, commands).rebuild_if(change)
 }
 
 #[cfg(test)]

@@ -169,10 +169,13 @@ impl NoResolverConfig {
                 false,
             )];
             commands.extend(crate::fixes::go_build_with_release(facts, "go1.27.0"));
-            findings.push(f.fix(
-                "Add /etc/nsswitch.conf with \"hosts: files dns\", or rebuild with a current Go",
-                commands,
-            ));
+            findings.push(
+                f.fix(
+                    "Add /etc/nsswitch.conf with \"hosts: files dns\", or rebuild with a current Go",
+                    commands,
+                )
+                .rebuild_if(crate::fixes::toolchain_change(facts, "go1.27.0")),
+            );
         }
         findings
     }

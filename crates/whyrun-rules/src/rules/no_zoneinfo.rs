@@ -167,7 +167,8 @@ fn fix(ctx: &CheckContext<'_>, finding: Finding) -> Finding {
     let mut commands = Vec::new();
     let embed = go_runtime::release(facts).is_none_or(|r| r >= (1, 15));
     if embed {
-        if let Some(cmd) = fixes::go_build_command(facts, &[], &["timetzdata"], &[]) {
+        if let Some(cmd) = fixes::go_rebuild(facts, &fixes::GoChange::of(&[], &["timetzdata"], &[]))
+        {
             commands.push(cmd);
         }
         commands.push("import _ \"time/tzdata\"".into());
@@ -196,7 +197,8 @@ fn fix(ctx: &CheckContext<'_>, finding: Finding) -> Finding {
         }
         s
     };
-    finding.fix(summary, commands)
+    let change = embed.then(|| fixes::GoChange::of(&[], &["timetzdata"], &[]));
+    finding.fix(summary, commands).rebuild_if(change)
 }
 
 #[cfg(test)]

@@ -70,7 +70,8 @@ impl PluginNeedsDynamicLoader {
             .unwrap_or_else(|| "the same Go release".into());
         let finding = if !needs.cgo {
             let mut commands = Vec::new();
-            if let Some(cmd) = fixes::go_build_command(facts, &[("CGO_ENABLED", "1")], &[], &[]) {
+            let change = fixes::GoChange::of(&[("CGO_ENABLED", "1")], &[], &[]);
+            if let Some(cmd) = fixes::go_rebuild(facts, &change) {
                 commands.push(cmd);
             }
             Self::META
@@ -83,6 +84,7 @@ impl PluginNeedsDynamicLoader {
                     format!("Rebuild with cgo (the binary then needs libc and its loader in the target), and build the plugins with {version}"),
                     commands,
                 )
+                .rebuild(change)
         } else {
             Self::META
                 .finding(format!(

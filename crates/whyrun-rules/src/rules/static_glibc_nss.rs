@@ -226,11 +226,14 @@ fn loaded_services(line: &str) -> Vec<String> {
 fn fix(ctx: &CheckContext<'_>, f: Finding) -> Finding {
     let facts = ctx.facts();
     if facts.go.is_some() {
-        if let Some(cmd) = fixes::go_build_command(facts, &[], &["netgo", "osusergo"], &[]) {
-            return f.fix(
-                "Use Go's own resolver and user lookups, which read /etc/hosts, /etc/resolv.conf and /etc/passwd without NSS (or build with CGO_ENABLED=0)",
-                vec![cmd],
-            );
+        let change = fixes::GoChange::of(&[], &["netgo", "osusergo"], &[]);
+        if let Some(cmd) = fixes::go_rebuild(facts, &change) {
+            return f
+                .fix(
+                    "Use Go's own resolver and user lookups, which read /etc/hosts, /etc/resolv.conf and /etc/passwd without NSS (or build with CGO_ENABLED=0)",
+                    vec![cmd],
+                )
+                .rebuild(change);
         }
     }
     if facts.rust.is_some() {

@@ -165,6 +165,7 @@ fn fix(ctx: &CheckContext<'_>, g: &MissingGroup<'_>, glibc: Option<&str>, f: Fin
     let needed = distro::glibc_release(&g.highest().version).map(str::to_string);
     let mut summary: Vec<String> = Vec::new();
     let mut commands: Vec<String> = Vec::new();
+    let mut change = None;
 
     let by_binary = libs::is_binary(ctx, g.required_by);
     let build = glibc.and_then(|v| distro::debian_build_base(v, machine));
@@ -175,9 +176,9 @@ fn fix(ctx: &CheckContext<'_>, g: &MissingGroup<'_>, glibc: Option<&str>, f: Fin
             glibc.unwrap_or("of the target")
         ));
     } else if facts.go.is_some() {
-        if let Some(cmd) =
-            fixes::go_build_command(facts, &[("CGO_ENABLED", "0")], &[], &["-buildmode"])
-        {
+        let c = fixes::GoChange::of(&[("CGO_ENABLED", "0")], &[], &["-buildmode"]);
+        if let Some(cmd) = fixes::go_rebuild(facts, &c) {
+            change = Some(c);
             summary.push("rebuild without cgo, if cgo was only there for libc (the binary then needs no glibc at all)".into());
             commands.push(cmd);
         }
@@ -220,6 +221,7 @@ fn fix(ctx: &CheckContext<'_>, g: &MissingGroup<'_>, glibc: Option<&str>, f: Fin
         }
     }
     f.fix(libs::alternatives(&summary), commands)
+        .rebuild_if(change)
 }
 
 #[cfg(test)]

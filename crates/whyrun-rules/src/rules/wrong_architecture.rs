@@ -162,6 +162,7 @@ impl WrongArchitecture {
             .collect();
         let primary = arches.arches[0].clone();
         let rebuild = fixes::rebuild_for_arch(facts, display, &primary, target.cpu.as_ref());
+        let change = fixes::arch_change(facts, &primary, target.cpu.as_ref()).map(|(c, _)| c);
 
         if let Some(h) = handlers.iter().find(|h| h.enabled) {
             let fixed = h.flags.contains('F');
@@ -272,11 +273,13 @@ impl WrongArchitecture {
                 .iter()
                 .any(|e| e.what.contains("CONFIG_X86_X32_DISABLED=y"));
         let finding = match rebuild {
-            Some((summary, commands)) if x32_off_by_default => finding.fix(
-                format!("{summary}; or boot the kernel with syscall.x32=y, which turns on the x32 ABI it has built in"),
-                commands,
-            ),
-            Some((summary, commands)) => finding.fix(summary, commands),
+            Some((summary, commands)) if x32_off_by_default => finding
+                .fix(
+                    format!("{summary}; or boot the kernel with syscall.x32=y, which turns on the x32 ABI it has built in"),
+                    commands,
+                )
+                .rebuild_if(change),
+            Some((summary, commands)) => finding.fix(summary, commands).rebuild_if(change),
             None => finding.fix(
                 format!("Rebuild it for {primary}, or run it on a {machine} machine"),
                 Vec::new(),

@@ -139,6 +139,7 @@ impl X86IsaLevelAboveCpu {
                     .evidence(arch::reached_evidence(cpu, reached, needed), arch::cpu_location(target))
                     .evidence(who, where_)
                     .fix(fix_summary(ctx, reached), fix_commands(ctx, reached))
+                    .rebuild_if(go_change(ctx, reached))
             }
             arch::X86Cpu::Unknown => Self::META
                 .finding(format!(
@@ -149,7 +150,8 @@ impl X86IsaLevelAboveCpu {
                 .undecided()
                 .evidence(note, display.clone())
                 .evidence(who, where_)
-                .fix(fix_summary(ctx, 1), fix_commands(ctx, 1)),
+                .fix(fix_summary(ctx, 1), fix_commands(ctx, 1))
+                .rebuild_if(go_change(ctx, 1)),
         };
         vec![finding]
     }
@@ -174,14 +176,18 @@ fn fix_summary(ctx: &CheckContext<'_>, level: u32) -> String {
     }
 }
 
+/// The `go build` change of [`fix_commands`] for a Go binary.
+fn go_change(ctx: &CheckContext<'_>, level: u32) -> Option<fixes::GoChange> {
+    ctx.facts().go.as_ref()?;
+    let flags = format!("-march={}", march(level));
+    Some(fixes::GoChange::of(&[("CGO_CFLAGS", &flags)], &[], &[]))
+}
+
 fn fix_commands(ctx: &CheckContext<'_>, level: u32) -> Vec<String> {
     let facts = ctx.facts();
     let m = march(level);
-    if facts.go.is_some() {
-        let flags = format!("-march={m}");
-        return fixes::go_build_command(facts, &[("CGO_CFLAGS", &flags)], &[], &[])
-            .into_iter()
-            .collect();
+    if let Some(change) = go_change(ctx, level) {
+        return fixes::go_rebuild(facts, &change).into_iter().collect();
     }
     if facts.rust.is_some() {
         return vec![format!(

@@ -254,53 +254,9 @@ fn the_static_cgo_rebuild_whyrun_prints_for_scratch_runs_there() {
         .to_string();
     println!("fix_runs: LIBC001's first fix for {FIXTURE} in scratch:\n  {line}");
 
-    // 2. Run it: the same toolchain, module tree and environment as fixtures/build.sh (whose
-    // go_fixture runs `env CGO_ENABLED=0 VAR=VALUE... go build ...`), only `-o` changed.
-    let (assignments, mut args) = parse_go_build(&line);
+    // 2. Run it: the same toolchain, module tree and environment as fixtures/build.sh.
     let tmp = tempfile::tempdir().unwrap();
-    let out_path = tmp.path().join("ginsqlite");
-    let outs: Vec<usize> = (0..args.len()).filter(|&i| args[i] == "-o").collect();
-    assert!(
-        outs.len() == 1 && outs[0] + 1 < args.len(),
-        "the fix line must name its output once, as -o NAME: {line:?}"
-    );
-    args[outs[0] + 1] = out_path.display().to_string();
-    let tree = fixtures_dir.join(TREE);
-    let t0 = Instant::now();
-    let build = Command::new(GO124)
-        .args(&args)
-        .current_dir(&tree)
-        .env_clear()
-        .envs(build_env(&fixtures_dir))
-        .env("CGO_ENABLED", "0")
-        .envs(assignments.iter().map(|(k, v)| (k, v)))
-        .output()
-        .expect("go runs");
-    let build_time = t0.elapsed();
-    let shown = format!(
-        "(cd {} && {} {GO124} {})",
-        tree.display(),
-        assignments
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(" "),
-        args.iter()
-            .map(|a| format!("{a:?}"))
-            .collect::<Vec<_>>()
-            .join(" ")
-    );
-    println!(
-        "fix_runs: {shown}: {} in {:.1}s",
-        build.status,
-        build_time.as_secs_f64()
-    );
-    assert!(
-        build.status.success() && out_path.is_file(),
-        "the fix whyrun prints does not build: {shown} exited with {}:\n{}",
-        build.status,
-        String::from_utf8_lossy(&build.stderr)
-    );
+    let out_path = build_fix_line(&fixtures_dir, &line, &tmp.path().join("ginsqlite"));
 
     // 3. Static: no interpreter.
     let headers = fixtures::run("readelf", &["-lW", &out_path.display().to_string()]);
@@ -315,21 +271,7 @@ fn the_static_cgo_rebuild_whyrun_prints_for_scratch_runs_there() {
 
     // 4. It runs in the target, and go-sqlite3 works in it (not the CGO_ENABLED=0 stub).
     let t0 = Instant::now();
-    let run = Command::new("python3")
-        .arg(fixtures::repo().join("fixtures/e2e/run_in_root.py"))
-        .arg("--root")
-        .arg(&root)
-        .args(["--timeout", "30", "--copy"])
-        .arg(format!("{}:/app/ginsqlite:755", out_path.display()))
-        .args(["--", "/app/ginsqlite", "selfcheck"])
-        .output()
-        .expect("python3 runs");
-    assert!(
-        run.status.success(),
-        "fix_runs: the runner failed for {root_s}: {}",
-        String::from_utf8_lossy(&run.stderr)
-    );
-    let run: Value = serde_json::from_slice(&run.stdout).expect("the runner prints JSON");
+    let run = run_in_root(&root, &out_path, "/app/ginsqlite", &["selfcheck"]);
     let stdout = run["stdout"].as_str().unwrap_or_default();
     println!(
         "fix_runs: /app/ginsqlite selfcheck in {ROOT} ({:.1}s): started={} exit_code={} signal={}\n{stdout}{}",
@@ -383,6 +325,148 @@ fn the_static_cgo_rebuild_whyrun_prints_for_scratch_runs_there() {
         after["binaries"][0]["targets"][0]["verdict"], "wont-start",
         "whyrun says the rebuilt binary will not start in {ROOT}, and it did: {after}"
     );
+}
+
+/// Runs a `go build` fix line exactly as whyrun prints it, with Debian's Go 1.24 in the
+/// module tree and environment `fixtures/build.sh` built the fixtures in (whose go_fixture
+/// runs `env CGO_ENABLED=0 VAR=VALUE... go build ...`), only `-o` changed to `out`.
+fn build_fix_line(fixtures_dir: &Path, line: &str, out: &Path) -> PathBuf {
+    let (assignments, mut args) = parse_go_build(line);
+    let outs: Vec<usize> = (0..args.len()).filter(|&i| args[i] == "-o").collect();
+    assert!(
+        outs.len() == 1 && outs[0] + 1 < args.len(),
+        "the fix line must name its output once, as -o NAME: {line:?}"
+    );
+    args[outs[0] + 1] = out.display().to_string();
+    let tree = fixtures_dir.join(TREE);
+    let t0 = Instant::now();
+    let build = Command::new(GO124)
+        .args(&args)
+        .current_dir(&tree)
+        .env_clear()
+        .envs(build_env(fixtures_dir))
+        .env("CGO_ENABLED", "0")
+        .envs(assignments.iter().map(|(k, v)| (k, v)))
+        .output()
+        .expect("go runs");
+    let shown = format!(
+        "(cd {} && {} {GO124} {})",
+        tree.display(),
+        assignments
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(" "),
+        args.iter()
+            .map(|a| format!("{a:?}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    println!(
+        "fix_runs: {shown}: {} in {:.1}s",
+        build.status,
+        t0.elapsed().as_secs_f64()
+    );
+    assert!(
+        build.status.success() && out.is_file(),
+        "the fix whyrun prints does not build: {shown} exited with {}:\n{}",
+        build.status,
+        String::from_utf8_lossy(&build.stderr)
+    );
+    out.to_path_buf()
+}
+
+/// Runs `binary` copied to `at` in `root` (`fixtures/e2e/run_in_root.py`): the runner's JSON.
+fn run_in_root(root: &Path, binary: &Path, at: &str, args: &[&str]) -> Value {
+    let run = Command::new("python3")
+        .arg(fixtures::repo().join("fixtures/e2e/run_in_root.py"))
+        .arg("--root")
+        .arg(root)
+        .args(["--timeout", "30", "--copy"])
+        .arg(format!("{}:{at}:755", binary.display()))
+        .arg("--")
+        .arg(at)
+        .args(args)
+        .output()
+        .expect("python3 runs");
+    assert!(
+        run.status.success(),
+        "fix_runs: the runner failed for {}: {}",
+        root.display(),
+        String::from_utf8_lossy(&run.stderr)
+    );
+    serde_json::from_slice(&run.stdout).expect("the runner prints JSON")
+}
+
+#[test]
+fn one_rebuild_for_every_finding_makes_one_binary_that_fixes_them() {
+    // gin-go124-cgo in scratch-ca (CA certificates only): LIBC001 asks for CGO_ENABLED=0,
+    // GO003 for -tags timetzdata; the combined line must do both at once.
+    const ROOT_CA: &str = "scratch-ca";
+    let roots = fixtures::roots_dir();
+    let fixtures_dir = fixtures::cache_dir();
+    preconditions(&roots, &fixtures_dir);
+    let root = roots.join(ROOT_CA);
+    let root_s = root.display().to_string();
+    let gin = fixtures::built()
+        .into_iter()
+        .find(|f| f.name == "gin-go124-cgo")
+        .expect("gin-go124-cgo in the manifest: run `bash fixtures/build.sh`")
+        .path;
+    let gin_s = gin.display().to_string();
+    let check = |file: &str| {
+        check_json(&[
+            file,
+            "--root",
+            &root_s,
+            "--as",
+            "/app/ginapp",
+            "--this-machine",
+        ])
+    };
+    let before = check(&gin_s);
+    let target = &before["binaries"][0]["targets"][0];
+    let rebuild = &target["rebuild"];
+    let line = rebuild["command"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no combined rebuild for gin-go124-cgo in {ROOT_CA}: {target}"))
+        .to_string();
+    println!("fix_runs: the combined rebuild for gin-go124-cgo in {ROOT_CA}:\n  {line}");
+    let labelled =
+        |part: &str, code: &str| {
+            rebuild["changes"].as_array().unwrap().iter().any(|c| {
+                c["line"] == part && c["codes"].as_array().unwrap().iter().any(|x| x == code)
+            })
+        };
+    assert!(labelled("CGO_ENABLED=0", "LIBC001"), "{rebuild}");
+    assert!(labelled("-tags timetzdata", "GO003"), "{rebuild}");
+    assert!(
+        line.contains("CGO_ENABLED=0") && line.contains("-tags timetzdata"),
+        "{line}"
+    );
+
+    let tmp = tempfile::tempdir().unwrap();
+    let out = build_fix_line(&fixtures_dir, &line, &tmp.path().join("ginapp"));
+    let run = run_in_root(&root, &out, "/app/ginapp", &["selfcheck"]);
+    let stdout = run["stdout"].as_str().unwrap_or_default();
+    println!("fix_runs: /app/ginapp selfcheck in {ROOT_CA}: {run}");
+    assert_eq!(
+        run["started"], true,
+        "the rebuilt binary did not start: {run}"
+    );
+    assert!(
+        stdout.lines().any(|l| l.starts_with("tz\tok\t")),
+        "time zones still fail in the rebuilt binary: {stdout}"
+    );
+    let after = check(&out.display().to_string());
+    let codes: Vec<&str> = findings(&after)
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    println!("fix_runs: whyrun check of the rebuilt binary in {ROOT_CA}: {codes:?}");
+    for code in ["LIBC001", "GO003"] {
+        assert!(!codes.contains(&code), "{code} is still reported: {after}");
+    }
 }
 
 #[test]
