@@ -355,18 +355,8 @@ mod tests {
     /// Linked entry points, for a binary whose calls were not analysed (an architecture
     /// the call graph does not decode).
     fn set_entry_points(facts: &mut Facts, names: &[&str]) {
-        x509_mut(facts).reach = None;
-        let x509 = facts
-            .go
-            .as_mut()
-            .unwrap()
-            .symtab
-            .as_mut()
-            .unwrap()
-            .needs
-            .x509
-            .as_mut()
-            .unwrap();
+        let x509 = x509_mut(facts);
+        x509.reach = None;
         x509.entry_points = names.iter().map(|s| s.to_string()).collect();
     }
 

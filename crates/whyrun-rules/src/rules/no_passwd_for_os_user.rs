@@ -295,18 +295,19 @@ mod tests {
             .find(|f| f.code == "GO004")
     }
 
+    /// Places os/user's call as `how`, from a handler of package main.
+    fn reached(facts: &mut Facts, how: Reached) {
+        let symtab = facts.go.as_mut().unwrap().symtab.as_mut().unwrap();
+        symtab.needs.os_user.as_mut().unwrap().reach = Some(Reach {
+            how,
+            chain: vec!["main.router.func3".into(), "os/user.Current".into()],
+        });
+    }
+
     #[test]
     fn who_calls_it_bounds_the_severity() {
         let mut facts = with_os_user(false);
-        let chain = vec![
-            "main.router.func3".to_string(),
-            "os/user.Current".to_string(),
-        ];
-        let os_user = facts.go.as_mut().unwrap().symtab.as_mut().unwrap();
-        os_user.needs.os_user.as_mut().unwrap().reach = Some(Reach {
-            how: Reached::Feature,
-            chain,
-        });
+        reached(&mut facts, Reached::Feature);
         let f = go004(&facts, &scratch()).expect("GO004");
         assert_eq!(f.severity, Severity::Risk);
         assert!(f
@@ -316,36 +317,13 @@ mod tests {
             .evidence
             .iter()
             .any(|e| e.what.ends_with("main.router.func3 → os/user.Current")));
-        let symtab = facts.go.as_mut().unwrap().symtab.as_mut().unwrap();
-        symtab
-            .needs
-            .os_user
-            .as_mut()
-            .unwrap()
-            .reach
-            .as_mut()
-            .unwrap()
-            .how = Reached::LinkedOnly;
-        let f = go004(&facts, &scratch()).expect("GO004");
-        assert_eq!(f.severity, Severity::Info);
-        symtab_reach(&mut facts, Reached::StartUp);
+        reached(&mut facts, Reached::LinkedOnly);
+        assert_eq!(go004(&facts, &scratch()).unwrap().severity, Severity::Info);
+        reached(&mut facts, Reached::StartUp);
         assert_eq!(
             go004(&facts, &scratch()).unwrap().severity,
             Severity::FailsAtRuntime
         );
-    }
-
-    fn symtab_reach(facts: &mut Facts, how: Reached) {
-        let symtab = facts.go.as_mut().unwrap().symtab.as_mut().unwrap();
-        symtab
-            .needs
-            .os_user
-            .as_mut()
-            .unwrap()
-            .reach
-            .as_mut()
-            .unwrap()
-            .how = how;
     }
 
     #[test]
