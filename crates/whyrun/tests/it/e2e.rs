@@ -1350,26 +1350,7 @@ fn every_fixture_in_every_root_agrees_with_reality() {
         staged: staged.clone(),
     };
 
-    // Each cell is a few short processes; more workers than cores keeps both cores busy.
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..cells.len()).map(|_| None).collect());
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(cell) = cells.get(i) else { break };
-                let o = execute(&env, cell, i);
-                results.lock().unwrap()[i] = Some(o);
-            });
-        }
-    });
-    let outcomes: Vec<Outcome> = results
-        .into_inner()
-        .unwrap()
-        .into_iter()
-        .map(|o| o.expect("every cell ran"))
-        .collect();
+    let outcomes = in_parallel(&cells, |i, cell| execute(&env, cell, i));
     let wall = t_start.elapsed();
 
     // The table.
@@ -1452,13 +1433,14 @@ fn every_fixture_in_every_root_agrees_with_reality() {
     let check_total: Duration = outcomes.iter().map(|o| o.check_time).sum();
     let _ = writeln!(
         table,
-        "\n{} cells: {} agree, {} disagree, {} whyrun cannot know or evidence only. Wall {:.1}s with {workers} workers \
+        "\n{} cells: {} agree, {} disagree, {} whyrun cannot know or evidence only. Wall {:.1}s with {} workers \
          (runs {:.1}s and whyrun checks {:.1}s summed over cells).",
         outcomes.len(),
         counts[0],
         counts[1],
         counts[2],
         wall.as_secs_f64(),
+        workers(),
         run_total.as_secs_f64(),
         check_total.as_secs_f64(),
     );
@@ -1538,4 +1520,36 @@ fn precedence_table(outcomes: &[Outcome], table: &mut String, disagreements: &mu
             codes.join(",")
         );
     }
+}
+
+/// How many cells run at once: twice as many as cores.
+pub(crate) fn workers() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get()) * 2
+}
+
+/// `run` over every cell, on twice as many threads as cores (each cell is a few short
+/// processes, so more workers than cores keeps them busy), results in the cells' order.
+pub(crate) fn in_parallel<C: Sync, O: Send>(
+    cells: &[C],
+    run: impl Fn(usize, &C) -> O + Sync,
+) -> Vec<O> {
+    let workers = workers();
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<O>>> = Mutex::new((0..cells.len()).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(cell) = cells.get(i) else { break };
+                let o = run(i, cell);
+                results.lock().unwrap()[i] = Some(o);
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap()
+        .into_iter()
+        .map(|o| o.expect("every cell ran"))
+        .collect()
 }

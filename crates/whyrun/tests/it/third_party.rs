@@ -20,8 +20,6 @@
 
 use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::e2e::{
@@ -656,26 +654,7 @@ fn third_party_programs_in_every_root_agree_with_reality() {
         .flat_map(|program| ROOTS.iter().map(move |root| Cell { program, root }))
         .collect();
 
-    // As in e2e.rs: each cell is a few short processes, so twice as many workers as cores.
-    let workers = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Outcome>>> = Mutex::new((0..cells.len()).map(|_| None).collect());
-    std::thread::scope(|s| {
-        for _ in 0..workers {
-            s.spawn(|| loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(cell) = cells.get(i) else { break };
-                let o = execute(&env, cell);
-                results.lock().unwrap()[i] = Some(o);
-            });
-        }
-    });
-    let outcomes: Vec<Outcome> = results
-        .into_inner()
-        .unwrap()
-        .into_iter()
-        .map(|o| o.expect("every cell ran"))
-        .collect();
+    let outcomes = e2e::in_parallel(&cells, |_, cell| execute(&env, cell));
     let wall = t_start.elapsed();
 
     let mut table = String::new();
@@ -736,13 +715,14 @@ fn third_party_programs_in_every_root_agree_with_reality() {
     let check_total: Duration = outcomes.iter().map(|o| o.check_time).sum();
     let _ = writeln!(
         table,
-        "\n{} programs, {} cells: {} agree, {} disagree. Wall {:.1}s with {workers} workers \
+        "\n{} programs, {} cells: {} agree, {} disagree. Wall {:.1}s with {} workers \
          (runs {:.1}s and whyrun checks {:.1}s summed over cells).",
         PROGRAMS.len(),
         outcomes.len(),
         outcomes.len() - disagreements.len(),
         disagreements.len(),
         wall.as_secs_f64(),
+        e2e::workers(),
         run_total.as_secs_f64(),
         check_total.as_secs_f64(),
     );
