@@ -69,7 +69,7 @@ pub enum Mode {
 pub enum Gate {
     /// It reads it and goes on to compile.
     Compiles,
-    /// Go 1.20 or older cannot parse it (BUILD002).
+    /// The toolchain cannot parse it (BUILD002).
     Unparsable,
     /// Go 1.21 or newer with a go line above it: refuses with GOTOOLCHAIN=local, or
     /// switches to a newer toolchain (BUILD001).
@@ -104,16 +104,16 @@ impl BuildSubject {
         self.env.gotoolchain.as_deref().unwrap_or("auto")
     }
 
-    /// The go.mod errors of a Go 1.20 or older toolchain, in line order: (line, message).
-    pub fn old_parser_errors(&self) -> Vec<(usize, String)> {
+    /// The errors the toolchain's go.mod parser reports, in line order: (line, message).
+    /// Go 1.20 and older take only a two-part go line; every release refuses a directive
+    /// added after it (Go 1.21 and 1.22 refuse `godebug` even when the go line is newer
+    /// than they are: the parse comes first).
+    pub fn parse_errors(&self) -> Vec<(usize, String)> {
         let (Some(tc), Some(m)) = (&self.toolchain, &self.gomod) else {
             return Vec::new();
         };
-        if tc.at_least(1, 21) {
-            return Vec::new();
-        }
         let mut errors = Vec::new();
-        if let Some(g) = &m.parsed.go {
+        if let Some(g) = m.parsed.go.as_ref().filter(|_| !tc.at_least(1, 21)) {
             let two_part = GoVersion::parse(&g.value).is_some_and(|v| v.is_two_part());
             if !two_part {
                 errors.push((
@@ -139,7 +139,7 @@ impl BuildSubject {
         let Some(tc) = &self.toolchain else {
             return Gate::Unknown;
         };
-        if !self.old_parser_errors().is_empty() {
+        if !self.parse_errors().is_empty() {
             return Gate::Unparsable;
         }
         match self.go_line() {

@@ -1,5 +1,5 @@
-//! BUILD002: a go.mod that Go 1.20 or older cannot parse (a three-part go line, a
-//! `toolchain` or later directive).
+//! BUILD002: a go.mod the toolchain cannot parse: a three-part go line for Go 1.20 or
+//! older, a directive newer than the toolchain (`toolchain`, `godebug`, `tool`, `ignore`).
 
 use crate::build::{at_line, go_says, BuildSubject, Mode};
 use crate::finding::{Finding, Severity};
@@ -9,9 +9,10 @@ use crate::subject::Subject;
 
 crate::declare_rule! {
     /// ## What it finds
-    /// A go.mod written by Go 1.21 or newer, built with Go 1.20 or older: a three-part
-    /// `go 1.22.0` line, or a directive the old go command does not know (`toolchain`
-    /// from Go 1.21, `godebug` from 1.23, `tool` from 1.24, `ignore` from 1.25).
+    /// A go.mod written by a newer Go than the one that builds it: a three-part
+    /// `go 1.22.0` line for Go 1.20 or older, or a directive the go command does not know
+    /// yet (`toolchain` from Go 1.21, `godebug` from 1.23, `tool` from 1.24, `ignore` from
+    /// 1.25; Go 1.21 and 1.22 refuse `godebug` even when the go line asks for a newer Go).
     ///
     /// ## Why it breaks
     /// Before Go 1.21 the `go` line had to be exactly `1.N` and the go.mod parser knew a
@@ -19,20 +20,23 @@ crate::declare_rule! {
     /// often `toolchain go1.22.4`, so a module touched by a newer Go no longer parses: the
     /// old go command stops before compiling anything with `go: errors parsing go.mod:`
     /// and `invalid go version '1.22.0': must match format 1.23` or `unknown directive:
-    /// toolchain`, one line per problem.
+    /// toolchain`, one line per problem. The parse comes before the go line is compared
+    /// with the toolchain, so this error also hides BUILD001's.
     ///
     /// ## Example
     /// ```text
     /// BUILD002 blocks build  Go 1.19 cannot parse go.mod: invalid go version '1.22.0': must match format 1.23
     ///   · invalid go version '1.22.0': must match format 1.23  [app/go.mod:3:1]
     ///   · go build stops with "invalid go version '1.22.0': must match format 1.23"  [go build]
-    ///   fix Build with Go 1.21 or newer, or write the go.mod the old go command can read
+    ///   fix Build with Go 1.21 or newer, or write the go.mod Go 1.19 can read
     ///       go mod edit -go=1.22 -toolchain=none
     /// ```
     ///
     /// ## Fix
-    /// Build with Go 1.21 or newer. If the old toolchain must stay, make the go line
-    /// two-part and drop the new directives: `go mod edit -go=1.22 -toolchain=none`.
+    /// Build with a Go that knows the go.mod's syntax (1.21 for a three-part go line or
+    /// `toolchain`, 1.23 for `godebug`, 1.24 for `tool`). If the old toolchain must stay,
+    /// make the go line two-part and drop the new directives: `go mod edit -go=1.22
+    /// -toolchain=none`, `go mod edit -dropgodebug=…`.
     ///
     /// ## References
     /// - Go 1.21 release notes, "Tools": the go line as a minimum, the toolchain line.
@@ -44,7 +48,7 @@ crate::declare_rule! {
         subject: Subject::BuildInputs,
         severity: Severity::BlocksBuild,
         stage: Stage::Build,
-        summary: "Go 1.20 or older cannot parse the go.mod (three-part go line, newer directives)",
+        summary: "The toolchain cannot parse the go.mod (a three-part go line before Go 1.21, newer directives)",
     }
 }
 
@@ -53,7 +57,7 @@ impl GoModTooNewForToolchain {
         if s.mode() != Mode::Modules {
             return Vec::new();
         }
-        let errors = s.old_parser_errors();
+        let errors = s.parse_errors();
         let (Some(tc), Some((_, first))) = (&s.toolchain, errors.first()) else {
             return Vec::new();
         };
@@ -73,8 +77,24 @@ impl GoModTooNewForToolchain {
         {
             edit.push("-toolchain=none".into());
         }
+        let m = s.gomod.as_ref().map(|m| &m.parsed);
+        let needs = m
+            .into_iter()
+            .flat_map(|m| &m.verbs)
+            .filter_map(|v| crate::build::directive_since(&v.value))
+            .chain(
+                errors
+                    .iter()
+                    .any(|(_, e)| e.starts_with("invalid go"))
+                    .then_some(21),
+            )
+            .max()
+            .unwrap_or(21);
         vec![f.evidence(said, at).fix(
-            "Build with Go 1.21 or newer, or write the go.mod the old go command can read",
+            format!(
+                "Build with Go 1.{needs} or newer, or write the go.mod Go {} can read",
+                tc.language()
+            ),
             vec![edit.join(" ")],
         )]
     }
