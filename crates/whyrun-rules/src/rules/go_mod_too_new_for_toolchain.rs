@@ -134,4 +134,24 @@ mod tests {
         );
         assert!(GoModTooNewForToolchain::run(&s).is_empty());
     }
+
+    #[test]
+    fn godebug_is_refused_before_the_go_line_is_compared() {
+        let gomod = "module example.com/app\n\ngo 1.23.0\n\ngodebug default=go1.21\n";
+        let s = subject(gomod, Some("1.22.1"));
+        let f = GoModTooNewForToolchain::run(&s);
+        assert_eq!(
+            f[0].message,
+            "Go 1.22.1 cannot parse go.mod: unknown directive: godebug"
+        );
+        assert!(f[0]
+            .fix
+            .as_ref()
+            .unwrap()
+            .summary
+            .starts_with("Build with Go 1.23"));
+        assert!(crate::rules::GoVersionNewerThanToolchain::run(&s).is_empty());
+        let s = subject(gomod, Some("1.23.0"));
+        assert!(GoModTooNewForToolchain::run(&s).is_empty());
+    }
 }
