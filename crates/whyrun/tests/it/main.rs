@@ -3,6 +3,7 @@
 //! `readelf`).
 
 mod bad_input;
+mod build_inputs;
 mod check_cli;
 mod config;
 mod e2e;
