@@ -23,7 +23,7 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// BUILD003 blocks build  go.mod asks for go 1.22; Go 1.19 builds it only if the code uses nothing newer than Go 1.19 (cannot tell)
+    /// BUILD003 cannot tell  go.mod asks for go 1.22; Go 1.19 builds it only if the code uses nothing newer than Go 1.19
     ///   · go 1.22  [app/go.mod:3:1]
     ///   · no imported standard-library package is newer than Go 1.19  [app]
     ///   fix Build with the Go the module asks for
@@ -69,7 +69,7 @@ impl GoLineNewerThanOldToolchain {
         let tl = tc.language();
         vec![Self::META
             .finding(format!(
-                "go.mod asks for go {raw}; Go {tl} builds it only if the code uses nothing newer than Go {tl} (cannot tell)"
+                "go.mod asks for go {raw}; Go {tl} builds it only if the code uses nothing newer than Go {tl}"
             ))
             .evidence(format!("go {raw}"), at_line(&s.gomod_path(), line, 1))
             .evidence(

@@ -29,7 +29,7 @@ crate::declare_rule! {
     ///   · invalid go version '1.22.0': must match format 1.23  [app/go.mod:3:1]
     ///   · go build stops with "invalid go version '1.22.0': must match format 1.23"  [go build]
     ///   fix Build with Go 1.21 or newer, or write the go.mod Go 1.19 can read
-    ///       go mod edit -go=1.22 -toolchain=none
+    ///       go mod edit -go=1.22
     /// ```
     ///
     /// ## Fix
