@@ -11,9 +11,16 @@ Examples:
   whyrun inspect --json ./server | jq .   every fact, as versioned JSON
   whyrun inspect -v bin/*                 all dependencies and build settings
 
-Exit codes:
-  0  every file was inspected
-  2  usage error, or a file could not be read (the others are still inspected)";
+  whyrun check ./server -t alpine-3.19    will it run there, and if not, why
+  whyrun check ./app --go 1.22.1          will these Go sources build with Go 1.22.1
+
+Exit codes of whyrun check (each command's --help gives its own):
+  0  runs on every target (risks and notes may be reported)
+  1  will not start, or fails at run time, on at least one target
+  2  usage error, or an input could not be read (the others are still checked)
+  3  cannot tell on at least one target, and nothing above
+  4  will not build (Go sources judged against a toolchain); before 1 and 3, after 2
+whyrun inspect: 0 every file was inspected, 2 a file could not be read.";
 
 /// Will this Linux binary run on that system, and if not, why and how to fix it.
 ///

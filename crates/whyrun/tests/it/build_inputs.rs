@@ -463,3 +463,39 @@ fn build_inputs_agree_with_real_go_builds() {
     eprintln!("{} projects in {:?}", outcomes.len(), started.elapsed());
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
 }
+
+/// The exit codes of `whyrun check DIR`: 4 will not build, 3 cannot tell (no `--go`), 0
+/// builds; 2 for `--go` with a binary, a version that is not one, or an unknown `--env`.
+#[test]
+fn build_inputs_exit_codes() {
+    let t = tempfile::tempdir().unwrap();
+    let app = t.path().join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(app.join("go.mod"), "module example.com/app\n\ngo 1.23.0\n").unwrap();
+    std::fs::write(app.join("main.go"), MAIN).unwrap();
+    let code = |args: &[&str]| {
+        let mut c = assert_cmd::Command::cargo_bin("whyrun").unwrap();
+        c.args(["check", "--no-config"]).arg(&app).args(args);
+        c.output().unwrap().status.code()
+    };
+    assert_eq!(
+        code(&["--go", "1.22.1", "--env", "GOTOOLCHAIN=local"]),
+        Some(4)
+    );
+    assert_eq!(code(&[]), Some(3));
+    assert_eq!(
+        code(&["--go", "1.24.0", "--env", "GOTOOLCHAIN=local"]),
+        Some(0)
+    );
+    assert_eq!(code(&["--go", "one.two"]), Some(2));
+    assert_eq!(code(&["--go", "1.22.1", "--env", "PATH=/bin"]), Some(2));
+    assert_eq!(code(&["--go", "1.22.1", "--target", "debian-12"]), Some(2));
+    let out = assert_cmd::Command::cargo_bin("whyrun")
+        .unwrap()
+        .args(["check", "--no-config", "--go", "1.22.1"])
+        .arg(app.join("main.go"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--go and --env judge a directory"));
+}
