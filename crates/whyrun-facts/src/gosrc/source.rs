@@ -226,7 +226,7 @@ impl ExprParser<'_> {
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.') =>
             {
                 self.pos += 1;
-                Some(self.ctx.tag(&t))
+                Some(self.ctx.tag(t))
             }
             _ => None,
         };

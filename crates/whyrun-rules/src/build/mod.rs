@@ -218,6 +218,25 @@ pub fn directive_since(verb: &str) -> Option<u32> {
     }
 }
 
+/// The evidence that quotes the go command: `go build stops with "…"`.
+pub(crate) fn go_says(words: &str) -> (String, crate::finding::Location) {
+    (
+        format!("go build stops with \"{words}\""),
+        crate::finding::Location::Named {
+            name: "go build".into(),
+        },
+    )
+}
+
+/// A line of a text file on this machine.
+pub(crate) fn at_line(path: &str, line: usize, column: usize) -> crate::finding::Location {
+    crate::finding::Location::FileLine {
+        path: path.to_string(),
+        line,
+        column,
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod testing {
     use super::*;
@@ -243,24 +262,5 @@ pub(crate) mod testing {
             line,
             column: 8,
         }
-    }
-}
-
-/// The evidence that quotes the go command: `go build stops with "…"`.
-pub(crate) fn go_says(words: &str) -> (String, crate::finding::Location) {
-    (
-        format!("go build stops with \"{words}\""),
-        crate::finding::Location::Named {
-            name: "go build".into(),
-        },
-    )
-}
-
-/// A line of a text file on this machine.
-pub(crate) fn at_line(path: &str, line: usize, column: usize) -> crate::finding::Location {
-    crate::finding::Location::FileLine {
-        path: path.to_string(),
-        line,
-        column,
     }
 }
