@@ -281,4 +281,92 @@ mod tests {
         assert!(is_std_path("net/http") && is_std_path("iter"));
         assert!(!is_std_path("example.com/x") && !is_std_path("C") && !is_std_path(""));
     }
+
+    /// Text made of the pieces these parsers look for, shuffled: every reader returns,
+    /// none panics (the `gosrc` fuzz target does this without end).
+    #[test]
+    fn shuffled_syntax_never_panics() {
+        const PIECES: &[&str] = &[
+            "module",
+            "go",
+            "toolchain",
+            "require",
+            "replace",
+            "exclude",
+            "godebug",
+            "=>",
+            "(",
+            ")",
+            "\"",
+            "`",
+            "\\",
+            "//",
+            "/*",
+            "*/",
+            "\n",
+            " ",
+            "\t",
+            "1.22",
+            ".0",
+            "rc1",
+            "v1.0.0",
+            "../lib",
+            "package",
+            "import",
+            "main",
+            "_",
+            ".",
+            ";",
+            "//go:build ",
+            "linux",
+            "&&",
+            "||",
+            "!",
+            "_test.go",
+            "é",
+            "\u{0}",
+            "\r\n",
+        ];
+        let ctx = BuildContext {
+            goos: "linux".into(),
+            goarch: "amd64".into(),
+            cgo: true,
+            go_minor: None,
+            tags: vec![],
+        };
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..20_000 {
+            let mut text = String::new();
+            for _ in 0..(x % 40) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                text.push_str(PIECES[(x % PIECES.len() as u64) as usize]);
+            }
+            let _ = gomod::parse(&text);
+            let _ = source::parse_header(&text);
+            let _ = ctx.satisfies(&text);
+            let _ = ctx.file_name_matches(&text);
+            let _ = GoVersion::parse(&text);
+        }
+    }
+
+    /// A FIFO named like a Go file, and a file larger than the bound: the read neither
+    /// blocks nor reads past `LIMITS.file_bytes`, and the header at the start is read.
+    #[test]
+    fn a_fifo_and_a_huge_file_do_not_stop_the_read() {
+        let t = tempfile::tempdir().unwrap();
+        let d = t.path();
+        write(d, "go.mod", "module example.com/app\n");
+        let fifo = std::ffi::CString::new(d.join("pipe.go").to_str().unwrap()).unwrap();
+        // SAFETY: `fifo` is a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
+        let mut big = String::from("package main\nimport \"fmt\"\n");
+        big.push_str(&"// padding\n".repeat(100_000));
+        write(d, "big.go", &big);
+        let s = read(d, &ctx());
+        assert_eq!(s.imports.len(), 1);
+        // The FIFO is not a regular file: never opened.
+        assert!(s.warnings.is_empty(), "{:?}", s.warnings);
+    }
 }
