@@ -101,6 +101,7 @@ pub fn check(req: &BuildRequest, config: &Config) -> Outcome {
         cgo_enabled: get("CGO_ENABLED"),
         goos: get("GOOS"),
         goarch: get("GOARCH"),
+        goproxy: get("GOPROXY"),
     };
     let ctx = BuildContext {
         goos: env.goos.clone().unwrap_or_else(|| "linux".into()),
@@ -171,6 +172,7 @@ pub fn check(req: &BuildRequest, config: &Config) -> Outcome {
         replace_dirs,
         gopath,
         in_gopath,
+        host: format!("linux/{}", host_goarch()),
     };
     let findings = whyrun_rules::run(Input::Build(&subject));
     let mut target = TargetReport {

@@ -27,6 +27,9 @@ pub struct BuildSubject {
     /// The GOPATH searched in GOPATH mode, and the non-standard imports found in its `src`.
     pub gopath: String,
     pub in_gopath: Vec<String>,
+    /// The machine the go command runs on, `linux/amd64`: the platform of a toolchain it
+    /// downloads.
+    pub host: String,
 }
 
 /// A go.mod as read.
@@ -55,6 +58,7 @@ pub struct BuildEnv {
     pub cgo_enabled: Option<String>,
     pub goos: Option<String>,
     pub goarch: Option<String>,
+    pub goproxy: Option<String>,
 }
 
 /// Whether the go command works with modules or with GOPATH.
@@ -163,6 +167,11 @@ impl BuildSubject {
         self.module_path().is_some_and(|m| {
             import == m || import.strip_prefix(m).is_some_and(|r| r.starts_with('/'))
         })
+    }
+
+    /// GOPROXY=off: the go command cannot download anything (a toolchain included).
+    pub fn offline(&self) -> bool {
+        self.env.goproxy.as_deref() == Some("off")
     }
 
     /// The go.mod's path as shown.

@@ -18,9 +18,10 @@ crate::declare_rule! {
     /// images and distribution packages set) it stops at once with `go: go.mod requires go
     /// >= 1.23.0 (running go 1.22.1; GOTOOLCHAIN=local)`. With the default
     /// `GOTOOLCHAIN=auto` it downloads the newer toolchain instead, which works only with
-    /// network access and a GOPROXY that serves it: offline (`GOPROXY=off`, an air-gapped
-    /// build) it fails too. whyrun cannot see the network, so for `auto` the finding is
-    /// "cannot tell".
+    /// network access and a GOPROXY that serves it: with `GOPROXY=off` it stops with `go:
+    /// download go1.23.0 for linux/amd64: toolchain not available`. whyrun cannot see the
+    /// network, so for `auto` with a proxy (or `path`, which looks for `go1.23.0` in
+    /// PATH) the finding is "cannot tell".
     ///
     /// ## Example
     /// ```text
@@ -92,34 +93,56 @@ impl GoVersionNewerThanToolchain {
                         ],
                     )
                 };
+                let base = Self::META
+                    .finding(String::new())
+                    .evidence(format!("go {raw}"), at_line(&path, line, 1));
+                // The toolchain it would switch to: the go line, as a release (1.23 → 1.23.0).
+                let release = match s.go_line() {
+                    Some((v, _, _)) if v.is_two_part() => format!("{raw}.0"),
+                    _ => raw.to_string(),
+                };
+                let switching = matches!(gotoolchain, "auto" | "path")
+                    || gotoolchain.ends_with("+auto")
+                    || gotoolchain.ends_with("+path");
                 if gotoolchain == "local" {
                     let words = format!(
                         "go: go.mod requires go >= {raw} (running go {tc}; GOTOOLCHAIN=local)"
                     );
                     let (said, at) = go_says(&words);
-                    vec![fix(Self::META
-                        .finding(format!(
-                            "go.mod needs go {raw}; Go {tc} refuses it with GOTOOLCHAIN=local"
-                        ))
-                        .evidence(format!("go {raw}"), at_line(&path, line, 1))
+                    let mut f = base
                         .evidence(
                             "GOTOOLCHAIN=local: the go command never downloads a newer toolchain",
                             "environment",
                         )
-                        .evidence(said, at))]
+                        .evidence(said, at);
+                    f.message =
+                        format!("go.mod needs go {raw}; Go {tc} refuses it with GOTOOLCHAIN=local");
+                    vec![fix(f)]
+                } else if switching && gotoolchain.contains("auto") && s.offline() {
+                    let words = format!(
+                        "go: download go{release} for {}: toolchain not available",
+                        s.host
+                    );
+                    let (said, at) = go_says(&words);
+                    let mut f = base
+                        .evidence(
+                            format!("GOTOOLCHAIN={gotoolchain} with GOPROXY=off: the go command tries to download go{release} and cannot"),
+                            "environment",
+                        )
+                        .evidence(said, at);
+                    f.message = format!("go.mod needs go {raw}; Go {tc} would download go{release}, and GOPROXY=off forbids it");
+                    vec![fix(f)]
                 } else {
-                    vec![fix(Self::META
-                        .finding(format!(
-                            "go.mod needs go {raw}; Go {tc} builds it only by downloading go{raw} (GOTOOLCHAIN={gotoolchain})"
-                        ))
-                        .evidence(format!("go {raw}"), at_line(&path, line, 1))
+                    let mut f = base
                         .evidence(
                             format!(
-                                "GOTOOLCHAIN={gotoolchain}: the go command switches to go{raw} when GOPROXY can serve it; offline, or with GOTOOLCHAIN=local, it stops with \"go: go.mod requires go >= {raw}\""
+                                "GOTOOLCHAIN={gotoolchain}: the go command switches to go{release} when it can get it (GOPROXY, PATH); offline, or with GOTOOLCHAIN=local, it stops with \"go: go.mod requires go >= {raw}\""
                             ),
                             "environment",
                         )
-                        .undecided())]
+                        .undecided();
+                    f.message = format!("go.mod needs go {raw}; Go {tc} builds it only by switching to go{release} (GOTOOLCHAIN={gotoolchain})");
+                    vec![fix(f)]
                 }
             }
             _ => Vec::new(),
@@ -144,6 +167,18 @@ mod tests {
             .what
             .contains("go: go.mod requires go >= 1.23.0 (running go 1.22.1; GOTOOLCHAIN=local)"));
         assert_eq!(Verdict::of(&f), Verdict::WontBuild);
+    }
+
+    #[test]
+    fn fires_with_gotoolchain_auto_offline() {
+        let mut s = subject("module example.com/app\n\ngo 1.23\n", Some("1.21.13"));
+        s.env.goproxy = Some("off".into());
+        s.host = "linux/amd64".into();
+        let f = GoVersionNewerThanToolchain::run(&s);
+        assert!(!f[0].undecided);
+        assert!(f[0].evidence[2]
+            .what
+            .contains("go: download go1.23.0 for linux/amd64: toolchain not available"));
     }
 
     #[test]

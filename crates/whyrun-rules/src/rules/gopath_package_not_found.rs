@@ -1,6 +1,6 @@
 //! BUILD006: a build in GOPATH mode importing packages that only modules provide.
 
-use crate::build::{at_line, go_says, BuildSubject, Mode};
+use crate::build::{at_line, go_says, go_std, BuildSubject, Mode};
 use crate::finding::{Finding, Severity};
 use crate::precedence::Stage;
 use crate::rule::Family;
@@ -18,7 +18,9 @@ crate::declare_rule! {
     /// (`example.com/app/internal/x`) and its requirements live elsewhere (in the module
     /// tree, in the module cache), so the build stops with `cannot find package
     /// "example.com/app/internal/x" in any of:` and the directories it tried. A module
-    /// that imports only the standard library still builds.
+    /// that imports only the standard library still builds, unless a standard-library
+    /// package is newer than the toolchain: GOPATH mode says `cannot find package
+    /// "slices"` for it (module mode says BUILD004's words).
     ///
     /// ## Example
     /// ```text
@@ -58,8 +60,18 @@ impl GopathPackageNotFound {
         let missing: Vec<_> = s
             .imports
             .iter()
-            .filter(|i| !whyrun_facts::gosrc::is_std_path(&i.path) && i.path != "C")
-            .filter(|i| !s.in_gopath.contains(&i.path))
+            .filter(|i| i.path != "C")
+            .filter(|i| {
+                if whyrun_facts::gosrc::is_std_path(&i.path) {
+                    // A standard-library package newer than the toolchain: not in GOROOT.
+                    let tc = s.toolchain.as_ref().map(|t| t.minor);
+                    go_std::added_in(&i.path)
+                        .zip(tc)
+                        .is_some_and(|(since, tc)| since > tc)
+                } else {
+                    !s.in_gopath.contains(&i.path)
+                }
+            })
             .filter(|i| seen.insert(i.path.clone()))
             .collect();
         let Some(first) = missing.first() else {
@@ -71,8 +83,15 @@ impl GopathPackageNotFound {
             .map(|p| format!("{p}/src"))
             .collect::<Vec<_>>()
             .join(", ");
+        let why_missing = match (go_std::added_in(&first.path), &s.toolchain) {
+            (Some(since), Some(tc)) if whyrun_facts::gosrc::is_std_path(&first.path) => format!(
+                "Go {} does not have it (new in Go 1.{since})",
+                tc.language()
+            ),
+            _ => format!("it is not under {gopath_src}"),
+        };
         let mut f = Self::META.finding(format!(
-            "GOPATH mode cannot find package {:?}: it is not under {gopath_src}",
+            "GOPATH mode cannot find package {:?}: {why_missing}",
             first.path
         ));
         for i in &missing {
@@ -123,6 +142,18 @@ mod tests {
         assert!(f[0].evidence[2]
             .what
             .contains("cannot find package \"example.com/app/lib\" in any of"));
+    }
+
+    #[test]
+    fn a_standard_package_newer_than_the_toolchain_is_not_found_either() {
+        let mut s = subject("module example.com/app\n\ngo 1.19\n", Some("1.19"));
+        s.env.go111module = Some("off".into());
+        s.imports = vec![import("fmt", 3), import("slices", 4)];
+        let f = GopathPackageNotFound::run(&s);
+        assert_eq!(
+            f[0].message,
+            "GOPATH mode cannot find package \"slices\": Go 1.19 does not have it (new in Go 1.21)"
+        );
     }
 
     #[test]

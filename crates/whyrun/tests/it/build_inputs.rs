@@ -50,6 +50,14 @@ const CASES: &[Case] = &[
         cannot_tell: false,
     },
     Case {
+        name: "go-line-newer-auto-offline-1.21",
+        go: "1.21",
+        env: &[("GOTOOLCHAIN", "auto")],
+        files: &[("go.mod", "module example.com/a\n\ngo 1.23\n"), ("main.go", MAIN)],
+        top: Some("BUILD001"),
+        cannot_tell: false,
+    },
+    Case {
         name: "go-line-older-1.24",
         go: "1.24",
         env: &[],
@@ -218,6 +226,20 @@ const CASES: &[Case] = &[
             ("go.mod", "module example.com/e\n\ngo 1.19\n"),
             ("main.go", "package main\n\nimport \"example.com/e/lib\"\n\nfunc main() { lib.F() }\n"),
             ("lib/lib.go", "package lib\n\nfunc F() {}\n"),
+        ],
+        top: Some("BUILD006"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "slices-in-gopath-mode-1.19",
+        go: "1.19",
+        env: &[("GO111MODULE", "off"), ("GOFLAGS", "")],
+        files: &[
+            ("go.mod", "module example.com/e\n\ngo 1.19\n"),
+            (
+                "main.go",
+                "package main\n\nimport \"slices\"\n\nfunc main() { println(slices.Contains([]int{1}, 1)) }\n",
+            ),
         ],
         top: Some("BUILD006"),
         cannot_tell: false,
