@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages whyrun's fixture builds, tests and benchmarks use:
-# Go 1.19 (bookworm), Go 1.22 (bookworm-backports), Go 1.24 (trixie, pinned low so
-# nothing else is upgraded), Gin's sources, gcc, musl-tools, cross compilers (aarch64,
+# Go 1.19 (bookworm), Go 1.21, 1.22 and 1.23 (bookworm-backports), Go 1.24 (trixie, pinned
+# low so nothing else is upgraded), Gin's sources, gcc, musl-tools, cross compilers (aarch64,
 # armhf, armel, i686) and binutils.
 # Idempotent; needs root (CI runs as root). Pass --quiet to keep apt quiet.
 set -euo pipefail
@@ -53,9 +53,12 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-if ! dpkg -s golang-1.22-go >/dev/null 2>&1; then
-  apt-get install -y -qq --no-install-recommends -t bookworm-backports golang-1.22-go >/dev/null
-fi
+# Go 1.21 and 1.23 judge build inputs (tests/it/build_inputs.rs) at the version boundaries.
+for v in 1.21 1.22 1.23; do
+  if ! dpkg -s "golang-$v-go" >/dev/null 2>&1; then
+    apt-get install -y -qq --no-install-recommends -t bookworm-backports "golang-$v-go" >/dev/null
+  fi
+done
 if ! dpkg -s golang-1.24-go >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends -t trixie golang-1.24-go >/dev/null
 fi

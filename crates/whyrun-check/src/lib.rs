@@ -4,6 +4,7 @@
 //! there, runs the rules and applies the configuration's ignores and severities. Targets are checked in parallel; a target that cannot be opened or
 //! evaluated is returned with its error, and the others are still checked. Prints nothing.
 
+pub mod build;
 pub mod config;
 mod script;
 

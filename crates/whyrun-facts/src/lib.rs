@@ -8,6 +8,7 @@
 pub mod elf;
 mod error;
 pub mod go;
+pub mod gosrc;
 pub mod link;
 pub mod rust;
 pub mod script;

@@ -21,6 +21,7 @@ const CYAN: Style = AnsiColor::Cyan.on_default();
 
 fn verdict_style(v: Verdict) -> (Style, &'static str) {
     match v {
+        Verdict::WontBuild => (RED, "✗"),
         Verdict::WontStart => (RED, "✗"),
         Verdict::FailsAtRuntime => (RED, "✗"),
         Verdict::Risky => (YELLOW, "!"),
@@ -34,7 +35,7 @@ fn severity_style(f: &Finding) -> Style {
         return DIM;
     }
     match f.severity {
-        Severity::BlocksStart | Severity::FailsAtRuntime => RED,
+        Severity::BlocksBuild | Severity::BlocksStart | Severity::FailsAtRuntime => RED,
         Severity::Risk => YELLOW,
         _ => CYAN,
     }

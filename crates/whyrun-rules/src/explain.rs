@@ -206,6 +206,51 @@ pub static KNOWN_ERRORS: &[KnownError] = &[
             "a port below net.ipv4.ip_unprivileged_port_start (1024 by default; 0 inside Docker's own network namespace) opened by a user without CAP_NET_BIND_SERVICE: run as root, grant the capability (setcap cap_net_bind_service=+ep, or AmbientCapabilities=CAP_NET_BIND_SERVICE in the systemd unit; a plain copy drops file capabilities and nosuid mounts ignore them), or listen on a port above 1023",
         )],
     },
+    KnownError {
+        id: "go-requires-newer",
+        patterns: &["go.mod requires go >="],
+        origin: "the go command (Go 1.21 and later), before building: the go.mod's go line is newer than it, and GOTOOLCHAIN=local (or offline) keeps it from switching",
+        causes: &[cause("BUILD001", "the go line is newer than the toolchain: build with that Go, allow GOTOOLCHAIN=auto with network, or lower the line")],
+    },
+    KnownError {
+        id: "go-mod-syntax",
+        patterns: &["invalid go version '", "unknown directive: "],
+        origin: "the go command's go.mod parser (\"go: errors parsing go.mod\"), before building",
+        causes: &[cause("BUILD002", "the go.mod was written by a newer Go: a three-part go line (Go 1.20 and older take only 1.N) or a toolchain, godebug, tool or ignore directive the toolchain does not know")],
+    },
+    KnownError {
+        id: "module-requires-go",
+        patterns: &["note: module requires go"],
+        origin: "Go 1.20 and older, after a compile error in a module whose go line is newer than the toolchain",
+        causes: &[
+            cause("BUILD003", "the code uses a language feature or library API newer than the toolchain (min, max, clear, range over int, ...)"),
+            cause("BUILD004", "an imported standard-library package is newer than the toolchain"),
+        ],
+    },
+    KnownError {
+        id: "std-package-missing",
+        patterns: &["is not in goroot", "is not in std", "imports iter: build constraints exclude all go files"],
+        origin: "the go command resolving an import of the standard library (GOROOT/src), before compiling",
+        causes: &[cause("BUILD004", "the package is newer than the toolchain (slices 1.21, math/rand/v2 1.22, iter 1.23, weak 1.24, ...)")],
+    },
+    KnownError {
+        id: "go-mod-not-found",
+        patterns: &["go.mod file not found in current directory or any parent directory"],
+        origin: "the go command in module mode (the default since Go 1.16), before building",
+        causes: &[cause("BUILD005", "the sources have no go.mod (a GOPATH project, or a Docker build that did not copy go.mod)")],
+    },
+    KnownError {
+        id: "gopath-cannot-find-package",
+        patterns: &["cannot find package \""],
+        origin: "the go command in GOPATH mode (GO111MODULE=off, or auto without a go.mod), looking in GOROOT/src and GOPATH/src",
+        causes: &[cause("BUILD006", "a module project built with modules off: its own packages and requirements are not under GOPATH/src")],
+    },
+    KnownError {
+        id: "replace-directory-missing",
+        patterns: &["replacement directory"],
+        origin: "the go command loading a module that a go.mod replace points at a directory",
+        causes: &[cause("BUILD007", "the replace directive's directory does not exist (a sibling checkout not cloned, or outside the Docker build context)")],
+    },
 ];
 
 /// The known errors a message matches, most specific first.
@@ -230,6 +275,8 @@ pub fn match_message(message: &str) -> Vec<&'static KnownError> {
                 | "shared-library"
                 | "musl-shared-library"
                 | "unknown-time-zone"
+                | "go-mod-not-found"
+                | "replace-directory-missing"
         )
     }) {
         hits.retain(|k| k.id != "no-such-file");
@@ -362,6 +409,25 @@ mod tests {
             ids("dial tcp: lookup db on [::1]:53: read udp [::1]:50000->[::1]:53: read: connection refused"),
             ["no-resolver-config"]
         );
+    }
+
+    /// The go command's messages, as the real Go 1.19 to 1.24 print them.
+    #[test]
+    fn recognises_build_messages() {
+        for (msg, id) in [
+            ("go: go.mod requires go >= 1.23.0 (running go 1.22.12; GOTOOLCHAIN=local)", "go-requires-newer"),
+            ("go: errors parsing go.mod:\n/src/go.mod:3: invalid go version '1.22.0': must match format 1.23", "go-mod-syntax"),
+            ("/src/go.mod:5: unknown directive: toolchain", "go-mod-syntax"),
+            ("./main.go:2:22: undefined: min\nnote: module requires Go 1.21", "module-requires-go"),
+            ("main.go:2:8: package slices is not in GOROOT (/usr/lib/go-1.19/src/slices)", "std-package-missing"),
+            ("main.go:2:8: package weak is not in std (/usr/lib/go-1.22/src/weak)", "std-package-missing"),
+            ("package example.com/c\n\timports iter: build constraints exclude all Go files in /usr/lib/go-1.22/src/iter", "std-package-missing"),
+            ("go: go.mod file not found in current directory or any parent directory; see 'go help modules'", "go-mod-not-found"),
+            ("main.go:2:8: cannot find package \"example.com/e/lib\" in any of:", "gopath-cannot-find-package"),
+            ("main.go:2:8: example.com/lib@v0.0.0: replacement directory ../lib does not exist", "replace-directory-missing"),
+        ] {
+            assert_eq!(ids(msg), [id], "{msg}");
+        }
     }
 
     #[test]

@@ -11,6 +11,8 @@ use crate::precedence::Stage;
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Severity {
+    /// The build fails: there is no binary to start.
+    BlocksBuild,
     /// The kernel or the loader refuses: the program never reaches `main`.
     BlocksStart,
     /// The program starts, then fails when it reaches the missing piece.
@@ -24,6 +26,7 @@ pub enum Severity {
 impl Severity {
     pub fn label(self) -> &'static str {
         match self {
+            Severity::BlocksBuild => "blocks build",
             Severity::BlocksStart => "blocks start",
             Severity::FailsAtRuntime => "fails at run time",
             Severity::Risk => "risk",
@@ -37,6 +40,8 @@ impl Severity {
 #[serde(rename_all = "kebab-case")]
 #[non_exhaustive]
 pub enum Verdict {
+    /// It will not build: there is no binary.
+    WontBuild,
     /// It will not start.
     WontStart,
     /// It starts but fails at run time.
@@ -64,7 +69,10 @@ impl Verdict {
         };
         let decided = worst(false);
         if let Some(u) = worst(true) {
-            let could_fail = matches!(u, Severity::BlocksStart | Severity::FailsAtRuntime);
+            let could_fail = matches!(
+                u,
+                Severity::BlocksBuild | Severity::BlocksStart | Severity::FailsAtRuntime
+            );
             let worse_than_decided = decided.is_none_or(|d| u < d);
             let nothing_decided = matches!(decided, None | Some(Severity::Info));
             if (could_fail && worse_than_decided) || nothing_decided {
@@ -72,6 +80,7 @@ impl Verdict {
             }
         }
         match decided {
+            Some(Severity::BlocksBuild) => Verdict::WontBuild,
             Some(Severity::BlocksStart) => Verdict::WontStart,
             Some(Severity::FailsAtRuntime) => Verdict::FailsAtRuntime,
             Some(Severity::Risk) => Verdict::Risky,
@@ -81,6 +90,7 @@ impl Verdict {
 
     pub fn label(self) -> &'static str {
         match self {
+            Verdict::WontBuild => "will not build",
             Verdict::WontStart => "will not start",
             Verdict::FailsAtRuntime => "starts, then fails at run time",
             Verdict::Risky => "runs, with risks",
@@ -91,7 +101,10 @@ impl Verdict {
 
     /// Whether this verdict is a failure (the default gate of the exit code).
     pub fn is_failure(self) -> bool {
-        matches!(self, Verdict::WontStart | Verdict::FailsAtRuntime)
+        matches!(
+            self,
+            Verdict::WontBuild | Verdict::WontStart | Verdict::FailsAtRuntime
+        )
     }
 }
 
@@ -206,7 +219,9 @@ impl Level {
     pub fn of(severity: Severity, undecided: bool) -> Level {
         match severity {
             _ if undecided => Level::Note,
-            Severity::BlocksStart | Severity::FailsAtRuntime => Level::Error,
+            Severity::BlocksBuild | Severity::BlocksStart | Severity::FailsAtRuntime => {
+                Level::Error
+            }
             Severity::Risk => Level::Warning,
             Severity::Info => Level::Note,
         }

@@ -6,6 +6,7 @@
 pub mod aarch32;
 pub mod access;
 pub mod arch;
+pub mod build;
 pub mod context;
 pub mod distro;
 pub mod explain;

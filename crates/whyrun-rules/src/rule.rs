@@ -23,6 +23,8 @@ pub enum Family {
     Fs,
     /// `CONF`: whyrun's own configuration.
     Conf,
+    /// `BUILD`: build inputs (go.mod, GOPATH, the toolchain): no binary comes out.
+    Build,
 }
 
 impl Family {
@@ -34,10 +36,11 @@ impl Family {
             Family::Go => "Go runtime",
             Family::Fs => "files and permissions",
             Family::Conf => "whyrun's configuration",
+            Family::Build => "build inputs",
         }
     }
 
-    /// The prefix of its codes: `ARCH`, `LIBC`, `LIB`, `GO`, `FS`, `CONF`.
+    /// The prefix of its codes: `ARCH`, `LIBC`, `LIB`, `GO`, `FS`, `CONF`, `BUILD`.
     pub fn prefix(self) -> &'static str {
         match self {
             Family::Arch => "ARCH",
@@ -46,6 +49,7 @@ impl Family {
             Family::Go => "GO",
             Family::Fs => "FS",
             Family::Conf => "CONF",
+            Family::Build => "BUILD",
         }
     }
 }
@@ -159,6 +163,8 @@ pub enum Input<'a> {
     ImageCommand(&'a MissingCommand),
     /// A script started as a program.
     Script(&'a ScriptSubject),
+    /// A Go source tree to be built.
+    Build(&'a crate::build::BuildSubject),
 }
 
 /// A rule: metadata plus a pure check over the subject it declares; any other subject

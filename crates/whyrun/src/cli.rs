@@ -11,9 +11,16 @@ Examples:
   whyrun inspect --json ./server | jq .   every fact, as versioned JSON
   whyrun inspect -v bin/*                 all dependencies and build settings
 
-Exit codes:
-  0  every file was inspected
-  2  usage error, or a file could not be read (the others are still inspected)";
+  whyrun check ./server -t alpine-3.19    will it run there, and if not, why
+  whyrun check ./app --go 1.22.1          will these Go sources build with Go 1.22.1
+
+Exit codes of whyrun check (each command's --help gives its own):
+  0  runs on every target (risks and notes may be reported)
+  1  will not start, or fails at run time, on at least one target
+  2  usage error, or an input could not be read (the others are still checked)
+  3  cannot tell on at least one target, and nothing above
+  4  will not build (Go sources judged against a toolchain); before 1 and 3, after 2
+whyrun inspect: 0 every file was inspected, 2 a file could not be read.";
 
 /// Will this Linux binary run on that system, and if not, why and how to fix it.
 ///
@@ -105,6 +112,13 @@ Configuration:
     [per-path-ignores]                  glob on the binary's path
     \"**/legacy-*\" = [\"LIB005\"]
 
+Go sources (before the binary exists):
+  whyrun check ./app --go 1.22.1 --env GOTOOLCHAIN=local
+  DIR holds a go.mod (or has one above it, or is a GOPATH-style tree without one): the
+  build is judged against the toolchain --go names, in the environment --env gives
+  (GOTOOLCHAIN, GO111MODULE, GOFLAGS, CGO_ENABLED, GOOS, GOARCH, GOPATH, GOPROXY; whyrun's
+  own environment is not used). Without --go the verdict is 'cannot tell'.
+
 Exit codes:
   0  runs on every target (risks and notes may be reported)
   1  will not start, or fails at run time, on at least one target (a finding at level
@@ -113,7 +127,9 @@ Exit codes:
      or is wrong (each named in one line on stderr; the others are still checked)
   3  cannot tell on at least one target, and nothing above: the target does not say
      something that could stop the binary (the finding names it: give a snapshot of the
-     machine, --this-machine for a root or image that runs here, or a profile with @ARCH)";
+     machine, --this-machine for a root or image that runs here, or a profile with @ARCH)
+  4  will not build (Go sources: a finding at level error that blocks the build); ranked
+     before 1 and 3, after 2";
 
 const EXPLAIN_HELP: &str = "\
 Examples:
@@ -154,9 +170,16 @@ pub struct TargetArgs {
 #[derive(Debug, Args)]
 pub struct CheckArgs {
     /// The binary on this machine to check (omit with --inside, or with --image to check
-    /// the image's entrypoint).
-    #[arg(value_name = "BINARY")]
+    /// the image's entrypoint); or a directory of Go sources, judged before it is built.
+    #[arg(value_name = "BINARY|DIR")]
     pub binary: Option<PathBuf>,
+    /// For a DIR of Go sources: the Go toolchain that builds it (`1.22.1`, `go1.22.1`).
+    #[arg(long, value_name = "VERSION")]
+    pub go: Option<String>,
+    /// For a DIR of Go sources: a variable of the build's environment (repeatable):
+    /// GOTOOLCHAIN, GO111MODULE, GOFLAGS, CGO_ENABLED, GOOS, GOARCH, GOPATH, GOPROXY.
+    #[arg(long = "env", value_name = "KEY=VALUE", value_parser = whyrun_check::build::parse_env)]
+    pub env: Vec<(String, String)>,
     #[command(flatten)]
     pub targets: TargetArgs,
     /// The binary is already in the target, at this path.

@@ -22,6 +22,9 @@ pub mod exit {
     /// `check`: on some target whyrun cannot tell whether the binary runs, and nothing
     /// else failed: what the target does not say could stop it.
     pub const CANNOT_TELL: u8 = 3;
+    /// `check` of Go sources: the build fails (a finding at level error that blocks the
+    /// build), on at least one toolchain. Ranked before `FAILS` and `CANNOT_TELL`.
+    pub const WONT_BUILD: u8 = 4;
 }
 
 fn main() -> ExitCode {

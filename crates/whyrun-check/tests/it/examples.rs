@@ -36,6 +36,9 @@ struct Scenario {
     config: Config,
     /// Files the check reads (a snapshot, a root copy, a built program); removed after it.
     _temp: Option<TempDir>,
+    /// Go sources judged before they are built (`whyrun check DIR --go …`), and the
+    /// temporary directory they are in, left out of the rendered paths.
+    build: Option<(whyrun_check::build::BuildRequest, String)>,
 }
 
 impl Scenario {
@@ -68,6 +71,7 @@ impl Scenario {
             options: CheckOptions::default(),
             config: Config::default(),
             _temp: None,
+            build: None,
         }
     }
 
@@ -82,7 +86,33 @@ impl Scenario {
             options: CheckOptions::default(),
             config: Config::default(),
             _temp: None,
+            build: None,
         }
+    }
+
+    /// Go sources written under `app/` of a temporary directory, judged with Go `go` and
+    /// the environment `env` (`whyrun check app --go GO --env K=V …`).
+    fn go_sources(files: &[(&str, &str)], go: &str, env: &[(&str, &str)]) -> Scenario {
+        let t = temp();
+        for (path, text) in files {
+            let p = t.path().join(path);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, text).unwrap();
+        }
+        let request = whyrun_check::build::BuildRequest {
+            dir: t.path().join("app"),
+            go: Some(go.into()),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        };
+        let strip = format!("{}/", t.path().display());
+        Scenario {
+            build: Some((request, strip)),
+            ..Scenario::on("debian-12", small("go124-hello"), "/usr/local/bin/hello")
+        }
+        .keeping(t)
     }
 
     fn keeping(mut self, temp: TempDir) -> Scenario {
@@ -538,6 +568,98 @@ fn conf001() -> Scenario {
     }
 }
 
+const MAIN: &str = "package main\n\nfunc main() {}\n";
+
+/// A module whose go line asks for Go 1.23.0, built by Go 1.22.1 with GOTOOLCHAIN=local.
+fn build001() -> Scenario {
+    Scenario::go_sources(
+        &[
+            ("app/go.mod", "module example.com/app\n\ngo 1.23.0\n"),
+            ("app/main.go", MAIN),
+        ],
+        "1.22.1",
+        &[("GOTOOLCHAIN", "local")],
+    )
+}
+
+/// A go.mod tidied by Go 1.22 (`go 1.22.0`), built by Go 1.19.
+fn build002() -> Scenario {
+    Scenario::go_sources(
+        &[
+            ("app/go.mod", "module example.com/app\n\ngo 1.22.0\n"),
+            ("app/main.go", MAIN),
+        ],
+        "1.19",
+        &[],
+    )
+}
+
+/// `go 1.22` (two parts) built by Go 1.19, with nothing in the imports to decide it.
+fn build003() -> Scenario {
+    Scenario::go_sources(
+        &[
+            ("app/go.mod", "module example.com/app\n\ngo 1.22\n"),
+            ("app/main.go", MAIN),
+        ],
+        "1.19",
+        &[],
+    )
+}
+
+/// A program importing `slices`, built by Go 1.19.
+fn build004() -> Scenario {
+    Scenario::go_sources(
+        &[
+            ("app/go.mod", "module example.com/app\n\ngo 1.19\n"),
+            (
+                "app/main.go",
+                "package main\n\nimport (\n\t\"slices\"\n)\n\nfunc main() { println(slices.Contains([]int{1}, 1)) }\n",
+            ),
+        ],
+        "1.19",
+        &[],
+    )
+}
+
+/// A GOPATH-era program without a go.mod, built by Go 1.22.
+fn build005() -> Scenario {
+    Scenario::go_sources(&[("app/main.go", MAIN)], "1.22.1", &[])
+}
+
+/// A module built with GO111MODULE=off: its own package is not under GOPATH.
+fn build006() -> Scenario {
+    Scenario::go_sources(
+        &[
+            ("app/go.mod", "module example.com/app\n\ngo 1.19\n"),
+            (
+                "app/main.go",
+                "package main\n\nimport \"example.com/app/lib\"\n\nfunc main() { lib.F() }\n",
+            ),
+            ("app/lib/lib.go", "package lib\n\nfunc F() {}\n"),
+        ],
+        "1.22.1",
+        &[("GO111MODULE", "off"), ("GOPATH", "/root/go")],
+    )
+}
+
+/// `replace example.com/lib => ../lib` where no ../lib was checked out.
+fn build007() -> Scenario {
+    Scenario::go_sources(
+        &[
+            (
+                "app/go.mod",
+                "module example.com/app\n\ngo 1.19\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n",
+            ),
+            (
+                "app/main.go",
+                "package main\n\nimport \"example.com/lib\"\n\nfunc main() { lib.F() }\n",
+            ),
+        ],
+        "1.22.1",
+        &[],
+    )
+}
+
 /// One test per scenario, named after it, and the list of the codes they cover.
 macro_rules! examples {
     ($($scenario:ident: $code:literal),* $(,)?) => {
@@ -585,6 +707,13 @@ examples! {
     fs004: "FS004",
     fs005: "FS005",
     conf001: "CONF001",
+    build001: "BUILD001",
+    build002: "BUILD002",
+    build003: "BUILD003",
+    build004: "BUILD004",
+    build005: "BUILD005",
+    build006: "BUILD006",
+    build007: "BUILD007",
 }
 
 /// A new rule gets its example from a scenario here, or this fails.
@@ -609,13 +738,19 @@ fn every_rule_has_a_scenario() {
 /// documentation (or rewrites the documentation with it, under WHYRUN_BLESS_EXAMPLES).
 fn example(code: &str, scenario: fn() -> Scenario) {
     let s = scenario();
-    let outcome = whyrun_check::check(&s.targets, &s.placement, &s.options, &s.config);
+    let outcome = match &s.build {
+        Some((request, _)) => whyrun_check::build::check(request, &s.config),
+        None => whyrun_check::check(&s.targets, &s.placement, &s.options, &s.config),
+    };
     assert!(
         outcome.errors.is_empty(),
         "{code}: the scenario's inputs could not be read: {:?}",
         outcome.errors
     );
-    let text = render(code, &outcome.report);
+    let mut text = render(code, &outcome.report);
+    if let Some((_, strip)) = &s.build {
+        text = text.replace(strip.as_str(), "");
+    }
 
     if std::env::var_os("WHYRUN_BLESS_EXAMPLES").is_some() {
         rule_docs::rewrite_example(code, &text);

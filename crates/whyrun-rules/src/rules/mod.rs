@@ -33,6 +33,14 @@ mod unknown_rule_code;
 mod wrong_architecture;
 mod wrong_class_library;
 mod x86_isa_level_above_cpu;
+// Build inputs (BUILD).
+mod go_line_newer_than_old_toolchain;
+mod go_mod_not_found;
+mod go_mod_too_new_for_toolchain;
+mod go_version_newer_than_toolchain;
+mod gopath_package_not_found;
+mod replace_directory_missing;
+mod std_package_newer_than_toolchain;
 
 pub use arm_float_abi_mismatch::ArmFloatAbiMismatch;
 pub use build_machine_rpath::BuildMachineRpath;
@@ -41,9 +49,14 @@ pub use cgo_stub_linked::CgoStubLinked;
 pub use cxx_abi_version_missing::CxxAbiVersionMissing;
 pub use dirty_vcs_build::DirtyVcsBuild;
 pub use glibc_binary_on_musl::GlibcBinaryOnMusl;
+pub use go_line_newer_than_old_toolchain::GoLineNewerThanOldToolchain;
+pub use go_mod_not_found::GoModNotFound;
+pub use go_mod_too_new_for_toolchain::GoModTooNewForToolchain;
 pub use go_release_end_of_life::GoReleaseEndOfLife;
+pub use go_version_newer_than_toolchain::GoVersionNewerThanToolchain;
 pub use goamd64_level_above_cpu::Goamd64LevelAboveCpu;
 pub use goarm_vfp_unsupported::GoarmVfpUnsupported;
+pub use gopath_package_not_found::GopathPackageNotFound;
 pub use image_command_is_a_script::ImageCommandIsAScript;
 pub use image_command_missing::ImageCommandMissing;
 pub use kernel_too_old::KernelTooOld;
@@ -57,8 +70,10 @@ pub use no_zoneinfo::NoZoneinfo;
 pub use noexec_mount::NoexecMount;
 pub use not_executable::NotExecutable;
 pub use plugin_needs_dynamic_loader::PluginNeedsDynamicLoader;
+pub use replace_directory_missing::ReplaceDirectoryMissing;
 pub use script_interpreter_missing::ScriptInterpreterMissing;
 pub use static_glibc_nss::StaticGlibcNss;
+pub use std_package_newer_than_toolchain::StdPackageNewerThanToolchain;
 pub use symbol_missing::SymbolMissing;
 pub use symbol_version_missing::SymbolVersionMissing;
 pub use unknown_rule_code::UnknownRuleCode;
@@ -138,7 +153,16 @@ register! {
     ],
     ImageCommand: [ImageCommandMissing, ImageCommandIsAScript],
     Script: [ScriptInterpreterMissing],
-    Config: [UnknownRuleCode];
+    Config: [UnknownRuleCode],
+    Build: [
+        GoVersionNewerThanToolchain,
+        GoModTooNewForToolchain,
+        GoLineNewerThanOldToolchain,
+        StdPackageNewerThanToolchain,
+        GoModNotFound,
+        GopathPackageNotFound,
+        ReplaceDirectoryMissing,
+    ];
     // The execute bit of a binary and of a script.
     Several: [NotExecutable],
 }

@@ -24,6 +24,12 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             return Ok(exit::INPUT_ERROR);
         }
     };
+    if let Some(dir) = args.binary.as_deref().filter(|p| p.is_dir()) {
+        return crate::commands::check_build::run(args, dir, &config);
+    }
+    if args.go.is_some() || !args.env.is_empty() {
+        bail!("--go and --env judge a directory of Go sources (whyrun check DIR --go VERSION)");
+    }
     let placement = placement(args)?;
     let mut spec = args.targets.spec();
     let none_named = spec.targets.is_empty() && spec.roots.is_empty() && spec.images.is_empty();
@@ -34,11 +40,15 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         run_as: args.user.clone(),
     };
     let outcome = whyrun_check::check(&spec, &placement, &options, &config);
+    finish(args, &outcome)
+}
+
+/// Prints the outcome (errors on stderr, the report on stdout) and returns the exit code.
+pub fn finish(args: &CheckArgs, outcome: &whyrun_check::Outcome) -> Result<u8> {
     for e in &outcome.errors {
         eprintln!("whyrun: {e}");
     }
     // The configuration's own findings are input errors too: one line each on stderr.
-    let config_errors = outcome.report.inputs.iter().any(|i| !i.findings.is_empty());
     if !matches!(args.format, Format::Human) {
         for input in &outcome.report.inputs {
             for f in &input.findings {
@@ -56,21 +66,40 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         return Ok(exit::INPUT_ERROR);
     }
     emit(&outcome.report, args.format, args.config.show_ignored)?;
+    Ok(exit_code(outcome))
+}
+
+/// The exit code of a check: input errors, then will not build, then failures, then
+/// cannot tell.
+pub fn exit_code(outcome: &whyrun_check::Outcome) -> u8 {
+    let config_errors = outcome.report.inputs.iter().any(|i| !i.findings.is_empty());
     let cannot_tell = outcome
         .report
         .binaries
         .iter()
         .flat_map(|b| &b.targets)
         .any(|t| t.verdict == Verdict::CannotTell);
-    Ok(if !outcome.errors.is_empty() || config_errors {
+    let wont_build = outcome
+        .report
+        .binaries
+        .iter()
+        .flat_map(|b| &b.targets)
+        .flat_map(|t| &t.findings)
+        .any(|f| {
+            f.severity == whyrun_rules::Severity::BlocksBuild
+                && f.level == whyrun_rules::Level::Error
+        });
+    if !outcome.errors.is_empty() || config_errors {
         exit::INPUT_ERROR
+    } else if wont_build {
+        exit::WONT_BUILD
     } else if outcome.report.has_errors() {
         exit::FAILS
     } else if cannot_tell {
         exit::CANNOT_TELL
     } else {
         exit::OK
-    })
+    }
 }
 
 /// The configuration in force: `--config FILE`, none with `--no-config`, else the

@@ -3,6 +3,7 @@
 //! `readelf`).
 
 mod bad_input;
+mod build_inputs;
 mod call_reach;
 mod check_cli;
 mod config;

@@ -1,0 +1,273 @@
+//! `whyrun check DIR`: a Go source tree judged against a Go toolchain (`--go`) and the
+//! build's environment (`--env`). Reads the tree once (`whyrun_facts::gosrc`), looks up
+//! what the rules cannot (replacement directories, `$GOPATH/src`), runs the `BUILD`
+//! rules and reports the tree as a binary-to-be with one target: the toolchain.
+
+use std::path::{Path, PathBuf};
+
+use whyrun_facts::gosrc::{self, BuildContext, GoVersion};
+use whyrun_report::{BinaryReport, CheckReport, TargetReport};
+use whyrun_rules::build::{BuildEnv, BuildSubject, GoModFile, ReplaceDir};
+use whyrun_rules::{Input, Verdict};
+
+use crate::{Config, InputError, Outcome};
+
+/// What to build, and with what.
+#[derive(Debug, Clone, Default)]
+pub struct BuildRequest {
+    /// The directory `go build` runs in.
+    pub dir: PathBuf,
+    /// The toolchain's version (`1.22.1`, `go1.22.1`), `None` when not named.
+    pub go: Option<String>,
+    /// `KEY=VALUE` pairs of the build's environment.
+    pub env: Vec<(String, String)>,
+}
+
+/// The environment variables `--env` takes.
+pub const ENV_KEYS: &[&str] = &[
+    "GOTOOLCHAIN",
+    "GO111MODULE",
+    "GOFLAGS",
+    "CGO_ENABLED",
+    "GOOS",
+    "GOARCH",
+    "GOPATH",
+    "GOPROXY",
+];
+
+/// Splits `KEY=VALUE`; the key must be one `ENV_KEYS` names.
+pub fn parse_env(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("--env {s}: expected KEY=VALUE"))?;
+    if !ENV_KEYS.contains(&k) {
+        return Err(format!(
+            "--env {k}: not a variable whyrun judges builds by (one of {})",
+            ENV_KEYS.join(", ")
+        ));
+    }
+    Ok((k.to_string(), v.to_string()))
+}
+
+/// The GOARCH of this machine.
+fn host_goarch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "x86" => "386",
+        "aarch64" => "arm64",
+        "powerpc64" => "ppc64le",
+        other => other,
+    }
+}
+
+/// Whether `dir` looks like Go sources: a go.mod in it or above, or `.go` files in it.
+pub fn is_go_tree(dir: &Path) -> bool {
+    gosrc::find_module_root(dir).is_some()
+        || std::fs::read_dir(dir).is_ok_and(|rd| {
+            rd.filter_map(Result::ok)
+                .any(|e| e.file_name().to_string_lossy().ends_with(".go"))
+        })
+}
+
+/// Judges the tree in `req.dir`.
+pub fn check(req: &BuildRequest, config: &Config) -> Outcome {
+    let shown = req.dir.display().to_string();
+    let fail = |message: String| Outcome {
+        report: CheckReport::default(),
+        errors: vec![InputError::new(shown.clone(), message)],
+    };
+    let toolchain = match &req.go {
+        Some(v) => match GoVersion::parse(v) {
+            Some(t) => Some(t),
+            None => {
+                return fail(format!(
+                    "--go {v}: not a Go version (1.22.1, go1.22.1, 1.22)"
+                ))
+            }
+        },
+        None => None,
+    };
+    let get = |k: &str| {
+        req.env
+            .iter()
+            .rev()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+    };
+    let env = BuildEnv {
+        gotoolchain: get("GOTOOLCHAIN"),
+        go111module: get("GO111MODULE"),
+        goflags: get("GOFLAGS"),
+        cgo_enabled: get("CGO_ENABLED"),
+        goos: get("GOOS"),
+        goarch: get("GOARCH"),
+        goproxy: get("GOPROXY"),
+    };
+    let ctx = BuildContext {
+        goos: env.goos.clone().unwrap_or_else(|| "linux".into()),
+        goarch: env.goarch.clone().unwrap_or_else(|| host_goarch().into()),
+        // The go command's default for a native build where a C compiler is found.
+        cgo: env.cgo_enabled.as_deref() != Some("0"),
+        go_minor: toolchain.as_ref().map(|t| t.minor),
+        tags: tags_of(env.goflags.as_deref().unwrap_or("")),
+    };
+    if !is_go_tree(&req.dir) {
+        return fail("no go.mod here or above, and no .go files: not Go sources".into());
+    }
+    let sources = gosrc::read(&req.dir, &ctx);
+    let root = sources.module_root.clone();
+    let gomod = match (&sources.gomod, &root) {
+        (Some(Ok(m)), Some(root)) => Some(GoModFile {
+            path: shown_path(&req.dir, &root.join("go.mod")),
+            parsed: m.clone(),
+        }),
+        (Some(Err(e)), Some(root)) => {
+            return Outcome {
+                report: CheckReport::default(),
+                errors: vec![InputError::new(
+                    format!("{}:{}", shown_path(&req.dir, &root.join("go.mod")), e.line),
+                    &e.message,
+                )],
+            }
+        }
+        _ => None,
+    };
+    let replace_dirs = match (&gomod, &root) {
+        (Some(m), Some(root)) => m
+            .parsed
+            .replace
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.is_directory())
+            .map(|(index, r)| ReplaceDir {
+                index,
+                exists: root.join(&r.new_path).is_dir(),
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let gopath = get("GOPATH").unwrap_or_else(|| {
+        let home = std::env::var("HOME").unwrap_or_else(|_| "/root".into());
+        format!("{home}/go")
+    });
+    let mut in_gopath: Vec<String> = sources
+        .imports
+        .iter()
+        .filter(|i| !gosrc::is_std_path(&i.path))
+        .filter(|i| {
+            gopath
+                .split(':')
+                .filter(|p| !p.is_empty())
+                .any(|p| Path::new(p).join("src").join(&i.path).is_dir())
+        })
+        .map(|i| i.path.clone())
+        .collect();
+    in_gopath.dedup();
+    let subject = BuildSubject {
+        dir: shown.clone(),
+        gomod,
+        toolchain: toolchain.clone(),
+        env,
+        imports: sources.imports.clone(),
+        replace_dirs,
+        gopath,
+        in_gopath,
+        host: format!("linux/{}", host_goarch()),
+    };
+    let findings = whyrun_rules::run(Input::Build(&subject));
+    let mut target = TargetReport {
+        target: match &toolchain {
+            Some(t) => format!("go {t}"),
+            None => "go (not named)".into(),
+        },
+        kind: "toolchain".into(),
+        path_in_target: shown.clone(),
+        verdict: Verdict::of(&findings),
+        findings,
+        ignored: Vec::new(),
+        image: None,
+        rebuild: None,
+    };
+    config.apply(&mut target, &shown);
+    let summary = match (&subject.gomod, subject.go_line()) {
+        (Some(_), Some((_, _, raw))) => format!(
+            "Go module {}, go {raw}, imports: {}",
+            subject.module_path().unwrap_or("(no module line)"),
+            subject.imports.len()
+        ),
+        (Some(_), None) => format!(
+            "Go module {}, no go line, imports: {}",
+            subject.module_path().unwrap_or("(no module line)"),
+            subject.imports.len()
+        ),
+        (None, _) => format!(
+            "Go sources without go.mod, imports: {}",
+            subject.imports.len()
+        ),
+    };
+    let mut report = CheckReport::default();
+    report.binaries.push(BinaryReport {
+        path: shown.clone(),
+        summary,
+        targets: vec![target],
+    });
+    if let Some(input) = config.report() {
+        report.inputs.push(input);
+    }
+    Outcome {
+        report,
+        errors: sources
+            .warnings
+            .into_iter()
+            .map(|w| InputError::new(shown.clone(), w))
+            .collect(),
+    }
+}
+
+/// `-tags a,b` or `-tags=a,b` in GOFLAGS.
+fn tags_of(goflags: &str) -> Vec<String> {
+    let mut words = goflags.split_whitespace();
+    let mut tags = Vec::new();
+    while let Some(w) = words.next() {
+        let list = match w
+            .strip_prefix("-tags=")
+            .or_else(|| w.strip_prefix("--tags="))
+        {
+            Some(l) => Some(l.to_string()),
+            None if w == "-tags" || w == "--tags" => words.next().map(str::to_string),
+            None => None,
+        };
+        if let Some(l) = list {
+            tags.extend(l.split(',').filter(|t| !t.is_empty()).map(str::to_string));
+        }
+    }
+    tags
+}
+
+/// `file` as a path under the directory named, when it is under it; else as it is.
+fn shown_path(dir: &Path, file: &Path) -> String {
+    let abs = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+    match file.strip_prefix(&abs) {
+        Ok(rel) => dir.join(rel).display().to_string(),
+        Err(_) => file.display().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_tags_from_goflags() {
+        assert_eq!(tags_of("-mod=mod -tags=a,b"), ["a", "b"]);
+        assert_eq!(tags_of("-tags netgo -v"), ["netgo"]);
+        assert!(tags_of("").is_empty());
+    }
+
+    #[test]
+    fn env_keys_are_checked() {
+        assert_eq!(parse_env("GOTOOLCHAIN=local").unwrap().1, "local");
+        assert!(parse_env("PATH=/bin").is_err());
+        assert!(parse_env("GOTOOLCHAIN").is_err());
+    }
+}

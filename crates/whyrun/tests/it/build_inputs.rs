@@ -1,0 +1,523 @@
+//! Build inputs against reality: small Go projects made here, each built for real with
+//! Debian's Go 1.19, 1.21, 1.22 and 1.24 offline (`GOPROXY=off GOFLAGS=-mod=mod
+//! GOTOOLCHAIN=local`, a directory `replace` for a requirement), and judged by `whyrun
+//! check DIR --go VERSION` with the same environment. For every project: whyrun's verdict
+//! is the real outcome (`wont-build` when `go build` fails, `runs` when it succeeds), the
+//! top cause is the rule expected, and the message whyrun quotes (`go build stops with
+//! "…"`) is in the real output. The projects where the rule says it cannot tell (BUILD003)
+//! are built too, and must be ones the rule cannot decide from the sources: one builds,
+//! one does not.
+//!
+//! A missing toolchain fails the test: `scripts/install-deps.sh` installs them.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use serde_json::Value;
+
+/// One project: its files, the toolchain and environment it is built with, and what
+/// whyrun should say (the real outcome decides the verdict; this names the top cause).
+struct Case {
+    name: &'static str,
+    go: &'static str,
+    env: &'static [(&'static str, &'static str)],
+    files: &'static [(&'static str, &'static str)],
+    /// The top cause's code, or `None` when whyrun finds nothing.
+    top: Option<&'static str>,
+    /// whyrun says it cannot tell (the rule's own limit), whatever the real outcome.
+    cannot_tell: bool,
+}
+
+const MAIN: &str = "package main\n\nfunc main() {}\n";
+
+const CASES: &[Case] = &[
+    // BUILD001: the go line against Go 1.21+ with GOTOOLCHAIN=local.
+    Case {
+        name: "go-line-newer-1.22",
+        go: "1.22",
+        env: &[],
+        files: &[("go.mod", "module example.com/a\n\ngo 1.23.0\n"), ("main.go", MAIN)],
+        top: Some("BUILD001"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "go-line-two-part-newer-1.21",
+        go: "1.21",
+        env: &[],
+        files: &[("go.mod", "module example.com/a\n\ngo 1.22\n"), ("main.go", MAIN)],
+        top: Some("BUILD001"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "go-line-newer-auto-offline-1.21",
+        go: "1.21",
+        env: &[("GOTOOLCHAIN", "auto")],
+        files: &[("go.mod", "module example.com/a\n\ngo 1.23\n"), ("main.go", MAIN)],
+        top: Some("BUILD001"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "go-line-older-1.24",
+        go: "1.24",
+        env: &[],
+        files: &[("go.mod", "module example.com/a\n\ngo 1.23.0\n"), ("main.go", MAIN)],
+        top: None,
+        cannot_tell: false,
+    },
+    // BUILD002: what the parser of the toolchain refuses.
+    Case {
+        name: "three-part-go-line-1.19",
+        go: "1.19",
+        env: &[],
+        files: &[("go.mod", "module example.com/b\n\ngo 1.21.0\n"), ("main.go", MAIN)],
+        top: Some("BUILD002"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "toolchain-directive-1.19",
+        go: "1.19",
+        env: &[],
+        files: &[
+            ("go.mod", "module example.com/b\n\ngo 1.19\n\ntoolchain go1.21.0\n"),
+            ("main.go", MAIN),
+        ],
+        top: Some("BUILD002"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "godebug-directive-1.22",
+        go: "1.22",
+        env: &[],
+        files: &[
+            ("go.mod", "module example.com/b\n\ngo 1.22\n\ngodebug default=go1.21\n"),
+            ("main.go", MAIN),
+        ],
+        top: Some("BUILD002"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "toolchain-directive-1.21",
+        go: "1.21",
+        env: &[],
+        files: &[
+            ("go.mod", "module example.com/b\n\ngo 1.21.0\n\ntoolchain go1.21.0\n"),
+            ("main.go", MAIN),
+        ],
+        top: None,
+        cannot_tell: false,
+    },
+    // BUILD003: a two-part newer go line on Go 1.20 or older: the code decides.
+    Case {
+        name: "old-toolchain-plain-code-1.19",
+        go: "1.19",
+        env: &[],
+        files: &[("go.mod", "module example.com/c\n\ngo 1.22\n"), ("main.go", MAIN)],
+        top: Some("BUILD003"),
+        cannot_tell: true,
+    },
+    Case {
+        name: "old-toolchain-new-builtin-1.19",
+        go: "1.19",
+        env: &[],
+        files: &[
+            ("go.mod", "module example.com/c\n\ngo 1.21\n"),
+            ("main.go", "package main\n\nfunc main() { println(min(1, 2)) }\n"),
+        ],
+        top: Some("BUILD003"),
+        cannot_tell: true,
+    },
+    // BUILD004: standard-library packages newer than the toolchain.
+    Case {
+        name: "slices-1.19",
+        go: "1.19",
+        env: &[],
+        files: &[
+            ("go.mod", "module example.com/d\n\ngo 1.22\n"),
+            (
+                "main.go",
+                "package main\n\nimport \"slices\"\n\nfunc main() { println(slices.Contains([]int{1}, 1)) }\n",
+            ),
+        ],
+        top: Some("BUILD004"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "weak-in-own-package-1.22",
+        go: "1.22",
+        env: &[],
+        files: &[
+            ("go.mod", "module example.com/d\n\ngo 1.21\n"),
+            (
+                "main.go",
+                "package main\n\nimport \"example.com/d/internal/cache\"\n\nfunc main() { cache.Use() }\n",
+            ),
+            (
+                "internal/cache/cache.go",
+                "package cache\n\nimport \"weak\"\n\nvar p weak.Pointer[int]\n\nfunc Use() { _ = p }\n",
+            ),
+        ],
+        top: Some("BUILD004"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "iter-1.22",
+        go: "1.22",
+        env: &[],
+        files: &[
+            ("go.mod", "module example.com/d\n\ngo 1.22\n"),
+            ("main.go", "package main\n\nimport \"iter\"\n\nvar _ iter.Seq[int]\n\nfunc main() {}\n"),
+        ],
+        top: Some("BUILD004"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "iter-1.23",
+        go: "1.23",
+        env: &[],
+        files: &[
+            ("go.mod", "module example.com/d\n\ngo 1.23.0\n"),
+            ("main.go", "package main\n\nimport \"iter\"\n\nvar _ iter.Seq[int]\n\nfunc main() {}\n"),
+        ],
+        top: None,
+        cannot_tell: false,
+    },
+    Case {
+        name: "slices-only-where-not-built-1.19",
+        go: "1.19",
+        env: &[],
+        files: &[
+            ("go.mod", "module example.com/d\n\ngo 1.19\n"),
+            ("main.go", MAIN),
+            ("main_test.go", "package main\n\nimport \"slices\"\n\nvar _ = slices.Contains[[]int]\n"),
+            ("win_windows.go", "package main\n\nimport \"slices\"\n\nvar _ = slices.Contains[[]int]\n"),
+            ("new_arm64.go", "package main\n\nimport \"maps\"\n\nvar _ = maps.Clone[map[int]int]\n"),
+            (
+                "tagged.go",
+                "//go:build go1.21\n\npackage main\n\nimport \"slices\"\n\nvar _ = slices.Contains[[]int]\n",
+            ),
+        ],
+        top: None,
+        cannot_tell: false,
+    },
+    // BUILD005: no go.mod in module mode; GOPATH mode builds it.
+    Case {
+        name: "no-gomod-1.22",
+        go: "1.22",
+        env: &[],
+        files: &[("main.go", MAIN)],
+        top: Some("BUILD005"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "no-gomod-gopath-mode-1.22",
+        go: "1.22",
+        env: &[("GO111MODULE", "off"), ("GOFLAGS", "")],
+        files: &[("main.go", "package main\n\nimport \"fmt\"\n\nfunc main() { fmt.Println() }\n")],
+        top: None,
+        cannot_tell: false,
+    },
+    // BUILD006: GOPATH mode and a module's own packages.
+    Case {
+        name: "module-built-in-gopath-mode-1.22",
+        go: "1.22",
+        env: &[("GO111MODULE", "off"), ("GOFLAGS", "")],
+        files: &[
+            ("go.mod", "module example.com/e\n\ngo 1.19\n"),
+            ("main.go", "package main\n\nimport \"example.com/e/lib\"\n\nfunc main() { lib.F() }\n"),
+            ("lib/lib.go", "package lib\n\nfunc F() {}\n"),
+        ],
+        top: Some("BUILD006"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "slices-in-gopath-mode-1.19",
+        go: "1.19",
+        env: &[("GO111MODULE", "off"), ("GOFLAGS", "")],
+        files: &[
+            ("go.mod", "module example.com/e\n\ngo 1.19\n"),
+            (
+                "main.go",
+                "package main\n\nimport \"slices\"\n\nfunc main() { println(slices.Contains([]int{1}, 1)) }\n",
+            ),
+        ],
+        top: Some("BUILD006"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "std-only-module-in-gopath-mode-1.19",
+        go: "1.19",
+        env: &[("GO111MODULE", "off"), ("GOFLAGS", "")],
+        files: &[
+            ("go.mod", "module example.com/e\n\ngo 1.19\n"),
+            ("main.go", "package main\n\nimport \"os\"\n\nfunc main() { os.Exit(0) }\n"),
+        ],
+        top: None,
+        cannot_tell: false,
+    },
+    // BUILD007: a directory replacement, missing and present.
+    Case {
+        name: "replace-missing-1.24",
+        go: "1.24",
+        env: &[],
+        files: &[
+            (
+                "app/go.mod",
+                "module example.com/f\n\ngo 1.19\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n",
+            ),
+            ("app/main.go", "package main\n\nimport \"example.com/lib\"\n\nfunc main() { lib.F() }\n"),
+        ],
+        top: Some("BUILD007"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "replace-present-1.24",
+        go: "1.24",
+        env: &[],
+        files: &[
+            (
+                "app/go.mod",
+                "module example.com/f\n\ngo 1.19\n\nrequire example.com/lib v0.0.0\n\nreplace example.com/lib => ../lib\n",
+            ),
+            ("app/main.go", "package main\n\nimport \"example.com/lib\"\n\nfunc main() { lib.F() }\n"),
+            ("lib/go.mod", "module example.com/lib\n\ngo 1.19\n"),
+            ("lib/lib.go", "package lib\n\nfunc F() {}\n"),
+        ],
+        top: None,
+        cannot_tell: false,
+    },
+];
+
+/// `/usr/lib/go-V/bin/go`, or a failure naming the script that installs it.
+fn go_binary(v: &str) -> PathBuf {
+    let go = PathBuf::from(format!("/usr/lib/go-{v}/bin/go"));
+    assert!(
+        go.is_file(),
+        "{} is missing: run `bash scripts/install-deps.sh` (as root) to install Debian's Go {v}",
+        go.display()
+    );
+    go
+}
+
+/// The real `go version` number: `1.22.12`.
+fn go_version(go: &Path) -> String {
+    let out = Command::new(go)
+        .arg("env")
+        .arg("GOVERSION")
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .trim_start_matches("go")
+        .to_string()
+}
+
+/// The environment of both the real build and whyrun's judgement.
+fn build_env(case: &Case, gopath: &Path) -> Vec<(String, String)> {
+    let mut env: Vec<(String, String)> = [
+        ("GOPROXY", "off"),
+        ("GOFLAGS", "-mod=mod"),
+        ("GOTOOLCHAIN", "local"),
+    ]
+    .iter()
+    .map(|(k, v)| (k.to_string(), v.to_string()))
+    .collect();
+    env.push(("GOPATH".into(), gopath.display().to_string()));
+    for (k, v) in case.env {
+        env.retain(|(key, _)| key != k);
+        env.push((k.to_string(), v.to_string()));
+    }
+    env
+}
+
+struct Outcome {
+    name: &'static str,
+    real_ok: bool,
+    real_output: String,
+    verdict: String,
+    top: Option<String>,
+    quoted: Option<String>,
+}
+
+fn run_case(case: &Case, work: &Path, gocache: &Path) -> Outcome {
+    let dir = work.join(case.name);
+    for (path, text) in case.files {
+        let p = dir.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    let build_dir = if case.files.iter().any(|(p, _)| p.starts_with("app/")) {
+        dir.join("app")
+    } else {
+        dir.clone()
+    };
+    let gopath = work.join(format!("{}-gopath", case.name));
+    let env = build_env(case, &gopath);
+    let go = go_binary(case.go);
+    let version = go_version(&go);
+
+    let mut cmd = Command::new(&go);
+    cmd.args(["build", "-o", "/dev/null", "."])
+        .current_dir(&build_dir)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", work)
+        .env("GOCACHE", gocache);
+    for (k, v) in &env {
+        cmd.env(k, v);
+    }
+    let real = cmd.output().unwrap();
+    let real_output = format!(
+        "{}{}",
+        String::from_utf8_lossy(&real.stdout),
+        String::from_utf8_lossy(&real.stderr)
+    );
+
+    let mut w = assert_cmd::Command::cargo_bin("whyrun").unwrap();
+    w.args(["check", "--no-config", "--format", "json", "--go", &version])
+        .arg(&build_dir)
+        .env("HOME", work);
+    for (k, v) in &env {
+        w.arg("--env").arg(format!("{k}={v}"));
+    }
+    let out = w.output().unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{}: whyrun printed no JSON ({e}): {}",
+            case.name,
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let target = &json["binaries"][0]["targets"][0];
+    let top = &target["findings"][0];
+    let quoted = top["evidence"].as_array().and_then(|ev| {
+        ev.iter().find_map(|e| {
+            let what = e["what"].as_str()?;
+            let q = what.strip_prefix("go build stops with \"")?;
+            Some(q.strip_suffix('"')?.to_string())
+        })
+    });
+    Outcome {
+        name: case.name,
+        real_ok: real.status.success(),
+        real_output,
+        verdict: target["verdict"].as_str().unwrap_or("").to_string(),
+        top: top["code"].as_str().map(str::to_string),
+        quoted,
+    }
+}
+
+#[test]
+fn build_inputs_agree_with_real_go_builds() {
+    let started = Instant::now();
+    // Every toolchain first: a missing one fails here, before anything is built.
+    for v in ["1.19", "1.21", "1.22", "1.23", "1.24"] {
+        go_binary(v);
+    }
+    let work = tempfile::tempdir().unwrap();
+    // The build cache outlives the test: the standard library is compiled once per Go.
+    let gocache = crate::e2e::cache_dir("WHYRUN_GOCACHE", "gocache");
+    std::fs::create_dir_all(&gocache).unwrap();
+
+    // Two at a time: the machine has two cores.
+    let mut outcomes = Vec::new();
+    std::thread::scope(|s| {
+        let (a, b): (Vec<_>, Vec<_>) = CASES.iter().enumerate().partition(|(i, _)| i % 2 == 0);
+        let run = |half: Vec<(usize, &'static Case)>| {
+            let (work, gocache) = (work.path(), gocache.as_path());
+            move || {
+                half.into_iter()
+                    .map(|(_, c)| (c, run_case(c, work, gocache)))
+                    .collect::<Vec<_>>()
+            }
+        };
+        let h1 = s.spawn(run(a));
+        let h2 = s.spawn(run(b));
+        outcomes.extend(h1.join().unwrap());
+        outcomes.extend(h2.join().unwrap());
+    });
+
+    let mut failures = Vec::new();
+    for (case, o) in &outcomes {
+        let real = if o.real_ok { "builds" } else { "fails" };
+        eprintln!(
+            "{:<40} go {:<5} real: {real:<7} whyrun: {:<12} {}",
+            o.name,
+            case.go,
+            o.verdict,
+            o.top.as_deref().unwrap_or("-")
+        );
+        let mut wrong =
+            |what: String| failures.push(format!("{}: {what}\n{}", o.name, o.real_output));
+        if case.cannot_tell {
+            if o.verdict != "cannot-tell" {
+                wrong(format!("expected cannot-tell, whyrun said {}", o.verdict));
+            }
+        } else {
+            let expected = if o.real_ok { "runs" } else { "wont-build" };
+            if o.verdict != expected {
+                wrong(format!("go build {real}, whyrun said {}", o.verdict));
+            }
+        }
+        if o.top.as_deref() != case.top && !(o.real_ok && case.top.is_none()) {
+            wrong(format!("top cause {:?}, expected {:?}", o.top, case.top));
+        }
+        if !o.real_ok && !case.cannot_tell {
+            match &o.quoted {
+                Some(q) if o.real_output.contains(q.as_str()) => {}
+                Some(q) => wrong(format!(
+                    "whyrun quotes {q:?}, which the real build did not print"
+                )),
+                None => wrong("whyrun quotes no message".into()),
+            }
+        }
+        // Each case is set up to go one way: a case meant to build must build.
+        if case.top.is_none() && !o.real_ok {
+            wrong("the project was meant to build".into());
+        }
+    }
+    // Both ways for the cannot-tell rule: one of its projects builds, one does not.
+    let ct: Vec<_> = outcomes.iter().filter(|(c, _)| c.cannot_tell).collect();
+    assert!(
+        ct.iter().any(|(_, o)| o.real_ok) && ct.iter().any(|(_, o)| !o.real_ok),
+        "the cannot-tell projects should build once and fail once"
+    );
+    eprintln!("{} projects in {:?}", outcomes.len(), started.elapsed());
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The exit codes of `whyrun check DIR`: 4 will not build, 3 cannot tell (no `--go`), 0
+/// builds; 2 for `--go` with a binary, a version that is not one, or an unknown `--env`.
+#[test]
+fn build_inputs_exit_codes() {
+    let t = tempfile::tempdir().unwrap();
+    let app = t.path().join("app");
+    std::fs::create_dir_all(&app).unwrap();
+    std::fs::write(app.join("go.mod"), "module example.com/app\n\ngo 1.23.0\n").unwrap();
+    std::fs::write(app.join("main.go"), MAIN).unwrap();
+    let code = |args: &[&str]| {
+        let mut c = assert_cmd::Command::cargo_bin("whyrun").unwrap();
+        c.args(["check", "--no-config"]).arg(&app).args(args);
+        c.output().unwrap().status.code()
+    };
+    assert_eq!(
+        code(&["--go", "1.22.1", "--env", "GOTOOLCHAIN=local"]),
+        Some(4)
+    );
+    assert_eq!(code(&[]), Some(3));
+    assert_eq!(
+        code(&["--go", "1.24.0", "--env", "GOTOOLCHAIN=local"]),
+        Some(0)
+    );
+    assert_eq!(code(&["--go", "one.two"]), Some(2));
+    assert_eq!(code(&["--go", "1.22.1", "--env", "PATH=/bin"]), Some(2));
+    assert_eq!(code(&["--go", "1.22.1", "--target", "debian-12"]), Some(2));
+    let out = assert_cmd::Command::cargo_bin("whyrun")
+        .unwrap()
+        .args(["check", "--no-config", "--go", "1.22.1"])
+        .arg(app.join("main.go"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--go and --env judge a directory"));
+}
