@@ -23,6 +23,8 @@ pub enum Family {
     Fs,
     /// `CONF`: whyrun's own configuration.
     Conf,
+    /// `LAUNCH`: how the program is started (a systemd unit, the user, ports, sandboxing).
+    Launch,
 }
 
 impl Family {
@@ -34,6 +36,7 @@ impl Family {
             Family::Go => "Go runtime",
             Family::Fs => "files and permissions",
             Family::Conf => "whyrun's configuration",
+            Family::Launch => "how the program is launched",
         }
     }
 
@@ -46,6 +49,7 @@ impl Family {
             Family::Go => "GO",
             Family::Fs => "FS",
             Family::Conf => "CONF",
+            Family::Launch => "LAUNCH",
         }
     }
 }
@@ -142,6 +146,8 @@ pub enum Input<'a> {
     ImageCommand(&'a MissingCommand),
     /// A script started as a program.
     Script(&'a ScriptSubject),
+    /// How a program is launched: a systemd unit, or `--user`/`--port`/`--reads`/`--writes`.
+    Launch(&'a crate::launch::LaunchSubject),
 }
 
 /// A rule: metadata plus a pure check over the subject it declares; any other subject
