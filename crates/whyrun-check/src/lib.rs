@@ -5,6 +5,7 @@
 //! evaluated is returned with its error, and the others are still checked. Prints nothing.
 
 pub mod config;
+pub mod launch;
 mod script;
 
 use std::path::{Path, PathBuf};
