@@ -19,3 +19,4 @@ mod stripped;
 mod symbols;
 mod third_party;
 mod tree;
+mod units;
