@@ -576,6 +576,11 @@ fn subject(
                 path: p.clone(),
                 file: view.and_then(|v| file_mode(v, p)).map(|(m, _)| m),
                 dirs: view.map(|v| dirs_of(v, p)).unwrap_or_default(),
+                group_name: view
+                    .and_then(|v| file_mode(v, p))
+                    .and_then(|(m, _)| m.gid)
+                    .and_then(|g| model.groups.iter().find(|x| x.gid == g))
+                    .map(|g| g.name.clone()),
             },
             at: "--reads".into(),
         })

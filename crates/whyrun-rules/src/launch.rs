@@ -227,6 +227,8 @@ pub struct ReadPath {
     pub file: Option<FileMode>,
     /// Every directory from `/` down to the file's parent, with its mode.
     pub dirs: Vec<(String, FileMode)>,
+    /// The name of the file's group in the target's /etc/group.
+    pub group_name: Option<String>,
 }
 
 /// How a program is launched on one target.

@@ -23,8 +23,8 @@ crate::declare_rule! {
     /// ## Example
     /// ```text
     /// LAUNCH001 blocks start  app.service cannot start: its EnvironmentFile=/etc/default/app does not exist (Result=resources)
-    ///   · EnvironmentFile=/etc/default/app  [/etc/systemd/system/app.service:6]
-    ///   · /etc/default/app does not exist in the target  [/etc/default/app]
+    ///   · EnvironmentFile=/etc/default/app  [/etc/systemd/system/app.service:5]
+    ///   · does not exist in the target  [/etc/default/app]
     ///   fix Create /etc/default/app, or write EnvironmentFile=-/etc/default/app if the file is optional
     /// ```
     ///

@@ -26,8 +26,9 @@ crate::declare_rule! {
     /// ## Example
     /// ```text
     /// LAUNCH004 blocks start  app.service cannot start: /opt/app/server is not executable by app (uid 1000, gid 1000): a directory on its path, /opt/app, has no search permission for that user (status=203/EXEC, Permission denied)
-    ///   · ExecStart=/opt/app/server  [/etc/systemd/system/app.service:8]
-    ///   · /opt/app: mode 0700 (rwx------), owner uid 0, group gid 0  [/opt/app]
+    ///   · ExecStart=/opt/app/server  [/etc/systemd/system/app.service:6]
+    ///   · mode 0700 (rwx------), owner uid 0, group gid 0  [/opt/app]
+    ///   · runs as app (uid 1000, gid 1000)  [/etc/passwd]
     ///   fix Let the service's user search every directory on the path and execute the program
     ///       chmod o+x /opt/app
     /// ```

@@ -29,9 +29,9 @@ crate::declare_rule! {
     /// ## Example
     /// ```text
     /// LAUNCH005 fails at run time  app.service: port 80 needs CAP_NET_BIND_SERVICE, which app (uid 1000, gid 1000) will not have (bind: permission denied)
-    ///   · listens on port 80: ExecStart argument --addr :80  [/etc/systemd/system/app.service:8]
-    ///   · ports below 1024 need CAP_NET_BIND_SERVICE (kernel default)  [net.ipv4.ip_unprivileged_port_start]
-    ///   · no AmbientCapabilities=  [/etc/systemd/system/app.service]
+    ///   · listens on port 80: ExecStart argument --addr :80  [/etc/systemd/system/app.service:6]
+    ///   · ports below 1024 need CAP_NET_BIND_SERVICE (the kernel's default for a new network namespace)  [net.ipv4.ip_unprivileged_port_start]
+    ///   · CAP_NET_BIND_SERVICE is not in AmbientCapabilities=, and a non-root user has no other capabilities  [/etc/systemd/system/app.service]
     ///   fix Give the service the capability, keeping it in the bounding set
     ///       AmbientCapabilities=CAP_NET_BIND_SERVICE
     /// ```

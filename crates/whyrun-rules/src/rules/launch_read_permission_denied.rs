@@ -24,8 +24,9 @@ crate::declare_rule! {
     /// ```text
     /// LAUNCH007 fails at run time  app.service cannot read /etc/app/config.yaml: its mode 0640 (rw-r-----) does not let app (uid 1000, gid 1000) read it (permission denied)
     ///   · mode 0640 (rw-r-----), owner uid 0, group gid 0  [/etc/app/config.yaml]
-    ///   · runs as app (uid 1000, gid 1000)  [/etc/passwd]
-    ///   fix Give the service's user read access
+    ///   · runs as app (uid 1000, gid 1000), no supplementary groups  [/etc/passwd]
+    ///   · reads /etc/app/config.yaml  [--reads]
+    ///   fix Give the service's user read access: put it in the file's group, or widen the mode
     ///       SupplementaryGroups=root
     ///       chmod o+r /etc/app/config.yaml
     /// ```
@@ -79,6 +80,17 @@ impl LaunchReadPermissionDenied {
                 _ => continue,
             };
             let gid = mode.gid.map_or("?".into(), |g| g.to_string());
+            let group = rp.group_name.clone().unwrap_or_else(|| gid.clone());
+            let groups = match who.groups.as_slice() {
+                [] => "no supplementary groups".to_string(),
+                g => format!(
+                    "supplementary groups {}",
+                    g.iter()
+                        .map(|g| g.to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            };
             return vec![Self::META
                 .finding(format!(
                     "{} cannot read {}: {how} (permission denied)",
@@ -93,12 +105,12 @@ impl LaunchReadPermissionDenied {
                     ),
                     path.as_str(),
                 )
-                .evidence(format!("runs as {}, groups {:?}", who.describe(), who.groups), "/etc/passwd")
+                .evidence(format!("runs as {}, {groups}", who.describe()), "/etc/passwd")
                 .evidence(format!("reads {}", rp.path), r.at.as_str())
                 .fix(
                     "Give the service's user read access: put it in the file's group, or widen the mode",
                     vec![
-                        format!("SupplementaryGroups={gid}"),
+                        format!("SupplementaryGroups={group}"),
                         format!("chmod o+r {}", rp.path),
                     ],
                 )];
@@ -124,6 +136,7 @@ mod tests {
                     is_dir: false,
                 }),
                 dirs: Vec::new(),
+                group_name: None,
             },
             at: "--reads".into(),
         }

@@ -24,11 +24,11 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// LAUNCH002 blocks start  app.service cannot start: User=app is not in the target's /etc/passwd (status=217/USER)
-    ///   · User=app  [/etc/systemd/system/app.service:5]
-    ///   · no entry named app in /etc/passwd  [/etc/passwd]
+    /// LAUNCH002 blocks start  app.service cannot start: User=svc is not in the target's /etc/passwd (status=217/USER)
+    ///   · User=svc  [/etc/systemd/system/app.service:5]
+    ///   · no entry for svc in /etc/passwd  [/etc/passwd]
     ///   fix Create the user in the target, or use DynamicUser=yes
-    ///       useradd --system --no-create-home --shell /usr/sbin/nologin app
+    ///       useradd --system --no-create-home --shell /usr/sbin/nologin svc
     /// ```
     ///
     /// ## Fix

@@ -21,7 +21,7 @@ crate::declare_rule! {
     /// ## Example
     /// ```text
     /// LAUNCH003 blocks start  app.service cannot start: its WorkingDirectory=/srv/app does not exist (status=200/CHDIR)
-    ///   · WorkingDirectory=/srv/app  [/etc/systemd/system/app.service:7]
+    ///   · WorkingDirectory=/srv/app  [/etc/systemd/system/app.service:5]
     ///   · does not exist in the target  [/srv/app]
     ///   fix Create /srv/app, or write WorkingDirectory=-/srv/app
     ///       install -d /srv/app

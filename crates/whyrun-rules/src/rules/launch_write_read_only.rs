@@ -26,11 +26,10 @@ crate::declare_rule! {
     /// ## Example
     /// ```text
     /// LAUNCH006 fails at run time  app.service cannot write /var/lib/app/state: ProtectSystem=strict makes it read-only (read-only file system)
-    ///   · ProtectSystem=strict  [/etc/systemd/system/app.service:9]
+    ///   · ProtectSystem=strict  [/etc/systemd/system/app.service:5]
     ///   · writes /var/lib/app/state  [--writes]
     ///   fix Make the path writable for the service
     ///       ReadWritePaths=/var/lib/app
-    ///       StateDirectory=app
     /// ```
     ///
     /// ## Fix

@@ -223,10 +223,15 @@ fn prepare(c: &Case, m: &Path, probe: &Path) {
     for s in c.setup {
         match s {
             Step::AppUser => {
-                append(&m.join("etc/passwd"), "app:x:1000:1000::/home/app:/usr/sbin/nologin");
+                append(
+                    &m.join("etc/passwd"),
+                    "app:x:1000:1000::/home/app:/usr/sbin/nologin",
+                );
                 append(&m.join("etc/group"), "app:x:1000:");
             }
-            Step::Group(n, g, members) => append(&m.join("etc/group"), &format!("{n}:x:{g}:{members}")),
+            Step::Group(n, g, members) => {
+                append(&m.join("etc/group"), &format!("{n}:x:{g}:{members}"))
+            }
             Step::Dir(p, mode, u, g) => {
                 let d = m.join(&p[1..]);
                 std::fs::create_dir_all(&d).unwrap();
@@ -258,7 +263,10 @@ struct Overlay {
 
 impl Overlay {
     fn new(lower: &Path) -> Overlay {
-        let dir = tempfile::Builder::new().prefix("whyrun-unit-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("whyrun-unit-")
+            .tempdir()
+            .unwrap();
         for d in ["upper", "work", "merged"] {
             std::fs::create_dir(dir.path().join(d)).unwrap();
         }
@@ -273,7 +281,10 @@ impl Overlay {
             .arg(dir.path().join("merged"))
             .status()
             .unwrap();
-        assert!(st.success(), "mount -t overlay failed (the test needs root)");
+        assert!(
+            st.success(),
+            "mount -t overlay failed (the test needs root)"
+        );
         Overlay { dir }
     }
     fn merged(&self) -> PathBuf {
@@ -316,9 +327,20 @@ fn boot(c: &Case, ov: &Overlay) -> String {
         // /run/systemd/nspawn/propagate/NAME, and the default name (the directory's,
         // `merged`) would be shared by two cases running at once.
         .arg(format!("--machine=whyrun-{}", c.name))
-        .args(["--register=no", "--keep-unit", "--private-network", "-q", "-D"])
+        .args([
+            "--register=no",
+            "--keep-unit",
+            "--private-network",
+            "-q",
+            "-D",
+        ])
         .arg(&m)
-        .args(["-b", "--", &format!("systemd.unit={unit}"), "systemd.firstboot=off"])
+        .args([
+            "-b",
+            "--",
+            &format!("systemd.unit={unit}"),
+            "systemd.firstboot=off",
+        ])
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -343,9 +365,16 @@ fn boot(c: &Case, ov: &Overlay) -> String {
     let said = journal
         .lines()
         .find(|l| {
-            ["Failed to", "Failed at", "bind:", "open ", "probe: ok", "status="]
-                .iter()
-                .any(|k| l.contains(k))
+            [
+                "Failed to",
+                "Failed at",
+                "bind:",
+                "open ",
+                "probe: ok",
+                "status=",
+            ]
+            .iter()
+            .any(|k| l.contains(k))
         })
         .unwrap_or("");
     format!("{} | {said}", line.join(" "))
@@ -382,7 +411,10 @@ fn root() -> PathBuf {
         root.display()
     );
     assert!(
-        Command::new("systemd-nspawn").arg("--version").output().is_ok(),
+        Command::new("systemd-nspawn")
+            .arg("--version")
+            .output()
+            .is_ok(),
         "systemd-nspawn is missing: run scripts/install-deps.sh (it installs systemd-container)"
     );
     root
@@ -399,14 +431,23 @@ fn predict(c: &Case, merged: &Path) -> (String, String, String) {
         .output()
         .unwrap();
     let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("{}: whyrun printed no JSON ({e}): {}", c.name, String::from_utf8_lossy(&out.stderr))
+        panic!(
+            "{}: whyrun printed no JSON ({e}): {}",
+            c.name,
+            String::from_utf8_lossy(&out.stderr)
+        )
     });
     let t = &v["binaries"][0]["targets"][0];
     let verdict = t["verdict"].as_str().unwrap_or("").to_string();
     let top = t["findings"]
         .as_array()
         .and_then(|f| f.iter().find(|f| f["level"] == "error"))
-        .map(|f| (f["code"].as_str().unwrap_or("").to_string(), f["message"].as_str().unwrap_or("").to_string()))
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap_or("").to_string(),
+                f["message"].as_str().unwrap_or("").to_string(),
+            )
+        })
         .unwrap_or_default();
     (verdict, top.0, top.1)
 }
@@ -455,7 +496,11 @@ fn units_agree_with_systemd() {
                 let ov = Overlay::new(&root);
                 let m = ov.merged();
                 prepare(c, &m, &probe);
-                std::fs::write(m.join(format!("etc/systemd/system/whyrun-case-{}.service", c.name)), &unit).unwrap();
+                std::fs::write(
+                    m.join(format!("etc/systemd/system/whyrun-case-{}.service", c.name)),
+                    &unit,
+                )
+                .unwrap();
                 let (verdict, top, message) = predict(c, &m);
                 let real = match std::fs::read_to_string(&cached) {
                     Ok(r) => r,
@@ -466,7 +511,9 @@ fn units_agree_with_systemd() {
                     }
                 };
                 drop(ov);
-                rows.lock().unwrap().push((c.name.to_string(), real, verdict, top, message));
+                rows.lock()
+                    .unwrap()
+                    .push((c.name.to_string(), real, verdict, top, message));
             });
         }
     });
@@ -492,6 +539,13 @@ fn units_agree_with_systemd() {
             failures.push(name.clone());
         }
     }
-    println!("{} cases in {:.1} s", rows.len(), t0.elapsed().as_secs_f64());
-    assert!(failures.is_empty(), "whyrun and systemd disagree on: {failures:?}");
+    println!(
+        "{} cases in {:.1} s",
+        rows.len(),
+        t0.elapsed().as_secs_f64()
+    );
+    assert!(
+        failures.is_empty(),
+        "whyrun and systemd disagree on: {failures:?}"
+    );
 }
