@@ -288,6 +288,55 @@ pub fn parents(path: &str) -> Vec<String> {
     out
 }
 
+/// A unit run as root with nothing set, for the rules' tests.
+#[cfg(test)]
+pub(crate) fn sample() -> LaunchSubject {
+    LaunchSubject {
+        target: "root".into(),
+        unit: Some((
+            "app.service".into(),
+            vec!["/etc/systemd/system/app.service".into()],
+        )),
+        user: None,
+        group: None,
+        supplementary: Vec::new(),
+        dynamic_user: false,
+        run_as: RunAs {
+            spec: "root".into(),
+            source: "User=",
+            name: Some("root".into()),
+            uid: Some(0),
+            gid: Some(0),
+            groups: Vec::new(),
+        },
+        exec: None,
+        working_directory: None,
+        environment_files: Vec::new(),
+        ports: Vec::new(),
+        caps: Capabilities::default(),
+        sandbox: Sandbox::default(),
+        writes: Vec::new(),
+        reads: Vec::new(),
+        unprivileged_port_start: Set {
+            value: 1024,
+            at: "kernel default".into(),
+        },
+    }
+}
+
+/// `app (uid 1000, gid 1000)`, for the rules' tests.
+#[cfg(test)]
+pub(crate) fn app_user() -> RunAs {
+    RunAs {
+        spec: "app".into(),
+        source: "User=",
+        name: Some("app".into()),
+        uid: Some(1000),
+        gid: Some(1000),
+        groups: Vec::new(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -349,54 +398,5 @@ mod tests {
     fn parents_of_a_path() {
         assert_eq!(parents("/a/b/c"), ["/", "/a", "/a/b"]);
         assert_eq!(parents("/c"), ["/"]);
-    }
-}
-
-/// A unit run as root with nothing set, for the rules' tests.
-#[cfg(test)]
-pub(crate) fn sample() -> LaunchSubject {
-    LaunchSubject {
-        target: "root".into(),
-        unit: Some((
-            "app.service".into(),
-            vec!["/etc/systemd/system/app.service".into()],
-        )),
-        user: None,
-        group: None,
-        supplementary: Vec::new(),
-        dynamic_user: false,
-        run_as: RunAs {
-            spec: "root".into(),
-            source: "User=",
-            name: Some("root".into()),
-            uid: Some(0),
-            gid: Some(0),
-            groups: Vec::new(),
-        },
-        exec: None,
-        working_directory: None,
-        environment_files: Vec::new(),
-        ports: Vec::new(),
-        caps: Capabilities::default(),
-        sandbox: Sandbox::default(),
-        writes: Vec::new(),
-        reads: Vec::new(),
-        unprivileged_port_start: Set {
-            value: 1024,
-            at: "kernel default".into(),
-        },
-    }
-}
-
-/// `app (uid 1000, gid 1000)`, for the rules' tests.
-#[cfg(test)]
-pub(crate) fn app_user() -> RunAs {
-    RunAs {
-        spec: "app".into(),
-        source: "User=",
-        name: Some("app".into()),
-        uid: Some(1000),
-        gid: Some(1000),
-        groups: Vec::new(),
     }
 }

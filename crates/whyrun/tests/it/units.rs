@@ -452,6 +452,9 @@ fn predict(c: &Case, merged: &Path) -> (String, String, String) {
     (verdict, top.0, top.1)
 }
 
+/// One case's result: its name, the real outcome, and whyrun's verdict, top code and message.
+type Row = (String, String, String, String, String);
+
 #[test]
 fn units_agree_with_systemd() {
     let root = root();
@@ -461,7 +464,7 @@ fn units_agree_with_systemd() {
     std::fs::create_dir_all(&outcomes).unwrap();
     let cases = cases();
     assert!(cases.len() >= 12);
-    let rows: Mutex<Vec<(String, String, String, String, String)>> = Mutex::new(Vec::new());
+    let rows: Mutex<Vec<Row>> = Mutex::new(Vec::new());
     let next = Mutex::new(0usize);
     let t0 = Instant::now();
     // At most two cases at once: each boots a whole systemd.
