@@ -61,6 +61,7 @@ pub fn check(spec: &TargetSpec, req: &LaunchRequest, config: &Config) -> Outcome
         _ => None,
     };
     let mut targets = Vec::new();
+    let mut summary = String::new();
     let mut shown = req
         .binary
         .as_ref()
@@ -86,9 +87,12 @@ pub fn check(spec: &TargetSpec, req: &LaunchRequest, config: &Config) -> Outcome
             _ => None,
         };
         match evaluate(t, unit.as_ref(), req) {
-            Ok((mut report, program)) => {
+            Ok((mut report, program, about)) => {
                 if shown.is_empty() {
                     shown = program;
+                }
+                if summary.is_empty() {
+                    summary = about;
                 }
                 config.apply(&mut report, &shown);
                 targets.push(report);
@@ -103,7 +107,7 @@ pub fn check(spec: &TargetSpec, req: &LaunchRequest, config: &Config) -> Outcome
                 Some(u) => format!("{shown} ({u})"),
                 None => shown,
             },
-            summary: String::new(),
+            summary,
             targets,
         });
     }
@@ -118,7 +122,7 @@ fn evaluate(
     t: &OpenTarget,
     unit: Option<&Unit>,
     req: &LaunchRequest,
-) -> Result<(TargetReport, String), String> {
+) -> Result<(TargetReport, String, String), String> {
     let view = t.view.as_deref();
     let subject = subject(t, view, unit, req)?;
     let mut findings = whyrun_rules::run(Input::Launch(&subject));
@@ -140,6 +144,7 @@ fn evaluate(
         None => exec_path.clone().unwrap_or_else(|| "the program".into()),
     };
     let mut path_in_target = exec_path.unwrap_or_default();
+    let mut about = String::new();
     // The program itself, judged for the user systemd runs it as. Its execute permission
     // is LAUNCH004's, with systemd's words.
     if let Some(p) = &placement {
@@ -154,6 +159,7 @@ fn evaluate(
         };
         let e = crate::evaluate(t, p, local, &options)?;
         path_in_target = e.report.path_in_target.clone();
+        about = e.facts.as_deref().map(crate::summarize).unwrap_or_default();
         findings.extend(
             e.report
                 .findings
@@ -173,6 +179,7 @@ fn evaluate(
             image: t.image.clone(),
         },
         shown,
+        about,
     ))
 }
 

@@ -409,12 +409,30 @@ mod tests {
     #[test]
     fn recognises_systemds_exit_statuses() {
         for (msg, id) in [
-            ("Main process exited, code=exited, status=217/USER", "systemd-217-user"),
-            ("app.service: Failed to determine user credentials: No such process", "systemd-217-user"),
-            ("Main process exited, code=exited, status=216/GROUP", "systemd-216-group"),
-            ("Main process exited, code=exited, status=203/EXEC", "systemd-203-exec"),
-            ("Main process exited, code=exited, status=200/CHDIR", "systemd-200-chdir"),
-            ("app.service: Failed with result 'resources'.", "systemd-resources"),
+            (
+                "Main process exited, code=exited, status=217/USER",
+                "systemd-217-user",
+            ),
+            (
+                "app.service: Failed to determine user credentials: No such process",
+                "systemd-217-user",
+            ),
+            (
+                "Main process exited, code=exited, status=216/GROUP",
+                "systemd-216-group",
+            ),
+            (
+                "Main process exited, code=exited, status=203/EXEC",
+                "systemd-203-exec",
+            ),
+            (
+                "Main process exited, code=exited, status=200/CHDIR",
+                "systemd-200-chdir",
+            ),
+            (
+                "app.service: Failed with result 'resources'.",
+                "systemd-resources",
+            ),
         ] {
             assert_eq!(ids(msg).first(), Some(&id), "{msg}");
         }

@@ -700,6 +700,37 @@ mod tests {
         assert!(s.resolve("%z").is_err());
     }
 
+    /// What the fuzz target (fuzz/fuzz_targets/unit.rs) checks, over a few hostile inputs:
+    /// no panic, an error with a line where one is due.
+    #[test]
+    fn hostile_input_never_panics() {
+        for text in [
+            "[Service]\nExecStart=\"\\",
+            "[Service]\nExecStart=\\x",
+            "[Service]\nExecStart='a'b",
+            "[Service]\nExecStart=@",
+            "[Service]\nExecStart=!!!!+-@:",
+            "[]\n=\n",
+            "[Service]\nA=%",
+            "\\",
+            "[Service]\nA=\\\\\n",
+            "[Service]\nA=é\\xé1\n",
+        ] {
+            let mut u = Unit::default();
+            if parse_into(&mut u, "f", text).is_ok() {
+                for a in &u.assignments {
+                    let _ = split_exec(&a.value);
+                    let _ = unescape(&a.value);
+                    let _ = Specifiers {
+                        name: "a@b.service".into(),
+                    }
+                    .resolve(&a.value);
+                    let _ = parse_environment(&a.value);
+                }
+            }
+        }
+    }
+
     #[test]
     fn environment_expansion() {
         let env: BTreeMap<String, String> = [("PORT".to_string(), "80".to_string())].into();
