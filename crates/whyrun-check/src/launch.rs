@@ -51,7 +51,12 @@ pub fn check(spec: &TargetSpec, req: &LaunchRequest, config: &Config) -> Outcome
         Some(UnitSource::File(p)) => match unit::load_file(p) {
             Ok(u) => Some(u),
             Err(e) => {
-                errors.push(InputError::new(p.display().to_string(), e));
+                // The error names its file and line itself.
+                let at = match e.line {
+                    Some(l) => format!("{}:{l}", e.file),
+                    None => e.file.clone(),
+                };
+                errors.push(InputError::new(at, &e.message));
                 return Outcome {
                     report: CheckReport::default(),
                     errors,

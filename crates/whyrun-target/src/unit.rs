@@ -731,6 +731,68 @@ mod tests {
         }
     }
 
+    /// The unit from the first unit path that has it; drop-ins from every path in name
+    /// order, /etc hiding a same-named one in /usr/lib; a template for an instance; an
+    /// empty ExecStart= resetting the list; a masked unit refused.
+    #[test]
+    fn units_and_drop_ins_are_found_as_systemd_finds_them() {
+        let t = tempfile::tempdir().unwrap();
+        let w = |p: &str, text: &str| {
+            let f = t.path().join(p);
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::write(f, text).unwrap();
+        };
+        w(
+            "usr/lib/systemd/system/app.service",
+            "[Service]\nExecStart=/usr/bin/app\nUser=a\n",
+        );
+        w(
+            "usr/lib/systemd/system/app.service.d/10-user.conf",
+            "[Service]\nUser=b\n",
+        );
+        w(
+            "etc/systemd/system/app.service.d/10-user.conf",
+            "[Service]\nUser=c\n",
+        );
+        w(
+            "run/systemd/system/app.service.d/20-exec.conf",
+            "[Service]\nExecStart=\nExecStart=/opt/app %i\n",
+        );
+        w(
+            "lib/systemd/system/web@.service",
+            "[Service]\nExecStart=/srv/web %i\n",
+        );
+        let v = crate::fs::RootDirView::new(t.path()).unwrap();
+        let u = load(&v, "app.service").unwrap();
+        assert_eq!(u.last("Service", "User").unwrap().value, "c");
+        assert_eq!(
+            u.files,
+            [
+                "/usr/lib/systemd/system/app.service",
+                "/etc/systemd/system/app.service.d/10-user.conf",
+                "/run/systemd/system/app.service.d/20-exec.conf"
+            ]
+        );
+        let exec = u.list("Service", "ExecStart");
+        assert_eq!(exec.len(), 1);
+        assert_eq!(
+            exec[0].location(),
+            "/run/systemd/system/app.service.d/20-exec.conf:3"
+        );
+        let web = load(&v, "web@one.service").unwrap();
+        assert_eq!(web.files, ["/lib/systemd/system/web@.service"]);
+        assert!(load(&v, "absent.service").is_err());
+        std::os::unix::fs::symlink(
+            "/dev/null",
+            t.path().join("etc/systemd/system/masked.service"),
+        )
+        .unwrap();
+        assert!(load(&v, "masked.service")
+            .unwrap_err()
+            .to_string()
+            .contains("masked"));
+    }
+
     #[test]
     fn environment_expansion() {
         let env: BTreeMap<String, String> = [("PORT".to_string(), "80".to_string())].into();

@@ -552,3 +552,28 @@ fn units_agree_with_systemd() {
         "whyrun and systemd disagree on: {failures:?}"
     );
 }
+
+/// A unit that cannot be parsed is an input error naming its file and line (exit 2); no
+/// root is needed.
+#[test]
+fn a_malformed_unit_is_named_with_its_line() {
+    let t = tempfile::tempdir().unwrap();
+    let unit = t.path().join("bad.service");
+    std::fs::write(&unit, "[Service]\nUser=app\nExecStart\n").unwrap();
+    let out = Command::new(WHYRUN)
+        .args(["check", "--no-config", "--unit"])
+        .arg(&unit)
+        .args(["--root"])
+        .arg(t.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert_eq!(
+        stderr.trim(),
+        format!(
+            "whyrun: {}:3: not a Key=Value assignment: ExecStart",
+            unit.display()
+        )
+    );
+}
