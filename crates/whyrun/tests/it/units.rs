@@ -321,40 +321,67 @@ fn boot(c: &Case, ov: &Overlay) -> String {
         ),
     )
     .unwrap();
-    let started = Instant::now();
-    let mut child = Command::new("systemd-nspawn")
-        // A machine name of its own: nspawn keeps per-machine state under
-        // /run/systemd/nspawn/propagate/NAME, and the default name (the directory's,
-        // `merged`) would be shared by two cases running at once.
-        .arg(format!("--machine=whyrun-{}", c.name))
-        .args([
-            "--register=no",
-            "--keep-unit",
-            "--private-network",
-            "-q",
-            "-D",
-        ])
-        .arg(&m)
-        .args([
-            "-b",
-            "--",
-            &format!("systemd.unit={unit}"),
-            "systemd.firstboot=off",
-        ])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .expect("systemd-nspawn is missing: run scripts/install-deps.sh (systemd-container)");
-    loop {
-        if child.try_wait().unwrap().is_some() {
+    // A boot that has not powered off after 60 s is stopped (SIGTERM, which nspawn turns
+    // into a clean shutdown, then SIGKILL); its outcome counts if the report unit wrote
+    // it, otherwise the case boots again, three times at most.
+    let outcome = ov.upper().join("whyrun-outcome");
+    let console = ov.dir.path().join("console.log");
+    for attempt in 1..=3 {
+        let _ = std::fs::remove_file(&outcome);
+        let log = std::fs::File::create(&console).unwrap();
+        let started = Instant::now();
+        let mut child = Command::new("systemd-nspawn")
+            // A machine name of its own: nspawn keeps per-machine state under
+            // /run/systemd/nspawn/propagate/NAME, and the default name (the directory's,
+            // `merged`) would be shared by two cases running at once.
+            .arg(format!("--machine=whyrun-{}", c.name))
+            .args(["--register=no", "--keep-unit", "--private-network", "-D"])
+            .arg(&m)
+            .args([
+                "-b",
+                "--",
+                &format!("systemd.unit={unit}"),
+                "systemd.firstboot=off",
+            ])
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
+            .spawn()
+            .expect("systemd-nspawn is missing: run scripts/install-deps.sh (systemd-container)");
+        let mut stopped: Option<Instant> = None;
+        let mut written: Option<Instant> = None;
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                break;
+            }
+            // Now and then the container's shutdown stalls after the report was written:
+            // ten seconds after it, the outcome is in and the container is stopped.
+            if written.is_none() && outcome.is_file() {
+                written = Some(Instant::now());
+            }
+            let late = written.is_some_and(|w| w.elapsed() > Duration::from_secs(10));
+            let waited = started.elapsed();
+            if (late || waited > Duration::from_secs(60)) && stopped.is_none() {
+                let _ = Command::new("kill")
+                    .args(["-TERM", &child.id().to_string()])
+                    .status();
+                stopped = Some(Instant::now());
+            }
+            if stopped.is_some_and(|t| t.elapsed() > Duration::from_secs(10)) {
+                let _ = child.kill();
+                let _ = child.wait();
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        if outcome.is_file() {
             break;
         }
-        if started.elapsed() > Duration::from_secs(120) {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{}: the container did not power off within 120 s", c.name);
+        let text = std::fs::read_to_string(&console).unwrap_or_default();
+        let tail: Vec<&str> = text.lines().rev().take(15).collect();
+        eprintln!("{}: boot {attempt} wrote no outcome; console ends:", c.name);
+        for l in tail.iter().rev() {
+            eprintln!("    {l}");
         }
-        std::thread::sleep(Duration::from_millis(100));
     }
     let out = std::fs::read_to_string(ov.upper().join("whyrun-outcome"))
         .unwrap_or_else(|e| panic!("{}: no outcome written by the report unit: {e}", c.name));
