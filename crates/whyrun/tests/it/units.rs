@@ -367,6 +367,14 @@ fn boot(c: &Case, ov: &Overlay) -> String {
                 stopped = Some(Instant::now());
             }
             if stopped.is_some_and(|t| t.elapsed() > Duration::from_secs(10)) {
+                // The container's init is nspawn's child in its own PID namespace: it
+                // outlives a killed nspawn, so it goes first.
+                let pid = child.id();
+                let children = std::fs::read_to_string(format!("/proc/{pid}/task/{pid}/children"))
+                    .unwrap_or_default();
+                for c in children.split_whitespace() {
+                    let _ = Command::new("kill").args(["-KILL", c]).status();
+                }
                 let _ = child.kill();
                 let _ = child.wait();
                 break;
