@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod config;
+pub mod launch;
 mod script;
 
 use std::path::{Path, PathBuf};

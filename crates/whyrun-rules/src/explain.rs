@@ -35,6 +35,46 @@ const fn other(text: &'static str) -> Cause {
 /// Every message whyrun knows, most specific first.
 pub static KNOWN_ERRORS: &[KnownError] = &[
     KnownError {
+        id: "systemd-217-user",
+        patterns: &["status=217/user", "217/user", "failed to determine user credentials"],
+        origin: "systemd, in the service's child process before execve: the unit's User= could not be resolved (exit status 217, EXIT_USER)",
+        causes: &[
+            cause("LAUNCH002", "User= names a user that is not in the target's passwd database (a number without an entry fails too)"),
+            other("DynamicUser=yes with a name already taken by a static user of another UID range"),
+        ],
+    },
+    KnownError {
+        id: "systemd-216-group",
+        patterns: &["status=216/group", "216/group", "failed to determine group credentials"],
+        origin: "systemd, in the service's child process before execve: the unit's Group= or SupplementaryGroups= could not be resolved (exit status 216, EXIT_GROUP)",
+        causes: &[cause("LAUNCH002", "Group= or a SupplementaryGroups= entry is not in the target's /etc/group")],
+    },
+    KnownError {
+        id: "systemd-203-exec",
+        patterns: &["status=203/exec", "203/exec", "failed to locate executable", "failed at step exec"],
+        origin: "systemd, in the service's child process: the ExecStart= program could not be found or executed (exit status 203, EXIT_EXEC)",
+        causes: &[
+            cause("LAUNCH004", "the program does not exist at the ExecStart= path (or in systemd's fixed search path for a bare name), or the unit's user lacks execute permission on it or search permission on a directory above it"),
+            cause("FS002", "the file system holding the program is mounted noexec"),
+            other("a script without a #! line, or an SELinux label the service's domain may not execute (user_home_t on RHEL and Fedora)"),
+        ],
+    },
+    KnownError {
+        id: "systemd-200-chdir",
+        patterns: &["status=200/chdir", "200/chdir", "failed at step chdir", "changing to the requested working directory failed"],
+        origin: "systemd, in the service's child process before execve: chdir() to WorkingDirectory= failed (exit status 200, EXIT_CHDIR)",
+        causes: &[
+            cause("LAUNCH003", "WorkingDirectory= names a directory that does not exist (write it with a - prefix if that is fine)"),
+            other("the unit's user may not search the directory or a directory above it"),
+        ],
+    },
+    KnownError {
+        id: "systemd-resources",
+        patterns: &["failed to load environment files", "failed with result 'resources'", "result=resources"],
+        origin: "systemd's service manager, before it forks the service: a resource the unit needs could not be prepared (no exit status)",
+        causes: &[cause("LAUNCH001", "an EnvironmentFile= without the - prefix does not exist")],
+    },
+    KnownError {
         id: "goamd64-level",
         patterns: &["this program can only be run on amd64 processors with"],
         origin: "the Go runtime, before main: the binary was built with GOAMD64=v2/v3/v4 and the CPU lacks a required feature",
@@ -427,6 +467,40 @@ mod tests {
             ("main.go:2:8: example.com/lib@v0.0.0: replacement directory ../lib does not exist", "replace-directory-missing"),
         ] {
             assert_eq!(ids(msg), [id], "{msg}");
+        }
+    }
+
+    /// systemd's words for a service that did not start, as `systemctl status` and the
+    /// journal print them (seen in tests/it/units.rs against systemd 252).
+    #[test]
+    fn recognises_systemds_exit_statuses() {
+        for (msg, id) in [
+            (
+                "Main process exited, code=exited, status=217/USER",
+                "systemd-217-user",
+            ),
+            (
+                "app.service: Failed to determine user credentials: No such process",
+                "systemd-217-user",
+            ),
+            (
+                "Main process exited, code=exited, status=216/GROUP",
+                "systemd-216-group",
+            ),
+            (
+                "Main process exited, code=exited, status=203/EXEC",
+                "systemd-203-exec",
+            ),
+            (
+                "Main process exited, code=exited, status=200/CHDIR",
+                "systemd-200-chdir",
+            ),
+            (
+                "app.service: Failed with result 'resources'.",
+                "systemd-resources",
+            ),
+        ] {
+            assert_eq!(ids(msg).first(), Some(&id), "{msg}");
         }
     }
 

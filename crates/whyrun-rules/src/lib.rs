@@ -12,6 +12,7 @@ pub mod distro;
 pub mod explain;
 pub mod finding;
 pub mod fixes;
+pub mod launch;
 pub(crate) mod libs;
 pub mod precedence;
 pub mod rule;

@@ -25,6 +25,8 @@ pub enum Family {
     Conf,
     /// `BUILD`: build inputs (go.mod, GOPATH, the toolchain): no binary comes out.
     Build,
+    /// `LAUNCH`: how the program is started (a systemd unit, the user, ports, sandboxing).
+    Launch,
 }
 
 impl Family {
@@ -37,6 +39,7 @@ impl Family {
             Family::Fs => "files and permissions",
             Family::Conf => "whyrun's configuration",
             Family::Build => "build inputs",
+            Family::Launch => "how the program is launched",
         }
     }
 
@@ -50,6 +53,7 @@ impl Family {
             Family::Fs => "FS",
             Family::Conf => "CONF",
             Family::Build => "BUILD",
+            Family::Launch => "LAUNCH",
         }
     }
 }
@@ -165,6 +169,8 @@ pub enum Input<'a> {
     Script(&'a ScriptSubject),
     /// A Go source tree to be built.
     Build(&'a crate::build::BuildSubject),
+    /// How a program is launched: a systemd unit, or `--user`/`--port`/`--reads`/`--writes`.
+    Launch(&'a crate::launch::LaunchSubject),
 }
 
 /// A rule: metadata plus a pure check over the subject it declares; any other subject

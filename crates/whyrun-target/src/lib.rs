@@ -15,6 +15,7 @@ pub mod open;
 pub mod profiles;
 pub mod resolution;
 pub mod snapshot;
+pub mod unit;
 
 use std::path::Path;
 use std::sync::Arc;

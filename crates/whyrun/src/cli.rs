@@ -40,7 +40,7 @@ pub enum Command {
     /// Will this binary run on that system? A verdict per target, the causes ranked, the
     /// evidence, and a fix for this binary.
     #[command(after_help = CHECK_HELP)]
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// Name the causes of an error message, and with a binary, say which one applies.
     #[command(after_help = EXPLAIN_HELP)]
     Explain(ExplainArgs),
@@ -102,6 +102,8 @@ Examples:
   whyrun check ./server --target fleet/web-01.json      a snapshot (whyrun snapshot)
   whyrun check ./server --format sarif > whyrun.sarif   for code scanning
   whyrun check ./server --ignore GO006 --severity GO002=warning
+  whyrun check --unit app.service --root /srv/rootfs   a systemd unit and its drop-ins
+  whyrun check ./server --unit app.service --root R --writes /var/lib/app/db --port 80
 
 Configuration:
   whyrun.toml, found from the current directory upwards (--config FILE, --no-config):
@@ -190,6 +192,8 @@ pub struct CheckArgs {
     pub deploy_as: Option<String>,
     #[arg(long, value_name = "USER[:GROUP]", help = USER_HELP)]
     pub user: Option<String>,
+    #[command(flatten)]
+    pub launch: LaunchArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -208,6 +212,38 @@ Docker's --user takes it, resolved in each target's /etc/passwd and /etc/group (
 image's User, the current user on this machine, a profile's default user, else root). It \
 decides execute permission on the binary or script (FS001) and whose passwd entry os/user \
 lookups need (GO004).";
+
+/// How the program is launched: a systemd unit, and what it listens on, reads and writes.
+#[derive(Debug, Args, Clone, Default)]
+pub struct LaunchArgs {
+    /// A systemd unit: a name (`app.service`) looked up with its drop-ins in each root's
+    /// unit paths, or a unit file's path. Its ExecStart= is the program (a BINARY
+    /// argument overrides it), run as its User= (`--user` overrides it); judged as
+    /// systemd starts it (status=217/USER, 203/EXEC, 200/CHDIR, Result=resources) and for
+    /// its sandboxing and capabilities.
+    #[arg(long, value_name = "NAME|PATH", conflicts_with = "inside")]
+    pub unit: Option<String>,
+    /// A TCP port the program listens on (repeatable): below 1024 it needs
+    /// CAP_NET_BIND_SERVICE.
+    #[arg(long, value_name = "N")]
+    pub port: Vec<u16>,
+    /// A file the program reads (repeatable), checked for the user it runs as.
+    #[arg(long, value_name = "PATH")]
+    pub reads: Vec<String>,
+    /// A path the program writes (repeatable), checked against the unit's sandboxing.
+    #[arg(long, value_name = "PATH")]
+    pub writes: Vec<String>,
+}
+
+impl LaunchArgs {
+    /// Whether the launch is judged at all.
+    pub fn any(&self) -> bool {
+        self.unit.is_some()
+            || !self.port.is_empty()
+            || !self.reads.is_empty()
+            || !self.writes.is_empty()
+    }
+}
 
 /// Which findings are reported, and how loudly: `whyrun.toml` and its overrides.
 #[derive(Debug, Args, Clone, Default)]

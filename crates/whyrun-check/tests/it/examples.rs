@@ -34,6 +34,9 @@ struct Scenario {
     placement: Placement,
     options: CheckOptions,
     config: Config,
+    /// A launch (`--unit`, `--port`, `--reads`, `--writes`): checked by
+    /// `whyrun_check::launch::check` instead of the placement.
+    launch: Option<whyrun_check::launch::LaunchRequest>,
     /// Files the check reads (a snapshot, a root copy, a built program); removed after it.
     _temp: Option<TempDir>,
     /// Go sources judged before they are built (`whyrun check DIR --go …`), and the
@@ -70,6 +73,7 @@ impl Scenario {
             },
             options: CheckOptions::default(),
             config: Config::default(),
+            launch: None,
             _temp: None,
             build: None,
         }
@@ -85,6 +89,7 @@ impl Scenario {
             placement: Placement::Entrypoint,
             options: CheckOptions::default(),
             config: Config::default(),
+            launch: None,
             _temp: None,
             build: None,
         }
@@ -660,6 +665,135 @@ fn build007() -> Scenario {
     )
 }
 
+/// A small root with `root` and `app` (uid 1000) users, the Go hello program at
+/// /opt/app/server, `/etc/systemd/system/app.service` with these `[Service]` lines, and
+/// the changes of `setup`; the unit checked with these plain flags.
+fn unit_scenario(
+    service: &str,
+    setup: impl FnOnce(&Path),
+    ports: &[u16],
+    reads: &[&str],
+    writes: &[&str],
+) -> Scenario {
+    let t = temp();
+    let root = t.path().join("root");
+    for d in ["etc/systemd/system", "opt/app", "var/lib", "srv"] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+    }
+    std::fs::write(
+        root.join("etc/passwd"),
+        "root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/usr/sbin/nologin\n",
+    )
+    .unwrap();
+    std::fs::write(root.join("etc/group"), "root:x:0:\napp:x:1000:\n").unwrap();
+    std::fs::copy(small("go124-hello"), root.join("opt/app/server")).unwrap();
+    std::fs::set_permissions(
+        root.join("opt/app/server"),
+        std::fs::Permissions::from_mode(0o755),
+    )
+    .unwrap();
+    std::fs::write(
+        root.join("etc/systemd/system/app.service"),
+        format!("[Unit]\nDescription=app\n\n[Service]\n{service}\n"),
+    )
+    .unwrap();
+    setup(&root);
+    let strings = |v: &[&str]| v.iter().map(|s| s.to_string()).collect();
+    Scenario {
+        launch: Some(whyrun_check::launch::LaunchRequest {
+            unit: Some("app.service".into()),
+            ports: ports.to_vec(),
+            reads: strings(reads),
+            writes: strings(writes),
+            ..Default::default()
+        }),
+        ..Scenario::in_root(root, small("go124-hello"), "/opt/app/server")
+    }
+    .keeping(t)
+}
+
+/// The environment file the unit names was never installed.
+fn launch001() -> Scenario {
+    unit_scenario(
+        "EnvironmentFile=/etc/default/app\nExecStart=/opt/app/server",
+        |_| {},
+        &[],
+        &[],
+        &[],
+    )
+}
+
+/// The unit's user was never created.
+fn launch002() -> Scenario {
+    unit_scenario("User=svc\nExecStart=/opt/app/server", |_| {}, &[], &[], &[])
+}
+
+/// The working directory was never created.
+fn launch003() -> Scenario {
+    unit_scenario(
+        "WorkingDirectory=/srv/app\nExecStart=/opt/app/server",
+        |_| {},
+        &[],
+        &[],
+        &[],
+    )
+}
+
+/// The program's directory is root's only (0700); the service runs as app.
+fn launch004() -> Scenario {
+    unit_scenario(
+        "User=app\nExecStart=/opt/app/server",
+        |r| {
+            std::fs::set_permissions(r.join("opt/app"), std::fs::Permissions::from_mode(0o700))
+                .unwrap()
+        },
+        &[],
+        &[],
+        &[],
+    )
+}
+
+/// A server on :80 as app, with no ambient capability.
+fn launch005() -> Scenario {
+    unit_scenario(
+        "User=app\nExecStart=/opt/app/server --addr :80",
+        |_| {},
+        &[],
+        &[],
+        &[],
+    )
+}
+
+/// State written under ProtectSystem=strict without ReadWritePaths= or StateDirectory=.
+fn launch006() -> Scenario {
+    unit_scenario(
+        "ProtectSystem=strict\nExecStart=/opt/app/server",
+        |_| {},
+        &[],
+        &[],
+        &["/var/lib/app/state"],
+    )
+}
+
+/// A root:root 0640 config read by app.
+fn launch007() -> Scenario {
+    unit_scenario(
+        "User=app\nExecStart=/opt/app/server",
+        |r| {
+            std::fs::create_dir_all(r.join("etc/app")).unwrap();
+            std::fs::write(r.join("etc/app/config.yaml"), "port: 8080\n").unwrap();
+            std::fs::set_permissions(
+                r.join("etc/app/config.yaml"),
+                std::fs::Permissions::from_mode(0o640),
+            )
+            .unwrap();
+        },
+        &[],
+        &["/etc/app/config.yaml"],
+        &[],
+    )
+}
+
 /// One test per scenario, named after it, and the list of the codes they cover.
 macro_rules! examples {
     ($($scenario:ident: $code:literal),* $(,)?) => {
@@ -707,6 +841,13 @@ examples! {
     fs004: "FS004",
     fs005: "FS005",
     conf001: "CONF001",
+    launch001: "LAUNCH001",
+    launch002: "LAUNCH002",
+    launch003: "LAUNCH003",
+    launch004: "LAUNCH004",
+    launch005: "LAUNCH005",
+    launch006: "LAUNCH006",
+    launch007: "LAUNCH007",
     build001: "BUILD001",
     build002: "BUILD002",
     build003: "BUILD003",
@@ -738,9 +879,10 @@ fn every_rule_has_a_scenario() {
 /// documentation (or rewrites the documentation with it, under WHYRUN_BLESS_EXAMPLES).
 fn example(code: &str, scenario: fn() -> Scenario) {
     let s = scenario();
-    let outcome = match &s.build {
-        Some((request, _)) => whyrun_check::build::check(request, &s.config),
-        None => whyrun_check::check(&s.targets, &s.placement, &s.options, &s.config),
+    let outcome = match (&s.build, &s.launch) {
+        (Some((request, _)), _) => whyrun_check::build::check(request, &s.config),
+        (None, Some(req)) => whyrun_check::launch::check(&s.targets, req, &s.config),
+        (None, None) => whyrun_check::check(&s.targets, &s.placement, &s.options, &s.config),
     };
     assert!(
         outcome.errors.is_empty(),

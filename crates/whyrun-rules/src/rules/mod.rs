@@ -15,6 +15,13 @@ mod goarm_vfp_unsupported;
 mod image_command_is_a_script;
 mod image_command_missing;
 mod kernel_too_old;
+mod launch_environment_file_missing;
+mod launch_exec_not_runnable;
+mod launch_privileged_port;
+mod launch_read_permission_denied;
+mod launch_service_user_missing;
+mod launch_working_directory_missing;
+mod launch_write_read_only;
 mod library_not_found;
 mod missing_interpreter;
 mod musl_binary_on_glibc;
@@ -60,6 +67,13 @@ pub use gopath_package_not_found::GopathPackageNotFound;
 pub use image_command_is_a_script::ImageCommandIsAScript;
 pub use image_command_missing::ImageCommandMissing;
 pub use kernel_too_old::KernelTooOld;
+pub use launch_environment_file_missing::LaunchEnvironmentFileMissing;
+pub use launch_exec_not_runnable::LaunchExecNotRunnable;
+pub use launch_privileged_port::LaunchPrivilegedPort;
+pub use launch_read_permission_denied::LaunchReadPermissionDenied;
+pub use launch_service_user_missing::LaunchServiceUserMissing;
+pub use launch_working_directory_missing::LaunchWorkingDirectoryMissing;
+pub use launch_write_read_only::LaunchWriteReadOnly;
 pub use library_not_found::LibraryNotFound;
 pub use missing_interpreter::MissingInterpreter;
 pub use musl_binary_on_glibc::MuslBinaryOnGlibc;
@@ -162,6 +176,15 @@ register! {
         GoModNotFound,
         GopathPackageNotFound,
         ReplaceDirectoryMissing,
+    ],
+    Launch: [
+        LaunchEnvironmentFileMissing,
+        LaunchServiceUserMissing,
+        LaunchWorkingDirectoryMissing,
+        LaunchExecNotRunnable,
+        LaunchPrivilegedPort,
+        LaunchWriteReadOnly,
+        LaunchReadPermissionDenied,
     ];
     // The execute bit of a binary and of a script.
     Several: [NotExecutable],

@@ -30,16 +30,31 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     if args.go.is_some() || !args.env.is_empty() {
         bail!("--go and --env judge a directory of Go sources (whyrun check DIR --go VERSION)");
     }
-    let placement = placement(args)?;
     let mut spec = args.targets.spec();
     let none_named = spec.targets.is_empty() && spec.roots.is_empty() && spec.images.is_empty();
     if none_named {
         spec.targets = config.targets.clone();
     }
-    let options = CheckOptions {
-        run_as: args.user.clone(),
+    let outcome = if args.launch.any() && args.inside.is_none() {
+        let req = whyrun_check::launch::LaunchRequest {
+            unit: args.launch.unit.clone(),
+            binary: args.binary.clone(),
+            user: args.user.clone(),
+            ports: args.launch.port.clone(),
+            reads: args.launch.reads.clone(),
+            writes: args.launch.writes.clone(),
+        };
+        if req.unit.is_none() && req.binary.is_none() {
+            bail!("--port, --reads and --writes judge a program: name a BINARY or a --unit");
+        }
+        whyrun_check::launch::check(&spec, &req, &config)
+    } else {
+        let placement = placement(args)?;
+        let options = CheckOptions {
+            run_as: args.user.clone(),
+        };
+        whyrun_check::check(&spec, &placement, &options, &config)
     };
-    let outcome = whyrun_check::check(&spec, &placement, &options, &config);
     finish(args, &outcome)
 }
 

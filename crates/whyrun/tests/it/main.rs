@@ -21,3 +21,4 @@ mod stripped;
 mod symbols;
 mod third_party;
 mod tree;
+mod units;

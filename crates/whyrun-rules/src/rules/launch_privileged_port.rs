@@ -1,0 +1,159 @@
+//! LAUNCH005: the program listens on a port below the unprivileged limit without
+//! `CAP_NET_BIND_SERVICE` in its effective set.
+
+use crate::finding::{Finding, Severity};
+use crate::launch::LaunchSubject;
+use crate::precedence::Stage;
+use crate::rule::Family;
+use crate::subject::Subject;
+
+const CAP: &str = "CAP_NET_BIND_SERVICE";
+
+crate::declare_rule! {
+    /// ## What it finds
+    /// A port the program listens on (`--port N`, or learned from the unit without
+    /// ambiguity: an `ExecStart=` argument such as `--addr :80`, `--listen=0.0.0.0:443`,
+    /// `--port 80`, or `PORT=80` in `Environment=`) below
+    /// `net.ipv4.ip_unprivileged_port_start` (1024 unless the target says otherwise), for
+    /// a process that will not have `CAP_NET_BIND_SERVICE` effective. The capability sets
+    /// are computed as the kernel and systemd do: root has every capability of the
+    /// bounding set; another user has only its ambient capabilities
+    /// (`AmbientCapabilities=`), and an ambient capability outside
+    /// `CapabilityBoundingSet=` is dropped without a word. `NoNewPrivileges=` does not
+    /// remove ambient capabilities. File capabilities (`setcap`) are not judged yet.
+    ///
+    /// ## Why it breaks
+    /// The program starts; its `bind(2)` fails with `EACCES`. Go prints
+    /// `listen tcp :80: bind: permission denied` and a server that cannot listen exits.
+    ///
+    /// ## Example
+    /// ```text
+    /// LAUNCH005 fails at run time  app.service: port 80 needs CAP_NET_BIND_SERVICE, which app (uid 1000, gid 1000) will not have (bind: permission denied)
+    ///   · listens on port 80: ExecStart argument --addr :80  [/etc/systemd/system/app.service:6]
+    ///   · ports below 1024 need CAP_NET_BIND_SERVICE (the kernel's default for a new network namespace)  [net.ipv4.ip_unprivileged_port_start]
+    ///   · CAP_NET_BIND_SERVICE is not in AmbientCapabilities=, and a non-root user has no other capabilities  [/etc/systemd/system/app.service]
+    ///   fix Give the service the capability, keeping it in the bounding set
+    ///       AmbientCapabilities=CAP_NET_BIND_SERVICE
+    /// ```
+    ///
+    /// ## Fix
+    /// `AmbientCapabilities=CAP_NET_BIND_SERVICE` in `[Service]`, and if
+    /// `CapabilityBoundingSet=` is set, `CAP_NET_BIND_SERVICE` in it too; or listen on a
+    /// port ≥ 1024 behind a proxy or socket activation.
+    ///
+    /// ## References
+    /// - capabilities(7): `CAP_NET_BIND_SERVICE`, "Transformation of capabilities during
+    ///   execve()" (P'(ambient), P'(effective) for a non-root user without file
+    ///   capabilities), the ambient set "cannot contain a capability that is not both
+    ///   permitted and inheritable".
+    /// - systemd.exec(5), `AmbientCapabilities=`, `CapabilityBoundingSet=`,
+    ///   `NoNewPrivileges=`; ip-sysctl (Linux documentation), `ip_unprivileged_port_start`.
+    pub struct LaunchPrivilegedPort {
+        code: "LAUNCH005",
+        name: "privileged-port-without-capability",
+        family: Family::Launch,
+        subject: Subject::Launch,
+        severity: Severity::FailsAtRuntime,
+        stage: Stage::RunTime,
+        summary: "A port below 1024 without CAP_NET_BIND_SERVICE effective (bind: permission denied)",
+    }
+}
+
+impl LaunchPrivilegedPort {
+    pub fn run(s: &LaunchSubject) -> Vec<Finding> {
+        let limit = s.unprivileged_port_start.value;
+        let Some(p) = s.ports.iter().find(|p| p.port < limit) else {
+            return Vec::new();
+        };
+        let Some(uid) = s.run_as.uid else {
+            return Vec::new();
+        };
+        if s.caps.effective(CAP, uid) {
+            return Vec::new();
+        }
+        let mut f = Self::META
+            .finding(format!(
+                "{}: port {} needs {CAP}, which {} will not have (bind: permission denied)",
+                s.what(),
+                p.port,
+                s.run_as.describe()
+            ))
+            .evidence(
+                format!("listens on port {}: {}", p.port, p.how),
+                p.at.as_str(),
+            )
+            .evidence(
+                format!(
+                    "ports below {limit} need {CAP} ({})",
+                    s.unprivileged_port_start.at
+                ),
+                "net.ipv4.ip_unprivileged_port_start",
+            );
+        f = if s.caps.ambient_dropped(CAP) {
+            f.evidence(
+                format!("AmbientCapabilities= has {CAP}, but CapabilityBoundingSet= does not: systemd drops it without an error"),
+                s.caps.bounding_at.clone().unwrap_or_default().as_str(),
+            )
+        } else if uid == 0 {
+            f.evidence(
+                format!("CapabilityBoundingSet= does not hold {CAP}, so not even root has it"),
+                s.caps.bounding_at.clone().unwrap_or_default().as_str(),
+            )
+        } else {
+            f.evidence(
+                format!("{CAP} is not in AmbientCapabilities=, and a non-root user has no other capabilities"),
+                s.caps.ambient_at.clone().unwrap_or_else(|| s.unit_file()).as_str(),
+            )
+        };
+        let mut lines = vec![format!("AmbientCapabilities={CAP}")];
+        if s.caps.bounding.is_some() {
+            lines.push(format!(
+                "CapabilityBoundingSet={CAP} (with the others it keeps)"
+            ));
+        }
+        vec![f.fix(
+            "Give the service the capability, keeping it in the bounding set",
+            lines,
+        )]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::launch::{app_user, sample, Port};
+
+    fn with_port(port: u16) -> LaunchSubject {
+        let mut s = sample();
+        s.ports.push(Port {
+            port,
+            how: "--port".into(),
+            at: "--port".into(),
+        });
+        s
+    }
+
+    #[test]
+    fn a_user_without_ambient_cannot_bind_80() {
+        let mut s = with_port(80);
+        s.run_as = app_user();
+        assert_eq!(LaunchPrivilegedPort::run(&s).len(), 1);
+        s.caps.ambient = vec![CAP.into()];
+        s.caps.bounding = Some(vec!["CAP_CHOWN".into()]);
+        let f = LaunchPrivilegedPort::run(&s);
+        assert!(f[0].evidence.iter().any(|e| e.what.contains("drops it")));
+    }
+
+    #[test]
+    fn root_ambient_or_high_ports_pass() {
+        let s = with_port(80);
+        assert!(LaunchPrivilegedPort::run(&s).is_empty());
+        let mut s = with_port(8080);
+        s.run_as = app_user();
+        assert!(LaunchPrivilegedPort::run(&s).is_empty());
+        let mut s = with_port(80);
+        s.run_as = app_user();
+        s.caps.ambient = vec![CAP.into()];
+        assert!(LaunchPrivilegedPort::run(&s).is_empty());
+    }
+}
