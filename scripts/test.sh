@@ -15,6 +15,7 @@ fi
 bash fixtures/build.sh
 bash fixtures/roots/build.sh   # Debian roots for the loader tests, cached outside git
 bash fixtures/e2e/build-roots.sh   # roots the e2e test runs the fixtures in, cached outside git
+bash fixtures/e2e/build-systemd-root.sh # the root systemd boots in for the unit tests, cached outside git
 bash fixtures/third-party/fetch.sh # real programs from Debian, cached outside git
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
