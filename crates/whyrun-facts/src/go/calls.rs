@@ -99,17 +99,21 @@ pub(crate) struct CallGraph<'data> {
     entries: Vec<u64>,
     table: Pclntab<'data>,
     text: &'data [u8],
+    /// Every call between functions, in address order (so grouped by caller);
+    /// `sites[callee_start[f]..callee_start[f + 1]]` are the calls `f` makes.
+    sites: Vec<Site>,
+    callee_start: Vec<u32>,
     /// `callers[caller_start[f]..caller_start[f + 1]]`: (caller, call site) of `f`.
     caller_start: Vec<u32>,
-    callers: Vec<(u32, u64)>,
-    /// `callees[callee_start[f]..callee_start[f + 1]]`: (callee, call site) of `f`.
-    callee_start: Vec<u32>,
-    callees: Vec<(u32, u64)>,
+    callers: Vec<(u32, u32)>,
     /// The main module's path, from the build info.
     main_module: Option<String>,
     /// Call sites the decoder confirmed, per decoded function (x86-64).
-    decoded: HashMap<u32, Vec<u64>>,
+    decoded: HashMap<u32, Vec<u32>>,
 }
+
+/// One call: (caller, callee, the call's offset in the text).
+type Site = (u32, u32, u32);
 
 impl<'data> CallGraph<'data> {
     /// The graph of the binary's text; `None` for an architecture it does not decode, or
@@ -142,22 +146,34 @@ impl<'data> CallGraph<'data> {
         }
         let (start, end) = (entries[0], entries[n]);
         let text = view.bytes_at_vaddr(start, end.checked_sub(start)?)?;
+        u32::try_from(text.len()).ok()?;
         read_ahead(text);
-        let sites = match isa {
-            Isa::X86_64 => scan_x86_64(text, &entries),
-            Isa::Arm64 => scan_arm64(text, &entries),
+        let bits = EntryBits::new(&entries);
+        let scan = |functions: std::ops::Range<usize>| match isa {
+            Isa::X86_64 => scan_x86_64(text, &entries, &bits, functions),
+            Isa::Arm64 => scan_arm64(text, &entries, &bits, functions),
         };
+        // Two halves of the text at once, cut at a function entry.
+        let (mut sites, rest) = rayon::join(|| scan(0..n / 2), || scan(n / 2..n));
+        sites.extend(rest);
+        // Sites come grouped by caller: the calls of f start where the counts before it end.
+        let mut callee_start = vec![0u32; n + 1];
+        for &(from, _, _) in &sites {
+            callee_start[from as usize + 1] += 1;
+        }
+        for i in 1..=n {
+            callee_start[i] += callee_start[i - 1];
+        }
         let (caller_start, callers) = index(n, sites.iter().map(|&(from, to, at)| (to, from, at)));
-        let (callee_start, callees) = index(n, sites.iter().copied());
         Some(CallGraph {
             isa,
             entries,
             table: table.clone(),
             text,
+            sites,
+            callee_start,
             caller_start,
             callers,
-            callee_start,
-            callees,
             main_module: main_module.map(String::from),
             decoded: HashMap::new(),
         })
@@ -251,7 +267,7 @@ impl<'data> CallGraph<'data> {
 
     /// Whether `caller` really calls `callee` at `site`: on x86-64, the decoder run over the
     /// caller from its entry finds that call there; an arm64 `BL` is one aligned word.
-    fn confirmed(&mut self, caller: u32, site: u64) -> bool {
+    fn confirmed(&mut self, caller: u32, site: u32) -> bool {
         if self.isa == Isa::Arm64 {
             return true;
         }
@@ -265,6 +281,9 @@ impl<'data> CallGraph<'data> {
             let from = (start - base) as usize;
             let to = ((end - base) as usize).min(text.len());
             decode_calls(&text[from..to], start)
+                .into_iter()
+                .map(|ip| (ip - base) as u32)
+                .collect()
         });
         sites.binary_search(&site).is_ok()
     }
@@ -368,7 +387,7 @@ impl<'data> CallGraph<'data> {
                 self.callee_start[f as usize + 1] as usize,
             );
             for k in a..b {
-                let (callee, site) = self.callees[k];
+                let (_, callee, site) = self.sites[k];
                 if next[callee as usize] == NONE
                     || parent.contains_key(&callee)
                     || !self.confirmed(f, site)
@@ -411,8 +430,8 @@ fn shorten(mut chain: Vec<String>) -> Vec<String> {
 /// Groups (key, value, site) triples by key: `start[k]..start[k + 1]` indexes `out`.
 fn index(
     n: usize,
-    items: impl Iterator<Item = (u32, u32, u64)> + Clone,
-) -> (Vec<u32>, Vec<(u32, u64)>) {
+    items: impl Iterator<Item = (u32, u32, u32)> + Clone,
+) -> (Vec<u32>, Vec<(u32, u32)>) {
     let mut start = vec![0u32; n + 2];
     for (k, _, _) in items.clone() {
         start[k as usize + 2] += 1;
@@ -420,7 +439,7 @@ fn index(
     for i in 2..start.len() {
         start[i] += start[i - 1];
     }
-    let mut out = vec![(0u32, 0u64); start[n + 1] as usize];
+    let mut out = vec![(0u32, 0u32); start[n + 1] as usize];
     for (k, v, at) in items {
         let slot = &mut start[k as usize + 1];
         out[*slot as usize] = (v, at);
@@ -490,56 +509,83 @@ impl EntryBits {
     }
 }
 
-/// Keeps the candidate calls, given as (site, target) in address order, whose target is a
-/// function entry: (caller, callee, site).
+/// Keeps the candidate calls, given as (site, target) in address order from the entry of
+/// function `first`, whose target is a function entry: (caller, callee, site offset).
 fn calls_to_entries(
     entries: &[u64],
+    bits: &EntryBits,
+    first: usize,
     candidates: impl Iterator<Item = (u64, u64)>,
-) -> Vec<(u32, u32, u64)> {
+) -> Vec<Site> {
     let (base, end) = (entries[0], entries[entries.len() - 1]);
-    let bits = EntryBits::new(entries);
-    // About one call per 70 bytes of Go code.
-    let mut out = Vec::with_capacity(((end - base) / 64) as usize);
-    let mut f = 0usize;
+    // About one call per 70 bytes of Go code; the first half holds the room for both.
+    let bytes = (end - base) as usize;
+    let mut out = Vec::with_capacity(if first == 0 { bytes / 64 } else { bytes / 128 });
+    let mut f = first;
     for (site, target) in candidates {
         if target < base || target >= end {
             continue;
         }
         if let Some(callee) = bits.function_at(target - base) {
             advance(entries, &mut f, site);
-            out.push((f as u32, callee, site));
+            out.push((f as u32, callee, (site - base) as u32));
         }
     }
     out
 }
 
-/// Candidate calls of x86-64 text: every `E8` byte whose 32-bit displacement lands on a
-/// function entry, as (caller, callee, site address).
-fn scan_x86_64(text: &[u8], entries: &[u64]) -> Vec<(u32, u32, u64)> {
+/// The text's byte range of `functions`.
+fn byte_range(entries: &[u64], functions: &std::ops::Range<usize>) -> std::ops::Range<usize> {
     let base = entries[0];
-    let candidates = memchr::memchr_iter(0xE8, text).filter_map(|i| {
+    (entries[functions.start] - base) as usize..(entries[functions.end] - base) as usize
+}
+
+/// Candidate calls of `functions` in x86-64 text: every `E8` byte whose 32-bit
+/// displacement lands on a function entry.
+fn scan_x86_64(
+    text: &[u8],
+    entries: &[u64],
+    bits: &EntryBits,
+    functions: std::ops::Range<usize>,
+) -> Vec<Site> {
+    let base = entries[0];
+    let bytes = byte_range(entries, &functions);
+    let from = bytes.start;
+    let candidates = memchr::memchr_iter(0xE8, &text[bytes]).filter_map(|i| {
+        let i = from + i;
         let d = text.get(i + 1..i + 5)?;
         let disp = i32::from_le_bytes([d[0], d[1], d[2], d[3]]);
         let site = base + i as u64;
         Some((site, (site + 5).wrapping_add_signed(i64::from(disp))))
     });
-    calls_to_entries(entries, candidates)
+    calls_to_entries(entries, bits, functions.start, candidates)
 }
 
-/// The calls of arm64 text: every aligned `BL imm26` whose target is a function entry.
-fn scan_arm64(text: &[u8], entries: &[u64]) -> Vec<(u32, u32, u64)> {
+/// The calls of `functions` in arm64 text: every aligned `BL imm26` whose target is a
+/// function entry.
+fn scan_arm64(
+    text: &[u8],
+    entries: &[u64],
+    bits: &EntryBits,
+    functions: std::ops::Range<usize>,
+) -> Vec<Site> {
     let base = entries[0];
-    let candidates = text.chunks_exact(4).enumerate().filter_map(|(k, word)| {
-        // A64 instructions are little-endian whatever the data byte order.
-        let w = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
-        if w >> 26 != 0b100101 {
-            return None;
-        }
-        let offset = (((w & 0x03FF_FFFF) << 6) as i32 >> 4) as i64;
-        let site = base + 4 * k as u64;
-        Some((site, site.wrapping_add_signed(offset)))
-    });
-    calls_to_entries(entries, candidates)
+    let bytes = byte_range(entries, &functions);
+    let from = bytes.start;
+    let candidates = text[bytes]
+        .chunks_exact(4)
+        .enumerate()
+        .filter_map(|(k, word)| {
+            // A64 instructions are little-endian whatever the data byte order.
+            let w = u32::from_le_bytes([word[0], word[1], word[2], word[3]]);
+            if w >> 26 != 0b100101 {
+                return None;
+            }
+            let offset = (((w & 0x03FF_FFFF) << 6) as i32 >> 4) as i64;
+            let site = base + (from + 4 * k) as u64;
+            Some((site, site.wrapping_add_signed(offset)))
+        });
+    calls_to_entries(entries, bits, functions.start, candidates)
 }
 
 /// The addresses of the near `CALL`s in one function's code, ascending.
@@ -562,7 +608,7 @@ mod tests {
 
     #[test]
     fn index_groups_by_key() {
-        let items = [(1u32, 7u32, 10u64), (0, 8, 11), (1, 9, 12)];
+        let items = [(1u32, 7u32, 10u32), (0, 8, 11), (1, 9, 12)];
         let (start, out) = index(3, items.iter().copied());
         assert_eq!(start, [0, 1, 3, 3]);
         assert_eq!(out, [(8, 11), (7, 10), (9, 12)]);
@@ -577,10 +623,13 @@ mod tests {
         for w in [0x9400_0002u32, 0x97ff_ffff, 0xd503_201f, 0xd65f_03c0] {
             text.extend_from_slice(&w.to_le_bytes());
         }
+        let bits = EntryBits::new(&entries);
         assert_eq!(
-            scan_arm64(&text, &entries),
-            [(0, 1, 0x1000), (0, 0, 0x1004)]
+            scan_arm64(&text, &entries, &bits, 0..2),
+            [(0, 1, 0), (0, 0, 4)]
         );
+        // Each half finds its own calls: f1 makes none.
+        assert_eq!(scan_arm64(&text, &entries, &bits, 1..2), []);
     }
 
     #[test]
@@ -593,8 +642,9 @@ mod tests {
         text.push(0xC3);
         text.extend_from_slice(&[0xCC; 15]);
         let entries = [0x1000, 0x1010, 0x1020];
-        let sites = scan_x86_64(&text, &entries);
-        assert_eq!(sites, [(0, 1, 0x1002), (0, 1, 0x100A)]);
+        let bits = EntryBits::new(&entries);
+        let sites = scan_x86_64(&text, &entries, &bits, 0..2);
+        assert_eq!(sites, [(0, 1, 2), (0, 1, 0xA)]);
         // Only the real call is an instruction.
         assert_eq!(decode_calls(&text[..16], 0x1000), [0x100A]);
     }
