@@ -99,13 +99,15 @@ pub(crate) struct CallGraph<'data> {
     entries: Vec<u64>,
     table: Pclntab<'data>,
     text: &'data [u8],
-    /// Every call between functions, in address order (so grouped by caller);
-    /// `sites[callee_start[f]..callee_start[f + 1]]` are the calls `f` makes.
-    sites: Vec<Site>,
+    /// Every call between functions, in address order (so grouped by caller), as the two
+    /// halves of the text were scanned; positions `callee_start[f]..callee_start[f + 1]`
+    /// of the two read one after the other (see [`CallGraph::site`]) are the calls `f`
+    /// makes.
+    sites: [Vec<Site>; 2],
     callee_start: Vec<u32>,
-    /// `callers[caller_start[f]..caller_start[f + 1]]`: (caller, call site) of `f`.
+    /// `callers[caller_start[f]..caller_start[f + 1]]`: the callers of `f`, once per call.
     caller_start: Vec<u32>,
-    callers: Vec<(u32, u32)>,
+    callers: Vec<u32>,
     /// The main module's path, from the build info.
     main_module: Option<String>,
     /// Call sites the decoder confirmed, per decoded function (x86-64).
@@ -154,17 +156,18 @@ impl<'data> CallGraph<'data> {
             Isa::Arm64 => scan_arm64(text, &entries, &bits, functions),
         };
         // Two halves of the text at once, cut at a function entry.
-        let (mut sites, rest) = rayon::join(|| scan(0..n / 2), || scan(n / 2..n));
-        sites.extend(rest);
+        let (first, second) = rayon::join(|| scan(0..n / 2), || scan(n / 2..n));
+        let sites = [first, second];
+        let all = || sites.iter().flatten();
         // Sites come grouped by caller: the calls of f start where the counts before it end.
         let mut callee_start = vec![0u32; n + 1];
-        for &(from, _, _) in &sites {
+        for &(from, _, _) in all() {
             callee_start[from as usize + 1] += 1;
         }
         for i in 1..=n {
             callee_start[i] += callee_start[i - 1];
         }
-        let (caller_start, callers) = index(n, sites.iter().map(|&(from, to, at)| (to, from, at)));
+        let (caller_start, callers) = index(n, all().map(|&(from, to, _)| (to, from)));
         Some(CallGraph {
             isa,
             entries,
@@ -176,6 +179,27 @@ impl<'data> CallGraph<'data> {
             callers,
             main_module: main_module.map(String::from),
             decoded: HashMap::new(),
+        })
+    }
+
+    /// Call `k` of the two halves read one after the other.
+    fn site(&self, k: usize) -> Site {
+        let [first, second] = &self.sites;
+        match first.get(k) {
+            Some(&s) => s,
+            None => second[k - first.len()],
+        }
+    }
+
+    /// Whether `caller` really calls `callee` at one of its candidate sites.
+    fn calls(&mut self, caller: u32, callee: u32) -> bool {
+        let (a, b) = (
+            self.callee_start[caller as usize] as usize,
+            self.callee_start[caller as usize + 1] as usize,
+        );
+        (a..b).any(|k| {
+            let (_, to, site) = self.site(k);
+            to == callee && self.confirmed(caller, site)
         })
     }
 
@@ -313,8 +337,8 @@ impl<'data> CallGraph<'data> {
                 self.caller_start[f as usize + 1] as usize,
             );
             for k in a..b {
-                let (caller, site) = self.callers[k];
-                if next[caller as usize] != NONE || !self.confirmed(caller, site) {
+                let caller = self.callers[k];
+                if next[caller as usize] != NONE || !self.calls(caller, f) {
                     continue;
                 }
                 next[caller as usize] = f;
@@ -387,7 +411,7 @@ impl<'data> CallGraph<'data> {
                 self.callee_start[f as usize + 1] as usize,
             );
             for k in a..b {
-                let (_, callee, site) = self.sites[k];
+                let (_, callee, site) = self.site(k);
                 if next[callee as usize] == NONE
                     || parent.contains_key(&callee)
                     || !self.confirmed(f, site)
@@ -427,22 +451,20 @@ fn shorten(mut chain: Vec<String>) -> Vec<String> {
     chain
 }
 
-/// Groups (key, value, site) triples by key: `start[k]..start[k + 1]` indexes `out`.
-fn index(
-    n: usize,
-    items: impl Iterator<Item = (u32, u32, u32)> + Clone,
-) -> (Vec<u32>, Vec<(u32, u32)>) {
+/// Groups (key, value) pairs by key: `start[k]..start[k + 1]` indexes the values of key
+/// `k` in `out`.
+fn index(n: usize, items: impl Iterator<Item = (u32, u32)> + Clone) -> (Vec<u32>, Vec<u32>) {
     let mut start = vec![0u32; n + 2];
-    for (k, _, _) in items.clone() {
+    for (k, _) in items.clone() {
         start[k as usize + 2] += 1;
     }
     for i in 2..start.len() {
         start[i] += start[i - 1];
     }
-    let mut out = vec![(0u32, 0u32); start[n + 1] as usize];
-    for (k, v, at) in items {
+    let mut out = vec![0u32; start[n + 1] as usize];
+    for (k, v) in items {
         let slot = &mut start[k as usize + 1];
-        out[*slot as usize] = (v, at);
+        out[*slot as usize] = v;
         *slot += 1;
     }
     start.truncate(n + 1);
@@ -518,9 +540,8 @@ fn calls_to_entries(
     candidates: impl Iterator<Item = (u64, u64)>,
 ) -> Vec<Site> {
     let (base, end) = (entries[0], entries[entries.len() - 1]);
-    // About one call per 70 bytes of Go code; the first half holds the room for both.
-    let bytes = (end - base) as usize;
-    let mut out = Vec::with_capacity(if first == 0 { bytes / 64 } else { bytes / 128 });
+    // About one call per 70 bytes of Go code, in each half.
+    let mut out = Vec::with_capacity(((end - base) / 128) as usize);
     let mut f = first;
     for (site, target) in candidates {
         if target < base || target >= end {
@@ -608,10 +629,10 @@ mod tests {
 
     #[test]
     fn index_groups_by_key() {
-        let items = [(1u32, 7u32, 10u32), (0, 8, 11), (1, 9, 12)];
+        let items = [(1u32, 7u32), (0, 8), (1, 9)];
         let (start, out) = index(3, items.iter().copied());
         assert_eq!(start, [0, 1, 3, 3]);
-        assert_eq!(out, [(8, 11), (7, 10), (9, 12)]);
+        assert_eq!(out, [8, 7, 9]);
     }
 
     #[test]
