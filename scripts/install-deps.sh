@@ -2,7 +2,7 @@
 # Installs the Debian packages whyrun's fixture builds, tests and benchmarks use:
 # Go 1.19 (bookworm), Go 1.21, 1.22 and 1.23 (bookworm-backports), Go 1.24 (trixie, pinned
 # low so nothing else is upgraded), Gin's sources, gcc, musl-tools, cross compilers (aarch64,
-# armhf, armel, i686) and binutils.
+# armhf, armel, i686), binutils, and podman, buildah and runc.
 # Idempotent; needs root (CI runs as root). Pass --quiet to keep apt quiet.
 set -euo pipefail
 
@@ -46,6 +46,7 @@ base_pkgs=(
   python3
   debootstrap musl busybox-static qemu-user-static util-linux   # e2e roots and runner
   systemd-container   # systemd-nspawn: tests/it/units.rs boots units in fixtures/e2e/build-systemd-root.sh's root
+  podman buildah runc   # tests/it/podman.rs builds images from scratch and runs them (runc: crun 1.8 refuses hybrid cgroups)
 )
 missing=()
 for p in "${base_pkgs[@]}"; do
