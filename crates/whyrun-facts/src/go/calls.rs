@@ -197,10 +197,14 @@ impl<'data> CallGraph<'data> {
             self.callee_start[caller as usize] as usize,
             self.callee_start[caller as usize + 1] as usize,
         );
-        (a..b).any(|k| {
-            let (_, to, site) = self.site(k);
-            to == callee && self.confirmed(caller, site)
-        })
+        let mut sites = (a..b)
+            .map(|k| self.site(k))
+            .filter(|&(_, to, _)| to == callee);
+        let Some((_, _, first)) = sites.next() else {
+            return false;
+        };
+        let more: Vec<u32> = sites.map(|(_, _, at)| at).collect();
+        self.confirmed(caller, first) || more.into_iter().any(|at| self.confirmed(caller, at))
     }
 
     /// How many direct calls between functions the text holds (before confirmation).
