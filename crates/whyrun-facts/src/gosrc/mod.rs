@@ -218,10 +218,11 @@ pub fn is_std_path(import: &str) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn ctx() -> BuildContext {
+    /// linux/amd64, cgo off, Go 1.22, no tags.
+    pub(crate) fn ctx() -> BuildContext {
         BuildContext {
             goos: "linux".into(),
             goarch: "amd64".into(),

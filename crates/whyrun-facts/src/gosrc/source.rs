@@ -405,15 +405,7 @@ pub fn parse_header(src: &str) -> Option<FileHeader> {
 mod tests {
     use super::*;
 
-    fn ctx() -> BuildContext {
-        BuildContext {
-            goos: "linux".into(),
-            goarch: "amd64".into(),
-            cgo: false,
-            go_minor: Some(22),
-            tags: vec![],
-        }
-    }
+    use crate::gosrc::tests::ctx;
 
     #[test]
     fn reads_imports_with_positions_and_the_build_line() {

@@ -1249,14 +1249,8 @@ pub(crate) fn snapshot(roots: &Path, root: &str, cpu: Emulated, dir: &Path) -> P
 // ---------------------------------------------------------------------------------------
 
 pub(crate) fn preconditions(roots: &Path) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let uid = status
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .unwrap_or("?");
-    assert_eq!(
-        uid, "0",
+    assert!(
+        crate::fixtures::is_root(),
         "e2e: runs binaries in chroots and namespaces and needs root: run it as root (scripts/test.sh)"
     );
     let missing: Vec<&str> = ROOTS

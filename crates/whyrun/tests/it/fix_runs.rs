@@ -32,14 +32,8 @@ const TREE: &str = "work/ginapp";
 const ROOT: &str = "scratch-ca-tz";
 
 fn preconditions(roots: &Path, fixtures_dir: &Path) -> PathBuf {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let uid = status
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        .unwrap_or("?");
-    assert_eq!(
-        uid, "0",
+    assert!(
+        fixtures::is_root(),
         "fix_runs: runs the rebuilt binary in a chroot and namespaces and needs root: run it as root (scripts/test.sh)"
     );
     assert!(

@@ -21,6 +21,17 @@ pub fn small(name: &str) -> PathBuf {
     p
 }
 
+/// Whether the tests run as root (the effective uid in /proc/self/status): running
+/// programs in chroots, namespaces and containers needs it.
+pub fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("Uid:"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        == Some("0")
+}
+
 /// The cache directory `fixtures/build.sh` builds into.
 pub fn cache_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("WHYRUN_FIXTURES") {

@@ -54,19 +54,10 @@ fn containers_dir() -> PathBuf {
     PathBuf::from(home).join(".cache/whyrun/containers")
 }
 
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        == Some("0")
-}
-
 /// Checks root and the tools, writes the configuration files, and returns their directory.
 fn setup() -> PathBuf {
     assert!(
-        is_root(),
+        fixtures::is_root(),
         "podman: builds and runs containers and needs root: run it as root (scripts/test.sh)"
     );
     for tool in ["podman", "buildah", "runc"] {

@@ -23,15 +23,6 @@ use crate::fixtures;
 const BIN: &str = "/app/usehello-norpath";
 const LIB_DIR: &str = "/usr/local/lib";
 
-fn is_root() -> bool {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap_or_default()
-        .lines()
-        .find_map(|l| l.strip_prefix("Uid:"))
-        .and_then(|l| l.split_whitespace().nth(1))
-        == Some("0")
-}
-
 /// Every file and directory under `root` (but what the e2e test stages there while it
 /// runs) with its inode, size and modification time.
 fn listing(root: &Path) -> BTreeMap<PathBuf, (u64, u64, i64, i64)> {
@@ -141,7 +132,7 @@ fn tree_need(root: &str) -> Value {
 #[test]
 fn stale_ld_so_cache_agrees_with_the_real_ldd() {
     assert!(
-        is_root(),
+        fixtures::is_root(),
         "stale_ld_cache: runs ldd and the binary through chroot and needs root: run it as root \
          (scripts/test.sh)"
     );
