@@ -337,16 +337,18 @@ pub(crate) fn app_user() -> RunAs {
     }
 }
 
+/// A setting read at line 1 of unit `u`.
+#[cfg(test)]
+pub(crate) fn set(v: &str) -> Set<String> {
+    Set {
+        value: v.into(),
+        at: "u:1".into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn set(v: &str) -> Set<String> {
-        Set {
-            value: v.into(),
-            at: "u:1".into(),
-        }
-    }
 
     #[test]
     fn ambient_outside_the_bounding_set_is_dropped() {

@@ -94,14 +94,7 @@ impl LaunchWriteReadOnly {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::launch::{sample, Set};
-
-    fn set(v: &str) -> Set<String> {
-        Set {
-            value: v.into(),
-            at: "u:1".into(),
-        }
-    }
+    use crate::launch::{sample, set};
 
     #[test]
     fn strict_blocks_and_read_write_paths_allow() {

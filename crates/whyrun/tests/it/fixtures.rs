@@ -129,7 +129,12 @@ pub fn facts(file: &Path) -> Value {
 
 /// Runs a tool and returns its stdout, failing the test with its stderr otherwise.
 pub fn run(program: &str, args: &[&str]) -> String {
-    let out = Command::new(program)
+    run_command(Command::new(program), program, args)
+}
+
+/// [`run`] with a command already set up (its environment, its directory).
+pub fn run_command(mut command: Command, program: &str, args: &[&str]) -> String {
+    let out = command
         .args(args)
         .output()
         .unwrap_or_else(|e| panic!("cannot run {program}: {e} (run scripts/install-deps.sh)"));

@@ -116,16 +116,9 @@ fn tool(dir: &Path, program: &str) -> Command {
 
 /// Runs `program args`, returning its stdout and failing the test with its stderr.
 fn run(dir: &Path, program: &str, args: &[&str]) -> String {
-    let out = tool(dir, program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|e| panic!("cannot run {program}: {e} (run scripts/install-deps.sh)"));
-    assert!(
-        out.status.success(),
-        "{program} {args:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_string()
+    fixtures::run_command(tool(dir, program), program, args)
+        .trim()
+        .to_string()
 }
 
 /// The image with busybox as `/bin/sh`, `hello` as `/app/hello` and `entrypoint`, built
