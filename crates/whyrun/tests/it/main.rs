@@ -7,6 +7,7 @@ mod build_inputs;
 mod call_reach;
 mod check_cli;
 mod config;
+mod containers;
 mod e2e;
 mod elf_conformance;
 mod fix_runs;

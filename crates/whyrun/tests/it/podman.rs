@@ -4,11 +4,7 @@
 //! it with `podman save --format docker-archive` and asks `whyrun check --image` for a
 //! verdict, which must equal what podman did.
 //!
-//! Nothing on the host is configured: `containers.conf` (runc, cgroupfs, no default
-//! ulimits: the hard open-files limit of some CI hosts is below podman's default),
-//! `storage.conf` (vfs, graph root and run root beside it), `registries.conf` (no search
-//! registries) and `policy.json` live in `~/.cache/whyrun/containers/` (or
-//! `$WHYRUN_CONTAINERS`) and the tools are pointed at them through the environment. Each
+//! The store and the tools' configuration are the ones of `containers.rs`. Each
 //! archive is cached there under a hash of everything that decides it (busybox, the
 //! program, the entrypoint, the buildah and podman versions), so a warm run builds
 //! nothing; the container itself runs every time. Needs root, podman, buildah, runc and
@@ -17,20 +13,15 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Mutex;
 
 use serde_json::Value;
-use sha2::{Digest, Sha256};
 
+use crate::containers::{self, run, setup, tool, BUSYBOX};
 use crate::fixtures;
 
 const WHYRUN: &str = env!("CARGO_BIN_EXE_whyrun");
-const BUSYBOX: &str = "/bin/busybox";
 /// Bumped when the way an image is built changes, so cached archives are rebuilt.
 const RECIPE: &str = "whyrun-podman/1";
-
-/// One build or run at a time: buildah and podman share one vfs store.
-static STORE: Mutex<()> = Mutex::new(());
 
 /// What `podman run` did.
 #[derive(Debug)]
@@ -46,101 +37,18 @@ struct Image {
     archive: PathBuf,
 }
 
-fn containers_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("WHYRUN_CONTAINERS") {
-        return PathBuf::from(dir);
-    }
-    let home = std::env::var_os("HOME").expect("HOME is not set");
-    PathBuf::from(home).join(".cache/whyrun/containers")
-}
-
-/// Checks root and the tools, writes the configuration files, and returns their directory.
-fn setup() -> PathBuf {
-    assert!(
-        fixtures::is_root(),
-        "podman: builds and runs containers and needs root: run it as root (scripts/test.sh)"
-    );
-    for tool in ["podman", "buildah", "runc"] {
-        let found = Command::new(tool).arg("--version").output();
-        assert!(
-            found.is_ok_and(|o| o.status.success()),
-            "podman: {tool} is missing: run `bash scripts/install-deps.sh` (as root)"
-        );
-    }
-    assert!(
-        Path::new(BUSYBOX).is_file(),
-        "podman: {BUSYBOX} (busybox-static) is missing: run `bash scripts/install-deps.sh` (as root)"
-    );
-    let dir = containers_dir();
-    std::fs::create_dir_all(dir.join("images")).unwrap();
-    let d = dir.display();
-    let files = [
-        (
-            "containers.conf",
-            "[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = \"runc\"\n\
-             cgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n"
-                .to_string(),
-        ),
-        (
-            "storage.conf",
-            format!(
-                "[storage]\ndriver = \"vfs\"\ngraphroot = \"{d}/storage\"\nrunroot = \"{d}/run\"\n"
-            ),
-        ),
-        (
-            "registries.conf",
-            "unqualified-search-registries = []\n".to_string(),
-        ),
-        (
-            "policy.json",
-            "{\"default\": [{\"type\": \"insecureAcceptAnything\"}]}\n".to_string(),
-        ),
-    ];
-    for (name, text) in files {
-        let path = dir.join(name);
-        if std::fs::read_to_string(&path).ok().as_deref() != Some(text.as_str()) {
-            std::fs::write(&path, text).unwrap();
-        }
-    }
-    dir
-}
-
-/// `program` with the environment that points it at the files in `dir`.
-fn tool(dir: &Path, program: &str) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.env("CONTAINERS_CONF", dir.join("containers.conf"))
-        .env("CONTAINERS_STORAGE_CONF", dir.join("storage.conf"))
-        .env("CONTAINERS_REGISTRIES_CONF", dir.join("registries.conf"));
-    cmd
-}
-
-/// Runs `program args`, returning its stdout and failing the test with its stderr.
-fn run(dir: &Path, program: &str, args: &[&str]) -> String {
-    fixtures::run_command(tool(dir, program), program, args)
-        .trim()
-        .to_string()
-}
-
 /// The image with busybox as `/bin/sh`, `hello` as `/app/hello` and `entrypoint`, built
 /// unless its archive and its tag are both there already.
 fn image(dir: &Path, hello: &Path, entrypoint: &[&str]) -> Image {
     let entrypoint = serde_json::to_string(entrypoint).unwrap();
-    let mut h = Sha256::new();
-    for part in [
+    let key = containers::cache_key(&[
         RECIPE.as_bytes(),
         &std::fs::read(BUSYBOX).unwrap(),
         &std::fs::read(hello).unwrap(),
         entrypoint.as_bytes(),
         run(dir, "buildah", &["--version"]).as_bytes(),
         run(dir, "podman", &["--version"]).as_bytes(),
-    ] {
-        h.update((part.len() as u64).to_le_bytes());
-        h.update(part);
-    }
-    let key: String = h.finalize()[..8]
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    ]);
     let tag = format!("localhost/whyrun-podman-test:{key}");
     let archive = dir.join("images").join(format!("{key}.tar"));
     let stored = tool(dir, "podman")
@@ -231,7 +139,7 @@ fn podman_run(dir: &Path, tag: &str) -> Outcome {
 fn case(hello: &str, entrypoint: &[&str]) -> (Outcome, Value, i32) {
     let dir = setup();
     let (image, outcome) = {
-        let _store = STORE.lock().unwrap_or_else(|e| e.into_inner());
+        let _store = containers::lock();
         let image = image(&dir, &fixtures::small(hello), entrypoint);
         let outcome = podman_run(&dir, &image.tag);
         (image, outcome)
