@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use whyrun_report::{BinaryReport, CheckReport, TargetReport};
 use whyrun_rules::access::{FileMode, RunAs};
 use whyrun_rules::launch::{
-    parents, Account, Capabilities, Exec, ExecFile, LaunchSubject, PathSetting, Port, ReadPath,
-    Sandbox, Set,
+    parents, Account, AddressFamilies, Capabilities, Exec, ExecFile, FileCaps, LaunchSubject,
+    NamespacePath, PathSetting, Port, ReadPath, Sandbox, Set,
 };
 use whyrun_rules::{CheckOptions, Input, Verdict};
 use whyrun_target::fs::{FileKind, FileView};
@@ -38,6 +38,10 @@ pub struct LaunchRequest {
 }
 
 const SERVICE: &str = "Service";
+
+/// The first number systemd allocates for `DynamicUser=` (61184, 0xEF00; the range ends at
+/// 65519): the rules only need a uid that owns nothing in the target and is in no group.
+const DYNAMIC_UID: u32 = 61184;
 
 /// Checks the launch against every target of `spec`.
 pub fn check(spec: &TargetSpec, req: &LaunchRequest, config: &Config) -> Outcome {
@@ -208,6 +212,117 @@ fn dirs_of(view: &dyn FileView, path: &str) -> Vec<(String, FileMode)> {
         .into_iter()
         .filter_map(|d| file_mode(view, &d).map(|(m, _)| (d, m)))
         .collect()
+}
+
+/// The file capabilities of `path` in the target; `None` when it has none, or when the
+/// view cannot tell (an image) or the attribute is malformed.
+fn file_caps(view: &dyn FileView, path: &str) -> Option<FileCaps> {
+    match view.xattr(Path::new(path), whyrun_target::filecaps::XATTR)? {
+        Ok(Some(bytes)) => whyrun_target::filecaps::decode(&bytes).ok(),
+        _ => None,
+    }
+}
+
+/// The first setting of the unit that makes systemd set `no_new_privs` for a user other
+/// than root (systemd.exec(5), under each setting: "If running in user mode, or in system
+/// mode, but without the CAP_SYS_ADMIN capability (e.g. setting User=),
+/// NoNewPrivileges=yes is implied"; src/core/execute.c, context_has_no_new_privileges()).
+fn implies_no_new_privileges(u: &Unit) -> Option<Set<String>> {
+    const KEYS: &[&str] = &[
+        "SystemCallFilter",
+        "SystemCallArchitectures",
+        "RestrictAddressFamilies",
+        "RestrictNamespaces",
+        "RestrictFileSystems",
+        "PrivateDevices",
+        "ProtectKernelTunables",
+        "ProtectKernelModules",
+        "ProtectKernelLogs",
+        "ProtectClock",
+        "ProtectHostname",
+        "MemoryDenyWriteExecute",
+        "RestrictRealtime",
+        "RestrictSUIDSGID",
+        "LockPersonality",
+        "DynamicUser",
+    ];
+    let boolean = |k: &str| {
+        matches!(
+            k,
+            "PrivateDevices"
+                | "ProtectKernelTunables"
+                | "ProtectKernelModules"
+                | "ProtectKernelLogs"
+                | "ProtectClock"
+                | "ProtectHostname"
+                | "MemoryDenyWriteExecute"
+                | "RestrictRealtime"
+                | "RestrictSUIDSGID"
+                | "LockPersonality"
+                | "DynamicUser"
+        )
+    };
+    u.assignments
+        .iter()
+        .filter(|a| a.section == SERVICE && KEYS.contains(&a.key.as_str()))
+        .filter(|a| {
+            let v = a.value.trim();
+            // The last assignment of the key decides: an empty one resets a list.
+            u.last(SERVICE, &a.key).is_some_and(|l| std::ptr::eq(l, *a))
+                && if boolean(&a.key) {
+                    yes(v)
+                } else {
+                    !v.is_empty()
+                }
+        })
+        .map(|a| Set {
+            value: format!("{}={}", a.key, a.value.trim()),
+            at: a.location(),
+        })
+        .next()
+}
+
+/// `RestrictAddressFamilies=` as systemd combines assignments (systemd.exec(5)): the first
+/// decides allow-list or `~` deny-list; later lists of the same kind add to it, of the
+/// other kind remove from it; an empty assignment resets; `none` allows nothing.
+fn address_families(u: &Unit) -> Option<AddressFamilies> {
+    let mut out: Option<AddressFamilies> = None;
+    for a in u.all(SERVICE, "RestrictAddressFamilies") {
+        let v = a.value.trim();
+        if v.is_empty() {
+            out = None;
+            continue;
+        }
+        if v == "none" {
+            out = Some(AddressFamilies {
+                allow: true,
+                families: Vec::new(),
+                at: a.location(),
+            });
+            continue;
+        }
+        let (deny, list) = match v.strip_prefix('~') {
+            Some(l) => (true, l),
+            None => (false, v),
+        };
+        let words: Vec<String> = list.split_whitespace().map(str::to_string).collect();
+        let cur = out.get_or_insert(AddressFamilies {
+            allow: !deny,
+            families: Vec::new(),
+            at: a.location(),
+        });
+        cur.at = a.location();
+        if cur.allow != deny {
+            for w in words {
+                if !cur.families.contains(&w) {
+                    cur.families.push(w);
+                }
+            }
+        } else {
+            cur.families.retain(|f| !words.contains(f));
+        }
+    }
+    out
 }
 
 fn yes(v: &str) -> bool {
@@ -408,7 +523,24 @@ fn subject(
         None if unit.is_some() => RunAs::resolve("root", "the default (root)", model),
         None => RunAs::of(None, model),
     };
-    if user.as_ref().is_some_and(|u| !u.found) && unit.is_some() {
+    let dynamic = last("DynamicUser").filter(|a| yes(&a.value));
+    if dynamic.is_some() && user.as_ref().is_none_or(|u| !u.found) {
+        // systemd.exec(5), DynamicUser=: a user allocated from 61184–65519 when the start
+        // begins (and the name of User=, or the unit's), with a group of the same number;
+        // a statically allocated user of that name is used as it is.
+        let name = user
+            .as_ref()
+            .map(|u| u.name.clone())
+            .unwrap_or_else(|| u.name.trim_end_matches(".service").to_string());
+        run_as = RunAs {
+            spec: name.clone(),
+            source: "DynamicUser=",
+            name: Some(name),
+            uid: Some(DYNAMIC_UID),
+            gid: Some(DYNAMIC_UID),
+            groups: Vec::new(),
+        };
+    } else if user.as_ref().is_some_and(|u| !u.found) && unit.is_some() {
         // systemd refuses a user without an entry, numeric or not (LAUNCH002).
         run_as.uid = None;
     }
@@ -447,50 +579,73 @@ fn subject(
             at: "--port".into(),
         })
         .collect();
-    if let Some(a) = u.list(SERVICE, "ExecStart").first() {
-        let cmd =
-            unit::split_exec(&resolve(&a.value)?).map_err(|e| format!("{}: {e}", a.location()))?;
-        let args: Vec<String> = if cmd.no_env_expansion {
-            cmd.args.clone()
-        } else {
-            cmd.args.iter().map(|w| unit::expand_env(w, &env)).collect()
+    // The program found for a command: its mode, the directories above it and its file
+    // capabilities; `None` when it is not there.
+    let locate = |candidates: &[String]| -> Option<ExecFile> {
+        let v = view?;
+        candidates.iter().find_map(|c| {
+            let (mode, kind) = file_mode(v, c)?;
+            Some(ExecFile {
+                path: c.clone(),
+                file: Some(mode),
+                dirs: dirs_of(v, c),
+                is_regular: kind == FileKind::File,
+                caps: file_caps(v, c),
+            })
+        })
+    };
+    let command =
+        |key: &'static str, a: &unit::Assignment| -> Result<(Exec, Vec<String>), String> {
+            let cmd = unit::split_exec(&resolve(&a.value)?)
+                .map_err(|e| format!("{}: {e}", a.location()))?;
+            let args: Vec<String> = if cmd.no_env_expansion {
+                cmd.args.clone()
+            } else {
+                cmd.args.iter().map(|w| unit::expand_env(w, &env)).collect()
+            };
+            let candidates: Vec<String> = if cmd.program.starts_with('/') {
+                vec![cmd.program.clone()]
+            } else {
+                unit::EXEC_SEARCH_PATH
+                    .iter()
+                    .map(|d| format!("{d}/{}", cmd.program))
+                    .collect()
+            };
+            let found = match (&req.binary, key) {
+                // The BINARY argument, placed at the unit's path: its mode and capabilities
+                // there are not known (`cp` and `install` drop file capabilities).
+                (Some(_), "ExecStart") => Some(ExecFile {
+                    path: candidates[0].clone(),
+                    file: None,
+                    dirs: Vec::new(),
+                    is_regular: true,
+                    caps: None,
+                }),
+                _ => locate(&candidates),
+            };
+            Ok((
+                Exec {
+                    key,
+                    written: cmd.program.clone(),
+                    at: a.location(),
+                    found,
+                    searched: candidates,
+                    privileged: cmd.privileged.is_some(),
+                    ignore_failure: cmd.ignore_failure,
+                },
+                args,
+            ))
         };
+    let mut exec_pre = Vec::new();
+    for a in u.list(SERVICE, "ExecStartPre") {
+        exec_pre.push(command("ExecStartPre", a)?.0);
+    }
+    if let Some(a) = u.list(SERVICE, "ExecStart").first() {
+        let (e, args) = command("ExecStart", a)?;
         if req.ports.is_empty() {
             ports.extend(learned_ports(&args, &env_lines, &a.location()));
         }
-        let candidates: Vec<String> = if cmd.program.starts_with('/') {
-            vec![cmd.program.clone()]
-        } else {
-            unit::EXEC_SEARCH_PATH
-                .iter()
-                .map(|d| format!("{d}/{}", cmd.program))
-                .collect()
-        };
-        let found = match (&req.binary, view) {
-            (Some(_), _) => Some(ExecFile {
-                path: candidates[0].clone(),
-                file: None,
-                dirs: Vec::new(),
-                is_regular: true,
-            }),
-            (None, Some(v)) => candidates.iter().find_map(|c| {
-                let (mode, kind) = file_mode(v, c)?;
-                Some(ExecFile {
-                    path: c.clone(),
-                    file: Some(mode),
-                    dirs: dirs_of(v, c),
-                    is_regular: kind == FileKind::File,
-                })
-            }),
-            (None, None) => None,
-        };
-        exec = Some(Exec {
-            written: cmd.program.clone(),
-            at: a.location(),
-            found,
-            searched: candidates,
-            privileged: cmd.privileged.is_some(),
-        });
+        exec = Some(e);
     } else if unit.is_some() {
         return Err(format!(
             "{}: the unit has no ExecStart=",
@@ -522,6 +677,7 @@ fn subject(
 
     let (ambient, ambient_at) = cap_set(u, "AmbientCapabilities", false);
     let (bounding, bounding_at) = cap_set(u, "CapabilityBoundingSet", true);
+    let dynamic_user = dynamic.is_some();
     let caps = Capabilities {
         ambient: ambient.unwrap_or_default(),
         ambient_at,
@@ -531,9 +687,8 @@ fn subject(
             value: yes(&a.value),
             at: a.location(),
         }),
+        no_new_privileges_implied_by: implies_no_new_privileges(u),
     };
-
-    let dynamic_user = last("DynamicUser").is_some_and(|a| yes(&a.value));
     let set_of = |a: &unit::Assignment| Set {
         value: a.value.trim().to_string(),
         at: a.location(),
@@ -573,13 +728,61 @@ fn subject(
                 .unwrap_or_default(),
         });
     }
+    let mut protect_home = last("ProtectHome").map(set_of);
+    if dynamic_user && protect_home.is_none() {
+        protect_home = Some(Set {
+            value: "read-only".into(),
+            at: last("DynamicUser")
+                .map(|a| a.location())
+                .unwrap_or_default(),
+        });
+    }
     let sandbox = Sandbox {
         protect_system,
-        protect_home: last("ProtectHome").map(set_of),
+        protect_home,
         read_only: paths("ReadOnlyPaths")?,
         read_write: paths("ReadWritePaths")?,
         managed,
+        temporary: paths("TemporaryFileSystem")?,
+        no_exec: paths("NoExecPaths")?,
+        exec: paths("ExecPaths")?,
     };
+    let mut namespace_paths = Vec::new();
+    for key in [
+        "ReadWritePaths",
+        "ReadOnlyPaths",
+        "InaccessiblePaths",
+        "ExecPaths",
+        "NoExecPaths",
+        "BindPaths",
+        "BindReadOnlyPaths",
+    ] {
+        for a in u.list(SERVICE, key) {
+            for word in resolve(&a.value)?.split_whitespace() {
+                // `-` ignores a missing path, `+` takes it inside RootDirectory=; a bind
+                // is SOURCE[:DEST[:OPTIONS]] and only its source must exist.
+                let mut w = word;
+                let mut optional = false;
+                while let Some(r) = w.strip_prefix(['-', '+']) {
+                    optional |= w.starts_with('-');
+                    w = r;
+                }
+                let path = if key.starts_with("Bind") {
+                    w.split(':').next().unwrap_or(w)
+                } else {
+                    w
+                };
+                namespace_paths.push(NamespacePath {
+                    key: key.to_string(),
+                    path: path.to_string(),
+                    optional,
+                    exists: exists(path),
+                    at: a.location(),
+                });
+            }
+        }
+    }
+    let address_families = address_families(u);
 
     let reads = req
         .reads
@@ -615,11 +818,14 @@ fn subject(
         dynamic_user,
         run_as,
         exec,
+        exec_pre,
         working_directory,
         environment_files,
         ports,
         caps,
         sandbox,
+        namespace_paths,
+        address_families,
         writes,
         reads,
         unprivileged_port_start: Set {

@@ -51,12 +51,32 @@ pub static KNOWN_ERRORS: &[KnownError] = &[
     },
     KnownError {
         id: "systemd-203-exec",
-        patterns: &["status=203/exec", "203/exec", "failed to locate executable", "failed at step exec"],
+        patterns: &["status=203/exec", "203/exec", "failed to locate executable", "failed at step exec", ".service: failed to execute "],
         origin: "systemd, in the service's child process: the ExecStart= program could not be found or executed (exit status 203, EXIT_EXEC)",
         causes: &[
-            cause("LAUNCH004", "the program does not exist at the ExecStart= path (or in systemd's fixed search path for a bare name), or the unit's user lacks execute permission on it or search permission on a directory above it"),
+            cause("LAUNCH004", "the program (of ExecStart=, or of an ExecStartPre= without -) does not exist at its path (or in systemd's fixed search path for a bare name), is hidden by ProtectHome= or TemporaryFileSystem= or under NoExecPaths=, or the unit's user lacks execute permission on it or search permission on a directory above it"),
+            cause("LAUNCH010", "Operation not permitted: the program has file capabilities (setcap …+ep) that CapabilityBoundingSet= leaves out, and the kernel refuses to execute it"),
+            cause("LIBC001", "No such file or directory for a program that exists: its program interpreter (the dynamic loader named in the ELF) is missing in the target"),
             cause("FS002", "the file system holding the program is mounted noexec"),
             other("a script without a #! line, or an SELinux label the service's domain may not execute (user_home_t on RHEL and Fedora)"),
+        ],
+    },
+    KnownError {
+        id: "systemd-226-namespace",
+        patterns: &["status=226/namespace", "226/namespace", "failed at step namespace", "failed to set up mount namespacing"],
+        origin: "systemd, in the service's child process before execve: the unit's own mount namespace could not be set up (exit status 226, EXIT_NAMESPACE)",
+        causes: &[
+            cause("LAUNCH008", "ReadWritePaths=, ReadOnlyPaths=, InaccessiblePaths=, ExecPaths=, NoExecPaths= or a BindPaths= source names a path that does not exist (a - prefix makes it optional)"),
+            other("the kernel or the container systemd runs in does not allow the mounts (no mount namespaces, a read-only /proc)"),
+        ],
+    },
+    KnownError {
+        id: "address-family-not-supported",
+        patterns: &["address family not supported by protocol", "eafnosupport"],
+        origin: "socket(2), in the program: the address family is refused (by a seccomp filter such as systemd's RestrictAddressFamilies=, or a kernel without it)",
+        causes: &[
+            cause("LAUNCH009", "RestrictAddressFamilies= allows neither AF_INET nor AF_INET6 and the program listens on a TCP port"),
+            other("a kernel built without IPv6 (or booted with ipv6.disable=1) for an IPv6-only address"),
         ],
     },
     KnownError {
@@ -498,6 +518,23 @@ mod tests {
             (
                 "app.service: Failed with result 'resources'.",
                 "systemd-resources",
+            ),
+            // systemd 252's own lines, from tests/it/units.rs.
+            (
+                "app.service: Failed to set up mount namespacing: /run/systemd/unit-root/srv/absent: No such file or directory",
+                "systemd-226-namespace",
+            ),
+            (
+                "app.service: Failed to execute /opt/app/probe: Operation not permitted",
+                "systemd-203-exec",
+            ),
+            (
+                "app.service: Failed to locate executable /opt/app/probe: Permission denied",
+                "systemd-203-exec",
+            ),
+            (
+                "listen tcp :8080: socket: address family not supported by protocol",
+                "address-family-not-supported",
             ),
         ] {
             assert_eq!(ids(msg).first(), Some(&id), "{msg}");

@@ -5,6 +5,7 @@
 //! read-only view systemd's file-system sandboxing gives it. Nothing here reads a file.
 
 use crate::access::{FileMode, RunAs};
+pub use whyrun_target::filecaps::FileCaps;
 
 /// A value and where it was set (`/etc/systemd/system/app.service:7`, `--port`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,6 +24,18 @@ pub struct PathSetting {
     pub at: String,
 }
 
+/// A path a mount-namespace setting names (`ReadWritePaths=/srv/app`), and whether it
+/// exists in the target; `-` makes a missing one fine.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamespacePath {
+    /// The setting: `ReadWritePaths`, `BindPaths`, ….
+    pub key: String,
+    pub path: String,
+    pub optional: bool,
+    pub exists: bool,
+    pub at: String,
+}
+
 /// A user or group named by the unit, and whether the target's passwd/group has it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
@@ -31,10 +44,12 @@ pub struct Account {
     pub at: String,
 }
 
-/// The program the unit starts.
+/// A program the unit starts: its `ExecStart=`, or an `ExecStartPre=` run before it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Exec {
-    /// As written in `ExecStart=` (specifiers resolved), or the BINARY argument.
+    /// `ExecStart` or `ExecStartPre`.
+    pub key: &'static str,
+    /// As written in the setting (specifiers resolved), or the BINARY argument.
     pub written: String,
     pub at: String,
     /// Where it was found: its path, its mode, and every directory on the way from `/`
@@ -44,6 +59,9 @@ pub struct Exec {
     pub searched: Vec<String>,
     /// `+`, `!` or `!!`: the process keeps full privileges.
     pub privileged: bool,
+    /// `-`: a failure of this command is recorded and ignored (systemd.service(5),
+    /// "Command lines").
+    pub ignore_failure: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,6 +70,9 @@ pub struct ExecFile {
     pub file: Option<FileMode>,
     pub dirs: Vec<(String, FileMode)>,
     pub is_regular: bool,
+    /// Its file capabilities (`security.capability`); `None` when it has none or the
+    /// target cannot tell.
+    pub caps: Option<FileCaps>,
 }
 
 /// A port the program listens on, and how that is known.
@@ -73,6 +94,9 @@ pub struct Capabilities {
     pub bounding: Option<Vec<String>>,
     pub bounding_at: Option<String>,
     pub no_new_privileges: Option<Set<bool>>,
+    /// A setting that implies `NoNewPrivileges=yes` for a non-root user
+    /// (`RestrictAddressFamilies=`, `SystemCallFilter=`, `DynamicUser=`, …).
+    pub no_new_privileges_implied_by: Option<Set<String>>,
 }
 
 impl Capabilities {
@@ -82,28 +106,99 @@ impl Capabilities {
             .is_none_or(|b| b.iter().any(|c| c == cap))
     }
 
-    /// Whether a process of this unit run as `uid` has `cap` effective after `execve`.
+    /// The setting that turns on `PR_SET_NO_NEW_PRIVS` for a process run as `uid`, and
+    /// where it is: `NoNewPrivileges=yes`, or for a user other than root one of the
+    /// settings systemd implements with seccomp, which need it (systemd.exec(5): "If
+    /// running … in system mode, but without the CAP_SYS_ADMIN capability (e.g. setting
+    /// User=), NoNewPrivileges=yes is implied"; src/core/execute.c,
+    /// context_has_no_new_privileges()).
+    pub fn no_new_privileges(&self, uid: u32) -> Option<(String, String)> {
+        match &self.no_new_privileges {
+            Some(Set { value: true, at }) => Some(("NoNewPrivileges=yes".into(), at.clone())),
+            _ if uid != 0 => self
+                .no_new_privileges_implied_by
+                .as_ref()
+                .map(|s| (s.value.clone(), s.at.clone())),
+            _ => None,
+        }
+    }
+
+    /// Whether a process of this unit run as `uid` has `cap` effective after `execve` of
+    /// a program with the file capabilities `file`.
     ///
-    /// The kernel (capabilities(7), "Transformation of capabilities during execve()"):
-    /// root gets P'(permitted) = P(inheritable) | P(bounding) and effective = permitted
-    /// (no file capabilities needed), so root has what the bounding set holds; a non-root
-    /// user gets P'(ambient) and, without file capabilities, P'(effective) = P'(ambient).
-    /// systemd (src/core/execute.c, exec_child) drops the bounding set first
+    /// The kernel (capabilities(7), "Transformation of capabilities during execve()";
+    /// security/commoncap.c, cap_bprm_creds_from_file()): root gets P'(permitted) =
+    /// P(inheritable) | P(bounding) and effective = permitted, so root has what the
+    /// bounding set holds. Another user without file capabilities gets P'(ambient) and
+    /// P'(effective) = P'(ambient). A file with capabilities clears the ambient set and
+    /// gives P'(permitted) = (P(bounding) & F(permitted)) | (P(inheritable) &
+    /// F(inheritable)), effective only with the file's effective flag; under
+    /// `PR_SET_NO_NEW_PRIVS` the new permitted set is cut to what the process had
+    /// before (its ambient capabilities, which systemd also makes inheritable and
+    /// permitted). systemd (src/core/execute.c, exec_child) drops the bounding set first
     /// (capability_bounding_set_drop), then raises the ambient set; an ambient capability
     /// outside the bounding set can no longer be raised and is dropped without an error
     /// (the program starts; its bind fails). `NoNewPrivileges=` does not remove ambient
-    /// capabilities (PR_SET_NO_NEW_PRIVS only stops execve from granting new ones through
-    /// set-user-ID bits and file capabilities). File capabilities are not modelled here.
-    pub fn effective(&self, cap: &str, uid: u32) -> bool {
+    /// capabilities.
+    pub fn effective(&self, cap: &str, uid: u32, file: Option<&FileCaps>) -> bool {
         if !self.in_bounding(cap) {
             return false;
         }
-        uid == 0 || self.ambient.iter().any(|c| c == cap)
+        if uid == 0 {
+            return true;
+        }
+        let ambient = self.ambient.iter().any(|c| c == cap);
+        let Some(f) = file else {
+            return ambient;
+        };
+        let mut permitted = f.permitted.iter().any(|c| c == cap)
+            || (ambient && f.inheritable.iter().any(|c| c == cap));
+        if self.no_new_privileges(uid).is_some() {
+            permitted &= ambient;
+        }
+        f.effective && permitted
+    }
+
+    /// The file capabilities the kernel refuses to execute the program with: with the
+    /// effective flag set, every capability of the file's permitted set must end up
+    /// permitted, and one outside the bounding set (and not inheritable) does not, so
+    /// `execve` fails with `EPERM` (security/commoncap.c, bprm_caps_from_vfs_caps():
+    /// "insufficient to execute correctly"; capabilities(7), "Safety checking for
+    /// capability-dumb binaries"). This holds for root too.
+    pub fn refused_file_caps(&self, file: &FileCaps) -> Vec<String> {
+        if !file.effective {
+            return Vec::new();
+        }
+        file.permitted
+            .iter()
+            .filter(|c| {
+                let inherited = self.ambient.contains(c) && file.inheritable.contains(c);
+                !(self.in_bounding(c) || inherited)
+            })
+            .cloned()
+            .collect()
     }
 
     /// Whether `cap` is in the ambient set but the bounding set drops it.
     pub fn ambient_dropped(&self, cap: &str) -> bool {
         self.ambient.iter().any(|c| c == cap) && !self.in_bounding(cap)
+    }
+}
+
+/// `RestrictAddressFamilies=` after every assignment (systemd.exec(5)): an allow-list,
+/// or (with `~`) a deny-list; the process's `socket(2)` of another family fails with
+/// `EAFNOSUPPORT` (a seccomp filter).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AddressFamilies {
+    pub allow: bool,
+    pub families: Vec<String>,
+    pub at: String,
+}
+
+impl AddressFamilies {
+    /// Whether `socket(family, …)` is refused.
+    pub fn refuses(&self, family: &str) -> bool {
+        self.families.iter().any(|f| f == family) != self.allow
     }
 }
 
@@ -119,6 +214,11 @@ pub struct Sandbox {
     /// `StateDirectory=`, `CacheDirectory=`, `LogsDirectory=`, `RuntimeDirectory=` as
     /// absolute paths: created by systemd and writable whatever else is set.
     pub managed: Vec<Set<String>>,
+    /// `TemporaryFileSystem=`: an empty tmpfs over each path.
+    pub temporary: Vec<Set<String>>,
+    /// `NoExecPaths=` and `ExecPaths=`: mounted `noexec`, and exempt from it.
+    pub no_exec: Vec<Set<String>>,
+    pub exec: Vec<Set<String>>,
 }
 
 /// Why a write to a path fails under the sandbox.
@@ -219,6 +319,63 @@ impl Sandbox {
     }
 }
 
+impl Sandbox {
+    /// What an `execve` of `path` meets: hidden by `ProtectHome=yes|tmpfs` or
+    /// `TemporaryFileSystem=` (`ENOENT`), or under a `NoExecPaths=` not undone by a
+    /// deeper `ExecPaths=` (`EACCES`). The deepest matching path wins, as for writes.
+    pub fn exec_blocked(&self, path: &str) -> Option<Blocked> {
+        let mut best: Option<(usize, Option<Blocked>)> = None;
+        let mut consider = |dir: &str, outcome: Option<Blocked>| {
+            if !under(path, dir) {
+                return;
+            }
+            let depth = dir.trim_end_matches('/').len();
+            if best.as_ref().is_none_or(|(d, _)| depth >= *d) {
+                best = Some((depth, outcome));
+            }
+        };
+        if let Some(ph) = &self.protect_home {
+            if matches!(ph.value.as_str(), "yes" | "true" | "on" | "1" | "tmpfs") {
+                for d in ["/home", "/root", "/run/user"] {
+                    consider(
+                        d,
+                        Some(Blocked {
+                            by: format!("ProtectHome={}", ph.value),
+                            at: ph.at.clone(),
+                            errno: "no such file or directory",
+                        }),
+                    );
+                }
+            }
+        }
+        for t in &self.temporary {
+            let dir = t.value.split(':').next().unwrap_or_default();
+            consider(
+                dir,
+                Some(Blocked {
+                    by: format!("TemporaryFileSystem={}", t.value),
+                    at: t.at.clone(),
+                    errno: "no such file or directory",
+                }),
+            );
+        }
+        for n in &self.no_exec {
+            consider(
+                &n.value,
+                Some(Blocked {
+                    by: format!("NoExecPaths={}", n.value),
+                    at: n.at.clone(),
+                    errno: "permission denied",
+                }),
+            );
+        }
+        for e in &self.exec {
+            consider(&e.value, None);
+        }
+        best.and_then(|(_, b)| b)
+    }
+}
+
 /// A file the program reads, with what the permission check needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadPath {
@@ -244,12 +401,22 @@ pub struct LaunchSubject {
     pub dynamic_user: bool,
     /// Who the program runs as: resolved uid, gid and groups (with `SupplementaryGroups=`).
     pub run_as: RunAs,
+    /// `ExecStart=`.
     pub exec: Option<Exec>,
+    /// `ExecStartPre=` commands, in order: each must succeed (unless `-`) before
+    /// `ExecStart=` runs.
+    pub exec_pre: Vec<Exec>,
     pub working_directory: Option<PathSetting>,
     pub environment_files: Vec<PathSetting>,
     pub ports: Vec<Port>,
     pub caps: Capabilities,
     pub sandbox: Sandbox,
+    /// Paths the unit's mount namespace is built from (`ReadWritePaths=`,
+    /// `ReadOnlyPaths=`, `InaccessiblePaths=`, `ExecPaths=`, `NoExecPaths=`, the sources of
+    /// `BindPaths=` and `BindReadOnlyPaths=`): a missing one without `-` stops the start.
+    pub namespace_paths: Vec<NamespacePath>,
+    /// `RestrictAddressFamilies=`; `None` when not set.
+    pub address_families: Option<AddressFamilies>,
     pub writes: Vec<Set<String>>,
     pub reads: Vec<Set<ReadPath>>,
     /// `net.ipv4.ip_unprivileged_port_start` of the network namespace, and where it comes
@@ -310,11 +477,14 @@ pub(crate) fn sample() -> LaunchSubject {
             groups: Vec::new(),
         },
         exec: None,
+        exec_pre: Vec::new(),
         working_directory: None,
         environment_files: Vec::new(),
         ports: Vec::new(),
         caps: Capabilities::default(),
         sandbox: Sandbox::default(),
+        namespace_paths: Vec::new(),
+        address_families: None,
         writes: Vec::new(),
         reads: Vec::new(),
         unprivileged_port_start: Set {
@@ -356,14 +526,88 @@ mod tests {
             ambient: vec!["CAP_NET_BIND_SERVICE".into()],
             ..Default::default()
         };
-        assert!(c.effective("CAP_NET_BIND_SERVICE", 1000));
+        assert!(c.effective("CAP_NET_BIND_SERVICE", 1000, None));
         c.bounding = Some(vec!["CAP_CHOWN".into()]);
-        assert!(!c.effective("CAP_NET_BIND_SERVICE", 1000));
-        assert!(!c.effective("CAP_NET_BIND_SERVICE", 0));
+        assert!(!c.effective("CAP_NET_BIND_SERVICE", 1000, None));
+        assert!(!c.effective("CAP_NET_BIND_SERVICE", 0, None));
         assert!(c.ambient_dropped("CAP_NET_BIND_SERVICE"));
         let none = Capabilities::default();
-        assert!(none.effective("CAP_NET_BIND_SERVICE", 0));
-        assert!(!none.effective("CAP_NET_BIND_SERVICE", 1000));
+        assert!(none.effective("CAP_NET_BIND_SERVICE", 0, None));
+        assert!(!none.effective("CAP_NET_BIND_SERVICE", 1000, None));
+    }
+
+    fn bind_ep() -> FileCaps {
+        FileCaps {
+            permitted: vec!["CAP_NET_BIND_SERVICE".into()],
+            inheritable: Vec::new(),
+            effective: true,
+            root_uid: None,
+        }
+    }
+
+    #[test]
+    fn file_capabilities_grant_unless_no_new_privileges_or_the_bounding_set_refuse() {
+        let cap = "CAP_NET_BIND_SERVICE";
+        let mut c = Capabilities::default();
+        assert!(c.effective(cap, 1000, Some(&bind_ep())));
+        assert!(c.refused_file_caps(&bind_ep()).is_empty());
+        c.no_new_privileges_implied_by = Some(set("RestrictAddressFamilies=AF_INET"));
+        assert!(!c.effective(cap, 1000, Some(&bind_ep())));
+        assert!(c.effective(cap, 0, Some(&bind_ep())));
+        c.no_new_privileges_implied_by = None;
+        c.bounding = Some(vec!["CAP_CHOWN".into()]);
+        assert_eq!(c.refused_file_caps(&bind_ep()), [cap]);
+        let not_effective = FileCaps {
+            effective: false,
+            ..bind_ep()
+        };
+        assert!(c.refused_file_caps(&not_effective).is_empty());
+        assert!(!Capabilities::default().effective(cap, 1000, Some(&not_effective)));
+    }
+
+    #[test]
+    fn exec_under_hidden_or_noexec_paths() {
+        let s = Sandbox {
+            protect_home: Some(set("yes")),
+            no_exec: vec![set("/opt")],
+            exec: vec![set("/opt/app/bin")],
+            temporary: vec![set("/srv:ro")],
+            ..Default::default()
+        };
+        assert_eq!(
+            s.exec_blocked("/home/app/server").unwrap().errno,
+            "no such file or directory"
+        );
+        assert_eq!(
+            s.exec_blocked("/opt/app/server").unwrap().errno,
+            "permission denied"
+        );
+        assert!(s.exec_blocked("/opt/app/bin/server").is_none());
+        assert!(s.exec_blocked("/srv/x").is_some());
+        assert!(s.exec_blocked("/usr/bin/x").is_none());
+        let ro = Sandbox {
+            protect_home: Some(set("read-only")),
+            ..Default::default()
+        };
+        assert!(ro.exec_blocked("/home/app/server").is_none());
+    }
+
+    #[test]
+    fn address_family_lists() {
+        let allow = AddressFamilies {
+            allow: true,
+            families: vec!["AF_UNIX".into()],
+            at: "u:1".into(),
+        };
+        assert!(allow.refuses("AF_INET"));
+        assert!(!allow.refuses("AF_UNIX"));
+        let deny = AddressFamilies {
+            allow: false,
+            families: vec!["AF_INET6".into()],
+            at: "u:1".into(),
+        };
+        assert!(deny.refuses("AF_INET6"));
+        assert!(!deny.refuses("AF_INET"));
     }
 
     #[test]

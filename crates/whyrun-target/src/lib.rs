@@ -5,6 +5,7 @@
 
 pub mod cpu;
 pub mod describe;
+pub mod filecaps;
 pub mod fs;
 pub mod image;
 pub mod ldconfig;

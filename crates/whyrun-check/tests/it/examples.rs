@@ -794,6 +794,48 @@ fn launch007() -> Scenario {
     )
 }
 
+/// A state directory bound writable that nobody created.
+fn launch008() -> Scenario {
+    unit_scenario(
+        "ReadWritePaths=/srv/app\nExecStart=/opt/app/server",
+        |r| {
+            let _ = std::fs::remove_dir(r.join("srv"));
+        },
+        &[],
+        &[],
+        &[],
+    )
+}
+
+/// A server on :8080 in a unit that allows only AF_UNIX sockets.
+fn launch009() -> Scenario {
+    unit_scenario(
+        "RestrictAddressFamilies=AF_UNIX\nExecStart=/opt/app/server --addr :8080",
+        |_| {},
+        &[],
+        &[],
+        &[],
+    )
+}
+
+/// `setcap cap_net_bind_service+ep` on the program, and a bounding set without it.
+fn launch010() -> Scenario {
+    unit_scenario(
+        "User=app\nCapabilityBoundingSet=CAP_CHOWN\nExecStart=/opt/app/server --addr :80",
+        |r| {
+            let st = std::process::Command::new("setcap")
+                .arg("cap_net_bind_service+ep")
+                .arg(r.join("opt/app/server"))
+                .status()
+                .expect("setcap is missing: run scripts/install-deps.sh (libcap2-bin)");
+            assert!(st.success(), "setcap failed (it needs root)");
+        },
+        &[],
+        &[],
+        &[],
+    )
+}
+
 /// One test per scenario, named after it, and the list of the codes they cover.
 macro_rules! examples {
     ($($scenario:ident: $code:literal),* $(,)?) => {
@@ -848,6 +890,9 @@ examples! {
     launch005: "LAUNCH005",
     launch006: "LAUNCH006",
     launch007: "LAUNCH007",
+    launch008: "LAUNCH008",
+    launch009: "LAUNCH009",
+    launch010: "LAUNCH010",
     build001: "BUILD001",
     build002: "BUILD002",
     build003: "BUILD003",

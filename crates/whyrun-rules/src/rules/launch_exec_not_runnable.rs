@@ -1,5 +1,6 @@
-//! LAUNCH004: the unit's `ExecStart=` program is missing in the target, or the unit's
-//! user cannot execute it (its mode, or a directory on its path).
+//! LAUNCH004: the unit's `ExecStart=` program (or an `ExecStartPre=` one) is missing in
+//! the target, hidden or `noexec` in the unit's sandbox, or the unit's user cannot execute
+//! it (its mode, or a directory on its path).
 
 use crate::access::{self, FileMode, Perm, RunAs};
 use crate::finding::{Finding, Severity};
@@ -14,7 +15,13 @@ crate::declare_rule! {
     /// path, or a bare name searched in systemd's fixed search path), or that the unit's
     /// user may not execute: no execute bit for that user (owner, group with the
     /// supplementary groups, others), or a directory on the way without search (`x`)
-    /// permission for that user. A command prefixed with `+`, `!` or `!!` runs as root.
+    /// permission for that user. The same for each `ExecStartPre=` command without the `-`
+    /// prefix (systemd runs them first, and the first failure ends the start). A program
+    /// under `/home`, `/root` or `/run/user` with `ProtectHome=yes` or `tmpfs`, or under a
+    /// `TemporaryFileSystem=` path, is hidden from the service (`No such file or
+    /// directory`); one under `NoExecPaths=` (not undone by a deeper `ExecPaths=`) is on a
+    /// `noexec` mount (`Permission denied`). A command prefixed with `+`, `!` or `!!` runs
+    /// as root, outside the sandbox.
     ///
     /// ## Why it breaks
     /// The service's child process looks the program up and executes it after it took the
@@ -43,6 +50,8 @@ crate::declare_rule! {
     ///   fixed search path for other names; systemd.exec(5) "Process Exit Codes": 203
     ///   `EXIT_EXEC`.
     /// - path_resolution(7) (search permission on every directory), execve(2) `EACCES`.
+    /// - systemd.exec(5), `ProtectHome=`, `TemporaryFileSystem=`, `NoExecPaths=`,
+    ///   `ExecPaths=`; systemd.service(5), `ExecStartPre=`.
     pub struct LaunchExecNotRunnable {
         code: "LAUNCH004",
         name: "exec-not-runnable",
@@ -50,7 +59,7 @@ crate::declare_rule! {
         subject: Subject::Launch,
         severity: Severity::BlocksStart,
         stage: Stage::Launch,
-        summary: "The unit's ExecStart= program is missing or not executable by its user (status=203/EXEC)",
+        summary: "The unit's ExecStart= (or ExecStartPre=) program is missing, hidden or not executable by its user (status=203/EXEC)",
     }
 }
 
@@ -81,49 +90,89 @@ fn denied(e: &Exec, who: &RunAs) -> Option<(String, FileMode, bool)> {
 
 impl LaunchExecNotRunnable {
     pub fn run(s: &LaunchSubject) -> Vec<Finding> {
-        let Some(e) = &s.exec else {
-            return Vec::new();
+        // systemd runs the ExecStartPre= commands first; the first failure (of one without
+        // `-`) ends the start.
+        s.exec_pre
+            .iter()
+            .filter(|e| !e.ignore_failure)
+            .chain(&s.exec)
+            .find_map(|e| Self::judge(s, e))
+            .into_iter()
+            .collect()
+    }
+
+    fn judge(s: &LaunchSubject, e: &Exec) -> Option<Finding> {
+        let what = match e.key {
+            "ExecStart" => "its program".to_string(),
+            key => format!("its {key}= program"),
         };
+        let setting = format!("{}={}", e.key, e.written);
         let who = if e.privileged {
             root()
         } else {
             s.run_as.clone()
         };
-        if who.uid.is_none() {
-            // An unknown user: LAUNCH002 says why the start fails first.
-            return Vec::new();
-        }
+        // An unknown user: LAUNCH002 says why the start fails first.
+        who.uid?;
+        let hidden = match &e.found {
+            Some(f) if !e.privileged => s.sandbox.exec_blocked(&f.path).map(|b| (f, b)),
+            _ => None,
+        };
         let finding = match &e.found {
             None => Self::META
                 .finding(format!(
-                    "{} cannot start: its program {} does not exist in the target (status=203/EXEC, No such file or directory)",
+                    "{} cannot start: {what} {} does not exist in the target (status=203/EXEC, No such file or directory)",
                     s.what(),
                     e.written
                 ))
-                .evidence(format!("ExecStart={}", e.written), e.at.as_str())
+                .evidence(setting, e.at.as_str())
                 .evidence(
                     format!("looked for at {}", e.searched.join(", ")),
                     e.searched.first().map(String::as_str).unwrap_or("/"),
                 )
                 .fix(
                     format!(
-                        "Install the program at {}, or correct ExecStart= in {}",
+                        "Install the program at {}, or correct {}= in {}",
                         e.searched.first().map(String::as_str).unwrap_or(&e.written),
+                        e.key,
                         s.unit_file()
                     ),
                     Vec::new(),
                 ),
             Some(found) if !found.is_regular => Self::META
                 .finding(format!(
-                    "{} cannot start: its program {} is not a regular file (status=203/EXEC, Permission denied)",
+                    "{} cannot start: {what} {} is not a regular file (status=203/EXEC, Permission denied)",
                     s.what(),
                     found.path
                 ))
-                .evidence(format!("ExecStart={}", e.written), e.at.as_str()),
-            Some(_) => {
-                let Some((path, mode, is_dir)) = denied(e, &who) else {
-                    return Vec::new();
+                .evidence(setting, e.at.as_str()),
+            Some(found) if hidden.is_some() => {
+                let (_, b) = hidden.as_ref()?;
+                let (how, errno) = if b.errno == "permission denied" {
+                    ("is on a noexec mount", "Permission denied")
+                } else {
+                    ("is hidden", "No such file or directory")
                 };
+                Self::META
+                    .finding(format!(
+                        "{} cannot start: {what} {} {how} in the unit's sandbox by {} (status=203/EXEC, {errno})",
+                        s.what(),
+                        found.path,
+                        b.by
+                    ))
+                    .evidence(setting, e.at.as_str())
+                    .evidence(b.by.clone(), b.at.as_str())
+                    .fix(
+                        format!(
+                            "Install the program outside what {} covers (under /usr/local/bin or /opt), or relax the setting in {}",
+                            b.by,
+                            s.unit_file()
+                        ),
+                        vec![format!("install -m 0755 {} /usr/local/bin/", found.path)],
+                    )
+            }
+            Some(_) => {
+                let (path, mode, is_dir) = denied(e, &who)?;
                 let how = if is_dir {
                     format!("a directory on its path, {path}, has no search permission for that user")
                 } else {
@@ -141,7 +190,7 @@ impl LaunchExecNotRunnable {
                         e.found.as_ref().map(|f| f.path.as_str()).unwrap_or(&e.written),
                         who.describe()
                     ))
-                    .evidence(format!("ExecStart={}", e.written), e.at.as_str())
+                    .evidence(setting, e.at.as_str())
                     .evidence(
                         format!(
                             "mode {}, owner uid {}, group gid {}",
@@ -158,7 +207,7 @@ impl LaunchExecNotRunnable {
                     )
             }
         };
-        vec![finding]
+        Some(finding)
     }
 }
 
@@ -175,6 +224,7 @@ mod tests {
             is_dir: true,
         };
         Exec {
+            key: "ExecStart",
             written: "/opt/app/server".into(),
             at: "app.service:8".into(),
             found: Some(ExecFile {
@@ -189,9 +239,11 @@ mod tests {
                     ("/opt/app".into(), m(dir_mode)),
                 ],
                 is_regular: true,
+                caps: None,
             }),
             searched: vec!["/opt/app/server".into()],
             privileged: false,
+            ignore_failure: false,
         }
     }
 
@@ -229,6 +281,31 @@ mod tests {
         let mut e = exec(0o700, 0o700);
         e.privileged = true;
         s.exec = Some(e);
+        assert!(LaunchExecNotRunnable::run(&s).is_empty());
+    }
+
+    #[test]
+    fn exec_start_pre_without_dash_and_sandboxed_paths() {
+        let mut s = sample();
+        s.exec = Some(exec(0o755, 0o755));
+        let mut pre = exec(0o755, 0o755);
+        pre.key = "ExecStartPre";
+        pre.found = None;
+        pre.ignore_failure = true;
+        s.exec_pre.push(pre.clone());
+        assert!(LaunchExecNotRunnable::run(&s).is_empty());
+        s.exec_pre[0].ignore_failure = false;
+        let f = LaunchExecNotRunnable::run(&s);
+        assert!(
+            f[0].message.contains("ExecStartPre= program"),
+            "{}",
+            f[0].message
+        );
+        s.exec_pre.clear();
+        s.sandbox.no_exec.push(crate::launch::set("/opt"));
+        let f = LaunchExecNotRunnable::run(&s);
+        assert!(f[0].message.contains("noexec"), "{}", f[0].message);
+        s.exec.as_mut().unwrap().privileged = true;
         assert!(LaunchExecNotRunnable::run(&s).is_empty());
     }
 }

@@ -20,7 +20,11 @@ crate::declare_rule! {
     /// bounding set; another user has only its ambient capabilities
     /// (`AmbientCapabilities=`), and an ambient capability outside
     /// `CapabilityBoundingSet=` is dropped without a word. `NoNewPrivileges=` does not
-    /// remove ambient capabilities. File capabilities (`setcap`) are not judged yet.
+    /// remove ambient capabilities. File capabilities (`setcap cap_net_bind_service+ep`,
+    /// the `security.capability` attribute of the program in the target) grant it too,
+    /// unless the process has `no_new_privs`: `NoNewPrivileges=yes`, or for a user other
+    /// than root a setting systemd enforces with seccomp (`RestrictAddressFamilies=`,
+    /// `SystemCallFilter=`, `DynamicUser=`, …), which implies it.
     ///
     /// ## Why it breaks
     /// The program starts; its `bind(2)` fails with `EACCES`. Go prints
@@ -47,7 +51,10 @@ crate::declare_rule! {
     ///   capabilities), the ambient set "cannot contain a capability that is not both
     ///   permitted and inheritable".
     /// - systemd.exec(5), `AmbientCapabilities=`, `CapabilityBoundingSet=`,
-    ///   `NoNewPrivileges=`; ip-sysctl (Linux documentation), `ip_unprivileged_port_start`.
+    ///   `NoNewPrivileges=` (and the settings that imply it); ip-sysctl (Linux
+    ///   documentation), `ip_unprivileged_port_start`.
+    /// - security/commoncap.c (Linux), cap_bprm_creds_from_file(): file capabilities
+    ///   clear the ambient set, and `no_new_privs` cuts the new permitted set to the old.
     pub struct LaunchPrivilegedPort {
         code: "LAUNCH005",
         name: "privileged-port-without-capability",
@@ -68,7 +75,16 @@ impl LaunchPrivilegedPort {
         let Some(uid) = s.run_as.uid else {
             return Vec::new();
         };
-        if s.caps.effective(CAP, uid) {
+        let file = s
+            .exec
+            .as_ref()
+            .and_then(|e| e.found.as_ref())
+            .and_then(|f| f.caps.as_ref().map(|c| (f.path.as_str(), c)));
+        if s.caps.effective(CAP, uid, file.map(|(_, c)| c)) {
+            return Vec::new();
+        }
+        if file.is_some_and(|(_, c)| !s.caps.refused_file_caps(c).is_empty()) {
+            // The kernel refuses the exec itself (LAUNCH010).
             return Vec::new();
         }
         let mut f = Self::META
@@ -89,7 +105,17 @@ impl LaunchPrivilegedPort {
                 ),
                 "net.ipv4.ip_unprivileged_port_start",
             );
-        f = if s.caps.ambient_dropped(CAP) {
+        let nnp = s.caps.no_new_privileges(uid);
+        f = if let (Some((path, c)), Some((setting, at))) = (file, &nnp) {
+            f.evidence(
+                format!("{path} has file capabilities {}", c.describe()),
+                path,
+            )
+            .evidence(
+                format!("{setting} sets no_new_privs: execve grants no file capabilities"),
+                at.as_str(),
+            )
+        } else if s.caps.ambient_dropped(CAP) {
             f.evidence(
                 format!("AmbientCapabilities= has {CAP}, but CapabilityBoundingSet= does not: systemd drops it without an error"),
                 s.caps.bounding_at.clone().unwrap_or_default().as_str(),
@@ -105,6 +131,12 @@ impl LaunchPrivilegedPort {
                 s.caps.ambient_at.clone().unwrap_or_else(|| s.unit_file()).as_str(),
             )
         };
+        if let (Some(_), Some((setting, at))) = (file, nnp) {
+            return vec![f.fix(
+                format!("Grant the capability through the unit instead of the file: {setting} ({at}) keeps file capabilities from taking effect"),
+                vec![format!("AmbientCapabilities={CAP}")],
+            )];
+        }
         let mut lines = vec![format!("AmbientCapabilities={CAP}")];
         if s.caps.bounding.is_some() {
             lines.push(format!(
@@ -155,5 +187,47 @@ mod tests {
         s.run_as = app_user();
         s.caps.ambient = vec![CAP.into()];
         assert!(LaunchPrivilegedPort::run(&s).is_empty());
+    }
+
+    #[test]
+    fn file_capabilities_count_unless_no_new_privileges() {
+        let mut s = with_port(80);
+        s.run_as = app_user();
+        s.exec = Some(crate::launch::Exec {
+            key: "ExecStart",
+            written: "/opt/app/server".into(),
+            at: "u:2".into(),
+            found: Some(crate::launch::ExecFile {
+                path: "/opt/app/server".into(),
+                file: None,
+                dirs: Vec::new(),
+                is_regular: true,
+                caps: Some(crate::launch::FileCaps {
+                    permitted: vec![CAP.into()],
+                    inheritable: Vec::new(),
+                    effective: true,
+                    root_uid: None,
+                }),
+            }),
+            searched: Vec::new(),
+            privileged: false,
+            ignore_failure: false,
+        });
+        assert!(LaunchPrivilegedPort::run(&s).is_empty());
+        s.caps.no_new_privileges = Some(crate::launch::Set {
+            value: true,
+            at: "u:3".into(),
+        });
+        let f = LaunchPrivilegedPort::run(&s);
+        assert!(
+            f[0].evidence
+                .iter()
+                .any(|e| e.what.contains("no_new_privs")),
+            "{:?}",
+            f[0].evidence
+        );
+        s.caps.no_new_privileges = None;
+        s.caps.bounding = Some(vec!["CAP_CHOWN".into()]);
+        assert!(LaunchPrivilegedPort::run(&s).is_empty(), "LAUNCH010's");
     }
 }

@@ -15,8 +15,11 @@ mod goarm_vfp_unsupported;
 mod image_command_is_a_script;
 mod image_command_missing;
 mod kernel_too_old;
+mod launch_address_family_restricted;
 mod launch_environment_file_missing;
 mod launch_exec_not_runnable;
+mod launch_file_capabilities_refused;
+mod launch_namespace_path_missing;
 mod launch_privileged_port;
 mod launch_read_permission_denied;
 mod launch_service_user_missing;
@@ -67,8 +70,11 @@ pub use gopath_package_not_found::GopathPackageNotFound;
 pub use image_command_is_a_script::ImageCommandIsAScript;
 pub use image_command_missing::ImageCommandMissing;
 pub use kernel_too_old::KernelTooOld;
+pub use launch_address_family_restricted::LaunchAddressFamilyRestricted;
 pub use launch_environment_file_missing::LaunchEnvironmentFileMissing;
 pub use launch_exec_not_runnable::LaunchExecNotRunnable;
+pub use launch_file_capabilities_refused::LaunchFileCapabilitiesRefused;
+pub use launch_namespace_path_missing::LaunchNamespacePathMissing;
 pub use launch_privileged_port::LaunchPrivilegedPort;
 pub use launch_read_permission_denied::LaunchReadPermissionDenied;
 pub use launch_service_user_missing::LaunchServiceUserMissing;
@@ -180,9 +186,12 @@ register! {
     Launch: [
         LaunchEnvironmentFileMissing,
         LaunchServiceUserMissing,
+        LaunchNamespacePathMissing,
         LaunchWorkingDirectoryMissing,
         LaunchExecNotRunnable,
+        LaunchFileCapabilitiesRefused,
         LaunchPrivilegedPort,
+        LaunchAddressFamilyRestricted,
         LaunchWriteReadOnly,
         LaunchReadPermissionDenied,
     ];

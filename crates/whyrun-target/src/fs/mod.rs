@@ -167,6 +167,51 @@ pub trait FileView: Send + Sync + fmt::Debug {
         let _ = path;
         None
     }
+    /// The extended attribute `name` of the file at `path` (symlinks followed): `Ok(None)`
+    /// when the file has no such attribute, `None` when the view cannot tell (it does not
+    /// sit on a real file system).
+    fn xattr(&self, path: &Path, name: &str) -> Option<Result<Option<Vec<u8>>, FsError>> {
+        let resolved = match self.canonicalize(path) {
+            Ok(p) => p,
+            Err(e) => return Some(Err(e)),
+        };
+        let file = match self.open_resolved(&resolved)? {
+            Ok(f) => f,
+            Err(e) => return Some(Err(e)),
+        };
+        Some(fxattr(&file, name).map_err(|e| FsError::io(&resolved, e)))
+    }
+}
+
+/// Longest extended attribute read (the kernel's own limit, XATTR_SIZE_MAX, is 64 KiB).
+const MAX_XATTR_BYTES: usize = 64 * 1024;
+
+/// `fgetxattr(2)` of an open file: `Ok(None)` for ENODATA (no such attribute) and
+/// ENOTSUP (the file system keeps none).
+fn fxattr(file: &std::fs::File, name: &str) -> std::io::Result<Option<Vec<u8>>> {
+    use std::os::fd::AsRawFd;
+    let name = std::ffi::CString::new(name)
+        .map_err(|_| std::io::Error::from(std::io::ErrorKind::InvalidInput))?;
+    let mut buf = vec![0u8; MAX_XATTR_BYTES];
+    // SAFETY: the descriptor is open for the call, `name` is NUL-terminated and `buf` is
+    // writable for its whole length.
+    let n = unsafe {
+        libc::fgetxattr(
+            file.as_raw_fd(),
+            name.as_ptr(),
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+        )
+    };
+    if n < 0 {
+        let e = std::io::Error::last_os_error();
+        return match e.raw_os_error() {
+            Some(libc::ENODATA) | Some(libc::ENOTSUP) => Ok(None),
+            _ => Err(e),
+        };
+    }
+    buf.truncate(n as usize);
+    Ok(Some(buf))
 }
 
 /// `path` as an absolute path inside a view: relative paths are taken from `/`.

@@ -9,7 +9,8 @@
 //! The probe is a static C program: `--addr :N` binds TCP port N (and `PORT=N` in its
 //! environment), `--read PATH` opens PATH for reading, `--write PATH` creates PATH; its
 //! exit status names the first failure (10 bind EACCES, 11 read EACCES, 12 write EROFS,
-//! 13 write ENOENT, 19 anything else). The real outcome of each case is cached under
+//! 13 write ENOENT, 14 socket EAFNOSUPPORT, 19 anything else). Cases may also give the
+//! probe file capabilities (`setcap`) and add a drop-in to the unit. The real outcome of each case is cached under
 //! `~/.cache/whyrun/units/` by a hash of everything that decides it (root stamp, unit,
 //! set-up, probe), so a warm run boots nothing. Needs root, the root and systemd-nspawn
 //! (`scripts/install-deps.sh`); fails, naming the script, when one is missing.
@@ -19,7 +20,14 @@
 //! src/core/execute.c `exec_spawn()`); `User=4242` without a passwd entry fails with
 //! 217 like a name; an ambient capability outside `CapabilityBoundingSet=` is dropped
 //! silently; `NoNewPrivileges=yes` keeps ambient capabilities (capabilities(7));
-//! `StateDirectory=` is writable under `ProtectSystem=strict` (systemd.exec(5)).
+//! `StateDirectory=` is writable under `ProtectSystem=strict` (systemd.exec(5)); a failed
+//! `ExecStartPre=` leaves `ExecMainStatus=0` and its own `status=203` in the
+//! `ExecStartPre=` property, and one with `-` is ignored; a missing `ReadWritePaths=`
+//! path is 226/NAMESPACE; a file-capability program is refused at exec (203, `Operation
+//! not permitted`) when its capability is outside `CapabilityBoundingSet=`, and starts
+//! without the capability under `NoNewPrivileges=yes` or under a setting that implies it
+//! for a non-root user (`RestrictAddressFamilies=`); `DynamicUser=yes` implies
+//! `ProtectSystem=strict` and runs as a uid in no group.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -47,7 +55,10 @@ const PROBE_C: &str = r#"
 
 static int bind_port(int port) {
     int s = socket(AF_INET, SOCK_STREAM, 0);
-    if (s < 0) { perror("socket"); return 19; }
+    if (s < 0) {
+        fprintf(stderr, "socket: %s\n", strerror(errno));
+        return errno == EAFNOSUPPORT ? 14 : 19;
+    }
     struct sockaddr_in a;
     memset(&a, 0, sizeof a);
     a.sin_family = AF_INET;
@@ -142,6 +153,10 @@ enum Step {
     File(&'static str, u32, u32, u32),
     /// The probe at this path with this mode (its directories created 0755).
     Probe(&'static str, u32),
+    /// `setcap CAPS PATH`.
+    FileCaps(&'static str, &'static str),
+    /// A drop-in `10-case.conf` for the case's unit, with this text.
+    DropIn(&'static str),
 }
 
 impl Step {
@@ -152,6 +167,8 @@ impl Step {
             Step::Dir(p, m, u, g) => format!("dir {p} {m:o} {u} {g}"),
             Step::File(p, m, u, g) => format!("file {p} {m:o} {u} {g}"),
             Step::Probe(p, m) => format!("probe {p} {m:o}"),
+            Step::FileCaps(p, c) => format!("setcap {c} {p}"),
+            Step::DropIn(t) => format!("drop-in {t}"),
         }
     }
 }
@@ -189,6 +206,24 @@ fn cases() -> Vec<Case> {
         Case { name: "write-read-only-paths", service: "ReadOnlyPaths=/srv/data\nExecStart=PROBE --write /srv/data/x", setup: steps![Probe(P, 0o755), Dir("/srv/data", 0o755, 0, 0)], flags: &["--writes", "/srv/data/x"], expect: "LAUNCH006" },
         Case { name: "read-group-only-not-member", service: "User=app\nExecStart=PROBE --read /etc/app/config", setup: steps![AppUser, Group("appconf", 1001, ""), Probe(P, 0o755), Dir("/etc/app", 0o755, 0, 0), File("/etc/app/config", 0o640, 0, 1001)], flags: &["--reads", "/etc/app/config"], expect: "LAUNCH007" },
         Case { name: "read-supplementary-groups", service: "User=app\nSupplementaryGroups=appconf\nExecStart=PROBE --read /etc/app/config", setup: steps![AppUser, Group("appconf", 1001, ""), Probe(P, 0o755), Dir("/etc/app", 0o755, 0, 0), File("/etc/app/config", 0o640, 0, 1001)], flags: &["--reads", "/etc/app/config"], expect: "runs" },
+        Case { name: "exec-start-pre-missing", service: "ExecStartPre=/opt/app/absent\nExecStart=PROBE", setup: steps![Probe(P, 0o755)], flags: &[], expect: "LAUNCH004" },
+        Case { name: "exec-start-pre-missing-dash", service: "ExecStartPre=-/opt/app/absent\nExecStart=PROBE", setup: steps![Probe(P, 0o755)], flags: &[], expect: "runs" },
+        Case { name: "read-write-paths-missing", service: "ReadWritePaths=/srv/absent\nExecStart=PROBE", setup: steps![Probe(P, 0o755)], flags: &[], expect: "LAUNCH008" },
+        Case { name: "read-write-paths-missing-dash", service: "ReadWritePaths=-/srv/absent\nExecStart=PROBE", setup: steps![Probe(P, 0o755)], flags: &[], expect: "runs" },
+        Case { name: "protect-home-hides-exec", service: "ProtectHome=yes\nExecStart=/home/app/bin/probe", setup: steps![Probe("/home/app/bin/probe", 0o755)], flags: &[], expect: "LAUNCH004" },
+        Case { name: "protect-home-read-only-exec", service: "ProtectHome=read-only\nExecStart=/home/app/bin/probe", setup: steps![Probe("/home/app/bin/probe", 0o755)], flags: &[], expect: "runs" },
+        Case { name: "no-exec-paths", service: "NoExecPaths=/opt\nExecStart=PROBE", setup: steps![Probe(P, 0o755)], flags: &[], expect: "LAUNCH004" },
+        Case { name: "no-exec-paths-exec-paths", service: "NoExecPaths=/opt\nExecPaths=/opt/app\nExecStart=PROBE", setup: steps![Probe(P, 0o755)], flags: &[], expect: "runs" },
+        Case { name: "restrict-families-unix", service: "RestrictAddressFamilies=AF_UNIX\nExecStart=PROBE --addr :8080", setup: steps![Probe(P, 0o755)], flags: &[], expect: "LAUNCH009" },
+        Case { name: "restrict-families-inet", service: "RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6\nExecStart=PROBE --addr :8080", setup: steps![Probe(P, 0o755)], flags: &[], expect: "runs" },
+        Case { name: "file-caps-port-80", service: "User=app\nExecStart=PROBE --addr :80", setup: steps![AppUser, Probe(P, 0o755), FileCaps(P, "cap_net_bind_service+ep")], flags: &[], expect: "runs" },
+        Case { name: "file-caps-no-new-privileges", service: "User=app\nNoNewPrivileges=yes\nExecStart=PROBE --addr :80", setup: steps![AppUser, Probe(P, 0o755), FileCaps(P, "cap_net_bind_service+ep")], flags: &[], expect: "LAUNCH005" },
+        Case { name: "file-caps-implied-no-new-privileges", service: "User=app\nRestrictAddressFamilies=AF_UNIX AF_INET AF_INET6\nExecStart=PROBE --addr :80", setup: steps![AppUser, Probe(P, 0o755), FileCaps(P, "cap_net_bind_service+ep")], flags: &[], expect: "LAUNCH005" },
+        Case { name: "file-caps-outside-bounding", service: "User=app\nCapabilityBoundingSet=CAP_CHOWN\nExecStart=PROBE --addr :80", setup: steps![AppUser, Probe(P, 0o755), FileCaps(P, "cap_net_bind_service+ep")], flags: &[], expect: "LAUNCH010" },
+        Case { name: "dynamic-user-write", service: "DynamicUser=yes\nExecStart=PROBE --write /var/lib/app/state", setup: steps![Probe(P, 0o755), Dir("/var/lib/app", 0o777, 0, 0)], flags: &["--writes", "/var/lib/app/state"], expect: "LAUNCH006" },
+        Case { name: "dynamic-user-state-directory", service: "DynamicUser=yes\nStateDirectory=app\nExecStart=PROBE --write /var/lib/app/state", setup: steps![Probe(P, 0o755)], flags: &["--writes", "/var/lib/app/state"], expect: "runs" },
+        Case { name: "dynamic-user-read-owner-only", service: "DynamicUser=yes\nExecStart=PROBE --read /etc/app/config", setup: steps![Probe(P, 0o755), Dir("/etc/app", 0o755, 0, 0), File("/etc/app/config", 0o640, 0, 0)], flags: &["--reads", "/etc/app/config"], expect: "LAUNCH007" },
+        Case { name: "drop-in-user", service: "User=app\nExecStart=PROBE", setup: steps![AppUser, Probe(P, 0o755), DropIn("[Service]\nUser=ghost\n")], flags: &[], expect: "LAUNCH002" },
         Case { name: "read-etc-group-member", service: "User=app\nExecStart=PROBE --read /etc/app/config", setup: steps![AppUser, Group("appconf", 1001, "app"), Probe(P, 0o755), Dir("/etc/app", 0o755, 0, 0), File("/etc/app/config", 0o640, 0, 1001)], flags: &["--reads", "/etc/app/config"], expect: "runs" },
     ]
 }
@@ -250,6 +285,22 @@ fn prepare(c: &Case, m: &Path, probe: &Path) {
                 std::fs::copy(probe, &f).unwrap();
                 chmod(&f, *mode);
                 chown(&f, 0, 0);
+            }
+            Step::FileCaps(p, caps) => {
+                let st = Command::new("setcap")
+                    .arg(caps)
+                    .arg(m.join(&p[1..]))
+                    .status()
+                    .expect("setcap is missing: run scripts/install-deps.sh (libcap2-bin)");
+                assert!(st.success(), "setcap {caps} {p} failed");
+            }
+            Step::DropIn(text) => {
+                let d = m.join(format!(
+                    "etc/systemd/system/whyrun-case-{}.service.d",
+                    c.name
+                ));
+                std::fs::create_dir_all(&d).unwrap();
+                std::fs::write(d.join("10-case.conf"), text).unwrap();
             }
         }
     }
@@ -317,7 +368,7 @@ fn boot(c: &Case, ov: &Overlay) -> String {
     std::fs::write(
         m.join("etc/systemd/system/whyrun-report.service"),
         format!(
-            "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'systemctl show -p Result,ExecMainCode,ExecMainStatus {unit} > /whyrun-outcome; journalctl -o cat -u {unit} > /whyrun-journal'\nExecStartPost=/bin/systemctl poweroff --no-block\n"
+            "[Service]\nType=oneshot\nExecStart=/bin/sh -c 'systemctl show -p Result,ExecMainCode,ExecMainStatus,ExecStartPre {unit} > /whyrun-outcome; journalctl -o cat -u {unit} > /whyrun-journal'\nExecStartPost=/bin/systemctl poweroff --no-block\n"
         ),
     )
     .unwrap();
@@ -404,6 +455,7 @@ fn boot(c: &Case, ov: &Overlay) -> String {
                 "Failed to",
                 "Failed at",
                 "bind:",
+                "socket:",
                 "open ",
                 "probe: ok",
                 "status=",
@@ -424,15 +476,30 @@ fn classify(outcome: &str) -> &'static str {
             .unwrap_or("")
             .to_string()
     };
-    match (field("Result").as_str(), field("ExecMainStatus").as_str()) {
+    // A failed ExecStartPre= leaves ExecMainStatus=0; its own status is in
+    // `ExecStartPre={ path=… ; code=exited ; status=203/EXEC }`.
+    let pre = outcome
+        .split("ExecStartPre=")
+        .nth(1)
+        .and_then(|p| p.split("status=").nth(1))
+        .and_then(|p| p.split(['/', ' ', '}']).next())
+        .unwrap_or("");
+    let status = match (field("Result").as_str(), field("ExecMainStatus").as_str()) {
+        ("exit-code", "0") => pre.to_string(),
+        (_, s) => s.to_string(),
+    };
+    match (field("Result").as_str(), status.as_str()) {
         ("resources", _) => "LAUNCH001",
         ("success", "0") => "runs",
         (_, "216" | "217") => "LAUNCH002",
         (_, "200") => "LAUNCH003",
+        (_, "203") if outcome.contains("Operation not permitted") => "LAUNCH010",
         (_, "203") => "LAUNCH004",
+        (_, "226") => "LAUNCH008",
         (_, "10") => "LAUNCH005",
         (_, "12" | "13") => "LAUNCH006",
         (_, "11") => "LAUNCH007",
+        (_, "14") => "LAUNCH009",
         _ => "unexpected",
     }
 }
@@ -563,7 +630,7 @@ fn units_agree_with_systemd() {
         let class = classify(real);
         let expected_verdict = match class {
             "runs" => "runs",
-            "LAUNCH005" | "LAUNCH006" | "LAUNCH007" => "fails-at-runtime",
+            "LAUNCH005" | "LAUNCH006" | "LAUNCH007" | "LAUNCH009" => "fails-at-runtime",
             _ => "wont-start",
         };
         let whyrun_class = if top.is_empty() { "runs" } else { top.as_str() };
