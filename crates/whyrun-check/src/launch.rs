@@ -444,6 +444,65 @@ fn learned_ports(args: &[String], env: &[(String, String, String)], at: &str) ->
     out
 }
 
+/// Files the program will read and write, learned from its command line and environment
+/// where that is unambiguous: each path and where it was learned.
+#[derive(Debug, Default)]
+struct Learned {
+    reads: Vec<(String, String)>,
+    writes: Vec<(String, String)>,
+}
+
+/// `--config /etc/app/config.yaml` (also `-config`, `--config-file`, `-c`, `=` forms) and
+/// `CONFIG_FILE=` are read; `--log-file PATH` and `LOG_FILE=` are written. Only absolute
+/// paths: a relative one depends on the working directory.
+fn learned_files(args: &[String], env: &[(String, String, String)], at: &str) -> Learned {
+    let mut out = Learned::default();
+    let mut i = 0;
+    while i < args.len() {
+        if let Some(a) = args[i].strip_prefix('-') {
+            let a = a.trim_start_matches('-');
+            let (flag, inline) = match a.split_once('=') {
+                Some((f, v)) => (f, Some(v.to_string())),
+                None => (a, None),
+            };
+            let value = inline.or_else(|| args.get(i + 1).cloned());
+            let how = |v: &str| {
+                format!(
+                    "{at} (argument {} {v})",
+                    args[i].split('=').next().unwrap_or("")
+                )
+            };
+            match (flag, value) {
+                ("config" | "config-file" | "configfile" | "conf" | "c", Some(v))
+                    if v.starts_with('/') =>
+                {
+                    out.reads.push((v.clone(), how(&v)))
+                }
+                ("log-file" | "logfile", Some(v)) if v.starts_with('/') => {
+                    out.writes.push((v.clone(), how(&v)))
+                }
+                _ => {}
+            }
+        }
+        i += 1;
+    }
+    for (k, v, at) in env {
+        if !v.starts_with('/') {
+            continue;
+        }
+        match k.as_str() {
+            "CONFIG_FILE" => out
+                .reads
+                .push((v.clone(), format!("{at} (Environment= {k})"))),
+            "LOG_FILE" => out
+                .writes
+                .push((v.clone(), format!("{at} (Environment= {k})"))),
+            _ => {}
+        }
+    }
+    out
+}
+
 fn account(model: &TargetModel, name: &str, at: String, group: bool) -> Account {
     let n = name.parse::<u32>().ok();
     let found = if group {
@@ -640,11 +699,13 @@ fn subject(
     for a in u.list(SERVICE, "ExecStartPre") {
         exec_pre.push(command("ExecStartPre", a)?.0);
     }
+    let mut learned = Learned::default();
     if let Some(a) = u.list(SERVICE, "ExecStart").first() {
         let (e, args) = command("ExecStart", a)?;
         if req.ports.is_empty() {
             ports.extend(learned_ports(&args, &env_lines, &a.location()));
         }
+        learned = learned_files(&args, &env_lines, &a.location());
         exec = Some(e);
     } else if unit.is_some() {
         return Err(format!(
@@ -784,10 +845,20 @@ fn subject(
     }
     let address_families = address_families(u);
 
-    let reads = req
+    let read_paths: Vec<(String, String)> = req
         .reads
         .iter()
-        .map(|p| Set {
+        .map(|p| (p.clone(), "--reads".to_string()))
+        .chain(
+            learned
+                .reads
+                .into_iter()
+                .filter(|(p, _)| !req.reads.contains(p)),
+        )
+        .collect();
+    let reads = read_paths
+        .iter()
+        .map(|(p, at)| Set {
             value: ReadPath {
                 path: p.clone(),
                 file: view.and_then(|v| file_mode(v, p)).map(|(m, _)| m),
@@ -798,7 +869,7 @@ fn subject(
                     .and_then(|g| model.groups.iter().find(|x| x.gid == g))
                     .map(|g| g.name.clone()),
             },
-            at: "--reads".into(),
+            at: at.clone(),
         })
         .collect();
     let writes = req
@@ -808,7 +879,41 @@ fn subject(
             value: p.clone(),
             at: "--writes".into(),
         })
+        .chain(
+            learned
+                .writes
+                .into_iter()
+                .filter(|(p, _)| !req.writes.contains(p))
+                .map(|(value, at)| Set { value, at }),
+        )
         .collect();
+    let private_network = last("PrivateNetwork").filter(|a| yes(&a.value));
+    let unprivileged_port_start = match (
+        private_network,
+        model.sysctls.get("net.ipv4.ip_unprivileged_port_start"),
+    ) {
+        // Each new network namespace starts at 1024 (net/ipv4/af_inet.c,
+        // inet_init_net(): sysctl_ip_prot_sock = PROT_SOCK); the host's setting is not
+        // inherited.
+        (Some(a), _) => Set {
+            value: 1024,
+            at: format!(
+                "the kernel's default in the new network namespace of PrivateNetwork=yes ({})",
+                a.location()
+            ),
+        },
+        (None, Some(s)) => Set {
+            value: s.value.trim().parse().unwrap_or(1024),
+            at: format!(
+                "{} = {} in {}",
+                "net.ipv4.ip_unprivileged_port_start", s.value, s.from
+            ),
+        },
+        (None, None) => Set {
+            value: 1024,
+            at: "the kernel's default; the target's sysctl configuration does not change it".into(),
+        },
+    };
     Ok(LaunchSubject {
         target: model.name.clone(),
         unit: unit.map(|u| (u.name.clone(), u.files.clone())),
@@ -828,10 +933,7 @@ fn subject(
         address_families,
         writes,
         reads,
-        unprivileged_port_start: Set {
-            value: 1024,
-            at: "the kernel's default for a new network namespace".into(),
-        },
+        unprivileged_port_start,
     })
 }
 
@@ -858,6 +960,26 @@ mod tests {
             .map(|p| p.port)
             .collect();
         assert_eq!(p, [80, 443, 8080, 81]);
+    }
+
+    #[test]
+    fn files_are_learned_from_arguments_and_environment() {
+        let args: Vec<String> = [
+            "--config",
+            "/etc/app/config.yaml",
+            "-log-file=/var/log/app.log",
+            "-c",
+            "rel.yaml",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let env = vec![("CONFIG_FILE".into(), "/etc/app/b.yaml".into(), "u:3".into())];
+        let l = learned_files(&args, &env, "u:2");
+        let reads: Vec<&str> = l.reads.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(reads, ["/etc/app/config.yaml", "/etc/app/b.yaml"]);
+        assert_eq!(l.writes[0].0, "/var/log/app.log");
+        assert_eq!(l.reads[0].1, "u:2 (argument --config /etc/app/config.yaml)");
     }
 
     #[test]

@@ -53,11 +53,23 @@ pub struct TargetModel {
     pub image: Option<ImageConfig>,
     /// Mounts, for the host (`noexec`, `nosuid`).
     pub mounts: Vec<Mount>,
+    /// Kernel settings launch rules need (`net.ipv4.ip_unprivileged_port_start`), each with
+    /// where it was read: the running machine's `/proc/sys`, or the sysctl configuration
+    /// (`FILE:LINE`) of a root or image. A key not set keeps the kernel's default.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub sysctls: BTreeMap<String, Sysctl>,
     /// Where each fact of a built-in profile comes from: field name to source.
     pub sources: BTreeMap<String, String>,
     /// What could not be read while describing (a file too large, unreadable, malformed);
     /// the other facts stand.
     pub warnings: Vec<String>,
+}
+
+/// A kernel setting's value and where it was read.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sysctl {
+    pub value: String,
+    pub from: String,
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -14,7 +14,9 @@ crate::declare_rule! {
     /// A port the program listens on (`--port N`, or learned from the unit without
     /// ambiguity: an `ExecStart=` argument such as `--addr :80`, `--listen=0.0.0.0:443`,
     /// `--port 80`, or `PORT=80` in `Environment=`) below
-    /// `net.ipv4.ip_unprivileged_port_start` (1024 unless the target says otherwise), for
+    /// `net.ipv4.ip_unprivileged_port_start` (the running machine's `/proc/sys`, else the
+    /// target's sysctl.d configuration, else the kernel's 1024; a new 1024 under
+    /// `PrivateNetwork=yes`), for
     /// a process that will not have `CAP_NET_BIND_SERVICE` effective. The capability sets
     /// are computed as the kernel and systemd do: root has every capability of the
     /// bounding set; another user has only its ambient capabilities
@@ -34,7 +36,7 @@ crate::declare_rule! {
     /// ```text
     /// LAUNCH005 fails at run time  app.service: port 80 needs CAP_NET_BIND_SERVICE, which app (uid 1000, gid 1000) will not have (bind: permission denied)
     ///   · listens on port 80: ExecStart argument --addr :80  [/etc/systemd/system/app.service:6]
-    ///   · ports below 1024 need CAP_NET_BIND_SERVICE (the kernel's default for a new network namespace)  [net.ipv4.ip_unprivileged_port_start]
+    ///   · ports below 1024 need CAP_NET_BIND_SERVICE (the kernel's default; the target's sysctl configuration does not change it)  [net.ipv4.ip_unprivileged_port_start]
     ///   · CAP_NET_BIND_SERVICE is not in AmbientCapabilities=, and a non-root user has no other capabilities  [/etc/systemd/system/app.service]
     ///   fix Give the service the capability, keeping it in the bounding set
     ///       AmbientCapabilities=CAP_NET_BIND_SERVICE

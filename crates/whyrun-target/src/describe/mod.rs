@@ -10,6 +10,7 @@ mod libraries;
 mod machine;
 mod os_release;
 mod runtime;
+mod sysctl;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -125,6 +126,14 @@ pub fn describe(view: &dyn FileView, opts: &DescribeOptions<'_>) -> TargetModel 
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
     }
+    let sysctls = match opts.machine {
+        Some(machine) if opts.mounts => sysctl::running(machine),
+        _ => sysctl::configured(view),
+    };
+    m.sysctls = sysctls
+        .into_iter()
+        .map(|(k, (value, from))| (k, crate::model::Sysctl { value, from }))
+        .collect();
     if opts.mounts {
         if let Some(machine) = opts.machine {
             m.mounts = machine::mounts(machine, &mut warnings);

@@ -755,3 +755,16 @@ fn each_unknown_profile_fact_is_cannot_tell_with_exit_3() {
         assert_eq!(t["findings"][0]["undecided"], true, "{args:?}: {t}");
     }
 }
+
+/// A snapshot keeps the running machine's `net.ipv4.ip_unprivileged_port_start` (what the
+/// launch rules compare ports with), as `/proc/sys` says it.
+#[test]
+fn a_snapshot_records_the_unprivileged_port_start() {
+    let out = whyrun().arg("snapshot").output().unwrap();
+    assert!(out.status.success());
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let proc = std::fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start").unwrap();
+    let s = &json["sysctls"]["net.ipv4.ip_unprivileged_port_start"];
+    assert_eq!(s["value"], proc.trim(), "{s}");
+    assert_eq!(s["from"], "/proc/sys/net/ipv4/ip_unprivileged_port_start");
+}

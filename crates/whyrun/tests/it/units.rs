@@ -157,6 +157,8 @@ enum Step {
     FileCaps(&'static str, &'static str),
     /// A drop-in `10-case.conf` for the case's unit, with this text.
     DropIn(&'static str),
+    /// A file with this text (mode 0644, root's).
+    Text(&'static str, &'static str),
 }
 
 impl Step {
@@ -169,6 +171,7 @@ impl Step {
             Step::Probe(p, m) => format!("probe {p} {m:o}"),
             Step::FileCaps(p, c) => format!("setcap {c} {p}"),
             Step::DropIn(t) => format!("drop-in {t}"),
+            Step::Text(p, t) => format!("text {p} {t}"),
         }
     }
 }
@@ -224,6 +227,7 @@ fn cases() -> Vec<Case> {
         Case { name: "dynamic-user-state-directory", service: "DynamicUser=yes\nStateDirectory=app\nExecStart=PROBE --write /var/lib/app/state", setup: steps![Probe(P, 0o755)], flags: &["--writes", "/var/lib/app/state"], expect: "runs" },
         Case { name: "dynamic-user-read-owner-only", service: "DynamicUser=yes\nExecStart=PROBE --read /etc/app/config", setup: steps![Probe(P, 0o755), Dir("/etc/app", 0o755, 0, 0), File("/etc/app/config", 0o640, 0, 0)], flags: &["--reads", "/etc/app/config"], expect: "LAUNCH007" },
         Case { name: "drop-in-user", service: "User=app\nExecStart=PROBE", setup: steps![AppUser, Probe(P, 0o755), DropIn("[Service]\nUser=ghost\n")], flags: &[], expect: "LAUNCH002" },
+        Case { name: "port-80-sysctl-d", service: "User=app\nExecStart=PROBE --addr :80", setup: steps![AppUser, Probe(P, 0o755), Text("/etc/sysctl.d/50-ports.conf", "net.ipv4.ip_unprivileged_port_start = 0\n")], flags: &[], expect: "runs" },
         Case { name: "read-etc-group-member", service: "User=app\nExecStart=PROBE --read /etc/app/config", setup: steps![AppUser, Group("appconf", 1001, "app"), Probe(P, 0o755), Dir("/etc/app", 0o755, 0, 0), File("/etc/app/config", 0o640, 0, 1001)], flags: &["--reads", "/etc/app/config"], expect: "runs" },
     ]
 }
@@ -293,6 +297,11 @@ fn prepare(c: &Case, m: &Path, probe: &Path) {
                     .status()
                     .expect("setcap is missing: run scripts/install-deps.sh (libcap2-bin)");
                 assert!(st.success(), "setcap {caps} {p} failed");
+            }
+            Step::Text(p, text) => {
+                let f = m.join(&p[1..]);
+                std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+                std::fs::write(&f, text).unwrap();
             }
             Step::DropIn(text) => {
                 let d = m.join(format!(
