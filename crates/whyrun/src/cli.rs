@@ -255,13 +255,13 @@ pub struct ConfigArgs {
     /// Read no configuration file.
     #[arg(long)]
     pub no_config: bool,
-    /// Do not report findings of this rule (repeatable). They change neither the verdict
-    /// nor the exit code.
-    #[arg(long, value_name = "CODE")]
+    /// Do not report findings of these rules (repeatable, or comma-separated as ruff
+    /// takes them). They change neither the verdict nor the exit code.
+    #[arg(long, value_name = "CODE[,CODE…]", value_delimiter = ',')]
     pub ignore: Vec<String>,
-    /// Report a rule at this level (repeatable): `error` fails the exit code, `warning`
-    /// and `note` do not.
-    #[arg(long, value_name = "CODE=error|warning|note")]
+    /// Report a rule at this level (repeatable, or comma-separated): `error` fails the
+    /// exit code, `warning` and `note` do not.
+    #[arg(long, value_name = "CODE=error|warning|note", value_delimiter = ',')]
     pub severity: Vec<String>,
     /// List the ignored findings too.
     #[arg(long)]

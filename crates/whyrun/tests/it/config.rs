@@ -99,6 +99,10 @@ fn ignore_and_severity_on_the_command_line() {
     let (json, code, _) = check(dir.path(), &["--ignore", "go002", "--ignore", "go003"]);
     assert_eq!(code, 0);
     assert_eq!(codes(&target(&json)["ignored"]), ["GO002", "GO003"]);
+    // Comma-separated, as ruff takes them.
+    let (json, code, _) = check(dir.path(), &["--ignore", "GO002,GO003"]);
+    assert_eq!(code, 0);
+    assert_eq!(codes(&target(&json)["ignored"]), ["GO002", "GO003"]);
     // A failure reported as a note no longer fails the run; the verdict still says what
     // will happen.
     let (json, code, _) = check(
