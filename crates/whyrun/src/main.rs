@@ -42,9 +42,20 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => ExitCode::from(code),
+        // The reader went away (`whyrun rules | head -1`): nothing more to say, as
+        // ripgrep does.
+        Err(e) if is_broken_pipe(&e) => ExitCode::from(exit::OK),
         Err(e) => {
             eprintln!("whyrun: {e:#}");
             ExitCode::from(exit::INPUT_ERROR)
         }
     }
+}
+
+/// Whether the error is a write into a closed pipe.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

@@ -18,7 +18,10 @@ pub fn completions(args: &CompletionsArgs) -> Result<u8> {
         Shell::Powershell => S::PowerShell,
     };
     let mut cmd = Cli::command();
-    clap_complete::generate(shell, &mut cmd, "whyrun", &mut std::io::stdout());
+    // Rendered first: clap_complete panics when its writer fails (a closed pipe).
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut cmd, "whyrun", &mut out);
+    std::io::stdout().write_all(&out)?;
     Ok(exit::OK)
 }
 

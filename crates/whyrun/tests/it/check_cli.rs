@@ -768,3 +768,52 @@ fn a_snapshot_records_the_unprivileged_port_start() {
     assert_eq!(s["value"], proc.trim(), "{s}");
     assert_eq!(s["from"], "/proc/sys/net/ipv4/ip_unprivileged_port_start");
 }
+
+/// Every command that prints, into a pipe whose reader has gone (`whyrun … | head -1`):
+/// no panic, nothing on stderr, exit 0, as ripgrep does. `completions` used to panic
+/// there (clap_complete's writer expects success).
+#[test]
+fn a_closed_pipe_ends_every_command_quietly() {
+    let bin = env!("CARGO_BIN_EXE_whyrun");
+    let hello = fixtures::small("go124-hello");
+    let hello = hello.to_str().unwrap();
+    let commands: &[&[&str]] = &[
+        &["completions", "bash"],
+        &["completions", "zsh"],
+        &["completions", "fish"],
+        &["man"],
+        &["rules"],
+        &["rule", "LIB001"],
+        &["check", "--list-targets"],
+        &[
+            "check",
+            hello,
+            "-t",
+            "debian-12",
+            "-t",
+            "alpine-3.19",
+            "--no-config",
+        ],
+        &["inspect", hello],
+        &["tree", hello],
+        &["snapshot"],
+        &["explain", "exec format error"],
+    ];
+    for args in commands {
+        for _ in 0..5 {
+            let mut child = std::process::Command::new(bin)
+                .args(*args)
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap();
+            // The reader closes its end before anything is read.
+            drop(child.stdout.take());
+            let out = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+            assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+            assert!(stderr.is_empty(), "{args:?}: {stderr}");
+        }
+    }
+}
