@@ -188,7 +188,13 @@ fn open_named(name: &str) -> Result<OpenTarget, String> {
         crate::snapshot::load_snapshot(Path::new(name)).map_err(|e| e.to_string())?
     } else {
         crate::profiles::profile(name).ok_or_else(|| {
-            format!("no built-in target named {name:?} and no such snapshot file (`whyrun check --list-targets` lists the profiles)")
+            let near = crate::profiles::suggest(name);
+            let hint = match near.as_slice() {
+                [] => String::new(),
+                [one] => format!("; did you mean {one}?"),
+                more => format!("; did you mean one of {}?", more.join(", ")),
+            };
+            format!("no built-in target named {name:?} and no such snapshot file{hint} (`whyrun check --list-targets` lists the profiles)")
         })?
     };
     let cpu = match &model.cpu {

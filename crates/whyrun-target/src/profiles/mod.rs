@@ -183,6 +183,51 @@ pub fn find(name: &str) -> Option<&'static Profile> {
     })
 }
 
+/// The profiles a mistyped or partial name most likely meant, best first, at most three:
+/// every profile of a family when the name is the family (`alpine` → the newest
+/// `alpine-3.*`), else those within a small edit distance (`debain-12` → `debian-12`). An
+/// `@ARCH` suffix is kept.
+pub fn suggest(spec: &str) -> Vec<String> {
+    let (name, arch) = match spec.rsplit_once('@') {
+        Some((n, a)) => (n, Some(a)),
+        None => (spec, None),
+    };
+    let name = name.trim().to_ascii_lowercase().replace(':', "-");
+    let mut out: Vec<&str> = names()
+        .into_iter()
+        .filter(|n| n.starts_with(&format!("{name}-")))
+        .collect();
+    out.reverse();
+    if out.is_empty() {
+        let name = name.as_str();
+        let limit = 2.max(name.len() / 4);
+        let mut scored: Vec<(usize, &str)> = all()
+            .iter()
+            .flat_map(|p| {
+                std::iter::once(p.name.as_str())
+                    .chain(p.aliases.iter().map(String::as_str))
+                    .map(move |candidate| (strsim::levenshtein(name, candidate), p.name.as_str()))
+            })
+            .filter(|(d, _)| *d <= limit)
+            .collect();
+        scored.sort();
+        // Only the nearest: `ubunto-22.04` means 22.04, not 20.04.
+        let best = scored.first().map(|(d, _)| *d);
+        for (_, n) in scored.into_iter().filter(|(d, _)| Some(*d) == best) {
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        }
+    }
+    out.truncate(3);
+    out.into_iter()
+        .map(|n| match arch {
+            Some(a) => format!("{n}@{a}"),
+            None => n.to_string(),
+        })
+        .collect()
+}
+
 /// The model of a profile named `NAME` or `NAME@ARCH` (`debian-12`, `alpine:3.19@arm64`);
 /// `None` when no profile or no such architecture exists.
 pub fn profile(spec: &str) -> Option<TargetModel> {
@@ -614,5 +659,16 @@ mod tests {
     fn an_architecture_suffix_stays_in_the_name() {
         assert_eq!(profile("debian-12@arm64").unwrap().name, "debian-12@arm64");
         assert_eq!(profile("debian-12").unwrap().name, "debian-12");
+    }
+
+    #[test]
+    fn near_names_are_suggested() {
+        assert_eq!(suggest("debain-12"), ["debian-12"]);
+        assert_eq!(suggest("ubunto-22.04@arm64"), ["ubuntu-22.04@arm64"]);
+        assert_eq!(
+            suggest("alpine"),
+            ["alpine-3.21", "alpine-3.20", "alpine-3.19"]
+        );
+        assert!(suggest("windows-11").is_empty());
     }
 }

@@ -7,7 +7,6 @@
 //! with colour decided once, so a run over hundreds of files costs a few writes.
 
 use std::io::{self, BufWriter, Write};
-use std::path::Path;
 
 use anstream::eprintln;
 use anyhow::{Context, Result};
@@ -37,10 +36,20 @@ pub fn run(args: &TreeArgs) -> Result<u8> {
     }
     let describe = target.view().describe();
     let loader = Loader::new(target);
+    // On this machine a relative FILE is taken from the current directory, as every other
+    // tool takes it; inside a root it is taken from the root's `/`.
+    let cwd = match &args.root {
+        None => std::env::current_dir().ok(),
+        Some(_) => None,
+    };
     let resolve = |f: &std::path::PathBuf| {
+        let path = match &cwd {
+            Some(dir) if f.is_relative() => dir.join(f),
+            _ => f.clone(),
+        };
         (
             f.display().to_string(),
-            loader.resolve(Path::new(f)).map_err(|e| e.to_string()),
+            loader.resolve(&path).map_err(|e| e.to_string()),
         )
     };
     let mut code = exit::OK;

@@ -817,3 +817,17 @@ fn a_closed_pipe_ends_every_command_quietly() {
         }
     }
 }
+
+/// A mistyped profile name gets the nearest profile as a suggestion, on its one line.
+#[test]
+fn an_unknown_target_suggests_the_nearest_profile() {
+    let out = whyrun()
+        .args(["check", "--no-config", "-t", "debain-12"])
+        .arg(fixtures::small("go124-hello"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("did you mean debian-12?"), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+}

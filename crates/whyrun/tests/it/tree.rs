@@ -191,3 +191,24 @@ fn library_in_an_ld_so_conf_directory_but_not_cached_gets_a_hint() {
         "{text}"
     );
 }
+
+/// A relative FILE on this machine is taken from the current directory (it used to be
+/// taken from `/`: `whyrun tree ./x` said `/./x: no such file or directory`).
+#[test]
+fn a_relative_path_is_taken_from_the_current_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy("/bin/true", dir.path().join("prog")).unwrap();
+    let out = whyrun()
+        .current_dir(dir.path())
+        .args(["tree", "./prog"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("libc.so.6 =>"), "{stdout}");
+}
