@@ -12,7 +12,7 @@ use whyrun_report::{BinaryReport, CheckReport, TargetReport};
 use whyrun_rules::access::{FileMode, RunAs};
 use whyrun_rules::launch::{
     parents, Account, AddressFamilies, Capabilities, Exec, ExecFile, FileCaps, LaunchSubject,
-    NamespacePath, PathSetting, Port, ReadPath, Sandbox, Set,
+    NamespacePath, PathSetting, Port, ReadPath, Sandbox, SelinuxLabel, Set,
 };
 use whyrun_rules::{CheckOptions, Input, Verdict};
 use whyrun_target::fs::{FileKind, FileView};
@@ -221,6 +221,34 @@ fn file_caps(view: &dyn FileView, path: &str) -> Option<FileCaps> {
         Ok(Some(bytes)) => whyrun_target::filecaps::decode(&bytes).ok(),
         _ => None,
     }
+}
+
+/// The target's SELinux mode and the program's label against its policy; `None` when the
+/// target has no SELinux configuration. A policy that cannot be read is an input error.
+fn selinux_label(view: &dyn FileView, path: &str) -> Result<Option<SelinuxLabel>, String> {
+    use whyrun_target::selinux;
+    let Some(config) = selinux::config(view) else {
+        return Ok(None);
+    };
+    let contexts = selinux::file_contexts(view, &config.policy)?;
+    let label = match view.xattr(Path::new(path), "security.selinux") {
+        Some(Ok(Some(bytes))) => Some(
+            String::from_utf8_lossy(&bytes)
+                .trim_end_matches('\0')
+                .to_string(),
+        ),
+        _ => None,
+    };
+    Ok(Some(SelinuxLabel {
+        mode: config.mode,
+        mode_at: config.at,
+        policy: config.policy,
+        path: path.to_string(),
+        label,
+        expected: contexts
+            .and_then(|c| c.lookup(path, selinux::Kind::File))
+            .map(|l| (l.context, l.at)),
+    }))
 }
 
 /// The first setting of the unit that makes systemd set `no_new_privs` for a user other
@@ -844,6 +872,10 @@ fn subject(
         }
     }
     let address_families = address_families(u);
+    let selinux = match (view, exec.as_ref().and_then(|e| e.found.as_ref())) {
+        (Some(v), Some(f)) if unit.is_some() => selinux_label(v, &f.path)?,
+        _ => None,
+    };
 
     let read_paths: Vec<(String, String)> = req
         .reads
@@ -931,6 +963,7 @@ fn subject(
         sandbox,
         namespace_paths,
         address_families,
+        selinux,
         writes,
         reads,
         unprivileged_port_start,

@@ -58,8 +58,15 @@ pub static KNOWN_ERRORS: &[KnownError] = &[
             cause("LAUNCH010", "Operation not permitted: the program has file capabilities (setcap …+ep) that CapabilityBoundingSet= leaves out, and the kernel refuses to execute it"),
             cause("LIBC001", "No such file or directory for a program that exists: its program interpreter (the dynamic loader named in the ELF) is missing in the target"),
             cause("FS002", "the file system holding the program is mounted noexec"),
-            other("a script without a #! line, or an SELinux label the service's domain may not execute (user_home_t on RHEL and Fedora)"),
+            cause("LAUNCH011", "Permission denied although the mode is right: under an enforcing targeted SELinux policy the program keeps a home or tmp label (user_home_t, moved with mv) that systemd's init_t may not execute"),
+            other("a script without a #! line"),
         ],
+    },
+    KnownError {
+        id: "selinux-avc-execute",
+        patterns: &["avc:  denied  { execute }", "avc: denied { execute }"],
+        origin: "the SELinux kernel, in the audit log: the policy does not allow the process's domain to execute a file of that type",
+        causes: &[cause("LAUNCH011", "the program carries a home or tmp label (tcontext=…:user_home_t) instead of its directory's (bin_t): it was moved with mv, not copied")],
     },
     KnownError {
         id: "systemd-226-namespace",

@@ -376,6 +376,27 @@ impl Sandbox {
     }
 }
 
+/// SELinux on the target, and the program's label against what the policy gives its
+/// path. Read from the target's files (`/etc/selinux/config`, `file_contexts`, the
+/// `security.selinux` attribute): evidence from the policy, never a denial a live kernel
+/// reported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelinuxLabel {
+    /// `enforcing`, `permissive` or `disabled`, and where it was set.
+    pub mode: String,
+    pub mode_at: String,
+    /// `SELINUXTYPE=`: `targeted` (Fedora, RHEL and their rebuilds), `default` (Debian), ….
+    pub policy: String,
+    /// The program's path.
+    pub path: String,
+    /// Its own label (`system_u:object_r:user_home_t:s0`); `None` when it has none or
+    /// the target cannot tell.
+    pub label: Option<String>,
+    /// The label the policy's file contexts give the path, and the specification's
+    /// `FILE:LINE`.
+    pub expected: Option<(String, String)>,
+}
+
 /// A file the program reads, with what the permission check needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadPath {
@@ -417,6 +438,8 @@ pub struct LaunchSubject {
     pub namespace_paths: Vec<NamespacePath>,
     /// `RestrictAddressFamilies=`; `None` when not set.
     pub address_families: Option<AddressFamilies>,
+    /// The target's SELinux and the program's label; `None` without SELinux.
+    pub selinux: Option<SelinuxLabel>,
     pub writes: Vec<Set<String>>,
     pub reads: Vec<Set<ReadPath>>,
     /// `net.ipv4.ip_unprivileged_port_start` of the network namespace, and where it comes
@@ -485,6 +508,7 @@ pub(crate) fn sample() -> LaunchSubject {
         sandbox: Sandbox::default(),
         namespace_paths: Vec::new(),
         address_families: None,
+        selinux: None,
         writes: Vec::new(),
         reads: Vec::new(),
         unprivileged_port_start: Set {

@@ -15,6 +15,7 @@ pub mod musl;
 pub mod open;
 pub mod profiles;
 pub mod resolution;
+pub mod selinux;
 pub mod snapshot;
 pub mod unit;
 

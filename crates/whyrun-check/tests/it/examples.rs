@@ -836,6 +836,42 @@ fn launch010() -> Scenario {
     )
 }
 
+/// A program moved (not copied) from a home directory into /usr/local/bin on an enforcing
+/// targeted policy: it keeps `user_home_t`.
+fn launch011() -> Scenario {
+    unit_scenario(
+        "ExecStart=/usr/local/bin/app",
+        |r| {
+            let files = r.join("etc/selinux/targeted/contexts/files");
+            std::fs::create_dir_all(&files).unwrap();
+            std::fs::write(
+                files.join("file_contexts"),
+                "/usr/local/(.*/)?bin(/.*)?\tsystem_u:object_r:bin_t:s0\n",
+            )
+            .unwrap();
+            std::fs::write(
+                r.join("etc/selinux/config"),
+                "SELINUX=enforcing\nSELINUXTYPE=targeted\n",
+            )
+            .unwrap();
+            std::fs::create_dir_all(r.join("usr/local/bin")).unwrap();
+            std::fs::copy(small("go124-hello"), r.join("usr/local/bin/app")).unwrap();
+            let st = std::process::Command::new("python3")
+            .args([
+                "-c",
+                "import os, sys; os.setxattr(sys.argv[1], 'security.selinux', b'system_u:object_r:user_home_t:s0\\0')",
+            ])
+            .arg(r.join("usr/local/bin/app"))
+            .status()
+            .unwrap();
+            assert!(st.success(), "setting security.selinux needs root");
+        },
+        &[],
+        &[],
+        &[],
+    )
+}
+
 /// One test per scenario, named after it, and the list of the codes they cover.
 macro_rules! examples {
     ($($scenario:ident: $code:literal),* $(,)?) => {
@@ -893,6 +929,7 @@ examples! {
     launch008: "LAUNCH008",
     launch009: "LAUNCH009",
     launch010: "LAUNCH010",
+    launch011: "LAUNCH011",
     build001: "BUILD001",
     build002: "BUILD002",
     build003: "BUILD003",

@@ -22,6 +22,7 @@ mod launch_file_capabilities_refused;
 mod launch_namespace_path_missing;
 mod launch_privileged_port;
 mod launch_read_permission_denied;
+mod launch_selinux_label_not_executable;
 mod launch_service_user_missing;
 mod launch_working_directory_missing;
 mod launch_write_read_only;
@@ -77,6 +78,7 @@ pub use launch_file_capabilities_refused::LaunchFileCapabilitiesRefused;
 pub use launch_namespace_path_missing::LaunchNamespacePathMissing;
 pub use launch_privileged_port::LaunchPrivilegedPort;
 pub use launch_read_permission_denied::LaunchReadPermissionDenied;
+pub use launch_selinux_label_not_executable::LaunchSelinuxLabelNotExecutable;
 pub use launch_service_user_missing::LaunchServiceUserMissing;
 pub use launch_working_directory_missing::LaunchWorkingDirectoryMissing;
 pub use launch_write_read_only::LaunchWriteReadOnly;
@@ -189,6 +191,7 @@ register! {
         LaunchNamespacePathMissing,
         LaunchWorkingDirectoryMissing,
         LaunchExecNotRunnable,
+        LaunchSelinuxLabelNotExecutable,
         LaunchFileCapabilitiesRefused,
         LaunchPrivilegedPort,
         LaunchAddressFamilyRestricted,

@@ -18,6 +18,7 @@ mod podman;
 #[path = "../../../whyrun-report/tests/it/sarif_schema.rs"]
 mod sarif_schema;
 mod scripts;
+mod selinux;
 mod stale_ld_cache;
 mod stripped;
 mod symbols;
