@@ -46,6 +46,7 @@ base_pkgs=(
   python3
   debootstrap musl busybox-static qemu-user-static util-linux   # e2e roots and runner
   selinux-utils selinux-policy-default setools   # matchpathcon, sesearch: tests/it/selinux.rs checks the file-contexts lookup and policy claims
+  apparmor   # apparmor_parser and Debian's abstractions: tests/it/apparmor.rs
   libcap2-bin   # setcap: tests/it/units.rs gives the probe file capabilities
   systemd-container   # systemd-nspawn: tests/it/units.rs boots units in fixtures/e2e/build-systemd-root.sh's root
   podman buildah runc   # tests/it/podman.rs builds images from scratch and runs them (runc: crun 1.8 refuses hybrid cgroups)

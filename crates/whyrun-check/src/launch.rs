@@ -876,6 +876,16 @@ fn subject(
         (Some(v), Some(f)) if unit.is_some() => selinux_label(v, &f.path)?,
         _ => None,
     };
+    let apparmor = match (view, exec.as_ref().and_then(|e| e.found.as_ref())) {
+        (Some(v), Some(f)) if unit.is_some() => whyrun_target::apparmor::profile_for(
+            v,
+            &f.path,
+            last("AppArmorProfile")
+                .map(|a| a.value.trim().trim_start_matches('-'))
+                .filter(|n| !n.is_empty()),
+        ),
+        _ => None,
+    };
 
     let read_paths: Vec<(String, String)> = req
         .reads
@@ -964,6 +974,7 @@ fn subject(
         namespace_paths,
         address_families,
         selinux,
+        apparmor,
         writes,
         reads,
         unprivileged_port_start,

@@ -69,6 +69,15 @@ pub static KNOWN_ERRORS: &[KnownError] = &[
         causes: &[cause("LAUNCH011", "the program carries a home or tmp label (tcontext=…:user_home_t) instead of its directory's (bin_t): it was moved with mv, not copied")],
     },
     KnownError {
+        id: "apparmor-denied",
+        patterns: &["apparmor=\"denied\"", "socket: permission denied"],
+        origin: "the AppArmor kernel (its audit line), or the program's socket(2) or bind(2) failing with EACCES under a confining profile",
+        causes: &[
+            cause("LAUNCH012", "an enforcing AppArmor profile attached to the program grants no network inet/inet6 stream rule, or no capability net_bind_service for a port below 1024"),
+            other("a seccomp filter or an LSM other than AppArmor refusing the socket"),
+        ],
+    },
+    KnownError {
         id: "systemd-226-namespace",
         patterns: &["status=226/namespace", "226/namespace", "failed at step namespace", "failed to set up mount namespacing"],
         origin: "systemd, in the service's child process before execve: the unit's own mount namespace could not be set up (exit status 226, EXIT_NAMESPACE)",
@@ -269,9 +278,10 @@ pub static KNOWN_ERRORS: &[KnownError] = &[
         id: "bind-permission",
         patterns: &["bind: permission denied"],
         origin: "the kernel's bind(2) (EACCES) when the server opens its port",
-        causes: &[other(
-            "a port below net.ipv4.ip_unprivileged_port_start (1024 by default; 0 inside Docker's own network namespace) opened by a user without CAP_NET_BIND_SERVICE: run as root, grant the capability (setcap cap_net_bind_service=+ep, or AmbientCapabilities=CAP_NET_BIND_SERVICE in the systemd unit; a plain copy drops file capabilities and nosuid mounts ignore them), or listen on a port above 1023",
-        )],
+        causes: &[
+            cause("LAUNCH005", "a port below net.ipv4.ip_unprivileged_port_start (1024 by default; 0 inside Docker's own network namespace) opened by a user without CAP_NET_BIND_SERVICE effective: run as root, grant the capability (AmbientCapabilities=CAP_NET_BIND_SERVICE in the systemd unit, or setcap cap_net_bind_service=+ep without NoNewPrivileges=; a plain copy drops file capabilities and nosuid mounts ignore them), or listen on a port above 1023"),
+            cause("LAUNCH012", "an enforcing AppArmor profile attached to the program grants no capability net_bind_service, which even root then lacks"),
+        ],
     },
     KnownError {
         id: "go-requires-newer",
@@ -542,6 +552,10 @@ mod tests {
             (
                 "listen tcp :8080: socket: address family not supported by protocol",
                 "address-family-not-supported",
+            ),
+            (
+                "listen tcp :8080: socket: permission denied",
+                "apparmor-denied",
             ),
         ] {
             assert_eq!(ids(msg).first(), Some(&id), "{msg}");

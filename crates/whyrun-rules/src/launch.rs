@@ -5,6 +5,7 @@
 //! read-only view systemd's file-system sandboxing gives it. Nothing here reads a file.
 
 use crate::access::{FileMode, RunAs};
+pub use whyrun_target::apparmor::Profile as AppArmorProfile;
 pub use whyrun_target::filecaps::FileCaps;
 
 /// A value and where it was set (`/etc/systemd/system/app.service:7`, `--port`).
@@ -440,6 +441,9 @@ pub struct LaunchSubject {
     pub address_families: Option<AddressFamilies>,
     /// The target's SELinux and the program's label; `None` without SELinux.
     pub selinux: Option<SelinuxLabel>,
+    /// The AppArmor profile that confines the program (attached to its path, or named by
+    /// `AppArmorProfile=`), read from the target's `/etc/apparmor.d`.
+    pub apparmor: Option<AppArmorProfile>,
     pub writes: Vec<Set<String>>,
     pub reads: Vec<Set<ReadPath>>,
     /// `net.ipv4.ip_unprivileged_port_start` of the network namespace, and where it comes
@@ -509,6 +513,7 @@ pub(crate) fn sample() -> LaunchSubject {
         namespace_paths: Vec::new(),
         address_families: None,
         selinux: None,
+        apparmor: None,
         writes: Vec::new(),
         reads: Vec::new(),
         unprivileged_port_start: Set {

@@ -3,6 +3,7 @@
 //! `ld.so.conf`, musl's path file) and the dynamic loader's search emulated over it.
 //! Never reads a host path while describing another root; never runs a binary.
 
+pub mod apparmor;
 pub mod cpu;
 pub mod describe;
 pub mod filecaps;

@@ -872,6 +872,26 @@ fn launch011() -> Scenario {
     )
 }
 
+/// An AppArmor profile for the program that lists its files but no network rule.
+fn launch012() -> Scenario {
+    unit_scenario(
+        "ExecStart=/usr/local/bin/app --addr :8080",
+        |r| {
+            std::fs::create_dir_all(r.join("etc/apparmor.d")).unwrap();
+            std::fs::write(
+                r.join("etc/apparmor.d/app"),
+                "abi <abi/3.0>,\n\nprofile app /usr/local/bin/app {\n  /usr/local/bin/app mr,\n}\n",
+            )
+            .unwrap();
+            std::fs::create_dir_all(r.join("usr/local/bin")).unwrap();
+            std::fs::copy(small("go124-hello"), r.join("usr/local/bin/app")).unwrap();
+        },
+        &[],
+        &[],
+        &[],
+    )
+}
+
 /// One test per scenario, named after it, and the list of the codes they cover.
 macro_rules! examples {
     ($($scenario:ident: $code:literal),* $(,)?) => {
@@ -930,6 +950,7 @@ examples! {
     launch009: "LAUNCH009",
     launch010: "LAUNCH010",
     launch011: "LAUNCH011",
+    launch012: "LAUNCH012",
     build001: "BUILD001",
     build002: "BUILD002",
     build003: "BUILD003",

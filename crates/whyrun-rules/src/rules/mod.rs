@@ -16,6 +16,7 @@ mod image_command_is_a_script;
 mod image_command_missing;
 mod kernel_too_old;
 mod launch_address_family_restricted;
+mod launch_apparmor_profile_denies;
 mod launch_environment_file_missing;
 mod launch_exec_not_runnable;
 mod launch_file_capabilities_refused;
@@ -72,6 +73,7 @@ pub use image_command_is_a_script::ImageCommandIsAScript;
 pub use image_command_missing::ImageCommandMissing;
 pub use kernel_too_old::KernelTooOld;
 pub use launch_address_family_restricted::LaunchAddressFamilyRestricted;
+pub use launch_apparmor_profile_denies::LaunchApparmorProfileDenies;
 pub use launch_environment_file_missing::LaunchEnvironmentFileMissing;
 pub use launch_exec_not_runnable::LaunchExecNotRunnable;
 pub use launch_file_capabilities_refused::LaunchFileCapabilitiesRefused;
@@ -195,6 +197,7 @@ register! {
         LaunchFileCapabilitiesRefused,
         LaunchPrivilegedPort,
         LaunchAddressFamilyRestricted,
+        LaunchApparmorProfileDenies,
         LaunchWriteReadOnly,
         LaunchReadPermissionDenied,
     ];

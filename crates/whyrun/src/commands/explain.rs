@@ -146,6 +146,17 @@ fn print_human(e: &Explanation, with_binary: bool) {
             .iter()
             .all(|m| m.causes.iter().all(|c| c.applies_on.is_empty()))
     {
-        println!("\nNone of these causes shows in the binary on the given targets: check the target you ran it on (--target, --root, --image).");
+        let launch = e.matches.iter().any(|m| {
+            m.causes.iter().any(|c| {
+                c.rule
+                    .and_then(whyrun_rules::rule)
+                    .is_some_and(|r| r.meta().family == whyrun_rules::rule::Family::Launch)
+            })
+        });
+        if launch {
+            println!("\nNone of these causes shows in the binary on the given targets. The LAUNCH causes depend on how it is started, which a binary alone does not say: `whyrun check --unit NAME --root DIR` (or --user, --port, --reads, --writes) judges them.");
+        } else {
+            println!("\nNone of these causes shows in the binary on the given targets: check the target you ran it on (--target, --root, --image).");
+        }
     }
 }

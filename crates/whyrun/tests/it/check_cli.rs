@@ -831,3 +831,21 @@ fn an_unknown_target_suggests_the_nearest_profile() {
     assert!(stderr.contains("did you mean debian-12?"), "{stderr}");
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
 }
+
+/// A launch message explained with a binary alone: the LAUNCH causes are not "not there",
+/// they need the launch, and the output says which command judges them.
+#[test]
+fn explain_of_a_launch_message_points_at_the_launch() {
+    let out = whyrun()
+        .args(["explain", "listen tcp :80: bind: permission denied"])
+        .arg(fixtures::small("go124-hello"))
+        .args(["-t", "debian-12"])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("LAUNCH005"), "{stdout}");
+    assert!(
+        stdout.contains("whyrun check --unit NAME --root DIR"),
+        "{stdout}"
+    );
+}

@@ -2,6 +2,7 @@
 //! toolchains, compared with the tools a user would otherwise trust (`go version -m`,
 //! `readelf`).
 
+mod apparmor;
 mod bad_input;
 mod build_inputs;
 mod call_reach;
