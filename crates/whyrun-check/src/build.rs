@@ -173,6 +173,18 @@ pub fn check(req: &BuildRequest, config: &Config) -> Outcome {
         gopath,
         in_gopath,
         host: format!("linux/{}", host_goarch()),
+        dir_in_module: root
+            .as_ref()
+            .and_then(|r| {
+                let abs = std::path::absolute(&req.dir).ok()?;
+                abs.strip_prefix(r)
+                    .ok()
+                    .map(|p| p.to_string_lossy().into_owned())
+            })
+            .unwrap_or_default(),
+        vendor_dir: sources.vendor_dir,
+        vendor_modules: sources.vendor_modules.clone(),
+        gosum: sources.gosum.clone(),
     };
     let findings = whyrun_rules::run(Input::Build(&subject));
     let mut target = TargetReport {

@@ -284,6 +284,24 @@ pub static KNOWN_ERRORS: &[KnownError] = &[
         ],
     },
     KnownError {
+        id: "go-inconsistent-vendoring",
+        patterns: &["inconsistent vendoring", "but not marked as explicit in vendor/modules.txt"],
+        origin: "the go command, before building in vendor mode (-mod=vendor, or a vendor directory with go 1.14+): vendor/modules.txt is not what go mod vendor would write for the go.mod",
+        causes: &[cause("BUILD008", "go.mod changed after the last go mod vendor (a require added or bumped, a replace changed), or -mod=vendor without a vendor directory: run go mod vendor, or build with -mod=readonly")],
+    },
+    KnownError {
+        id: "go-missing-go-sum",
+        patterns: &["missing go.sum entry"],
+        origin: "the go command (Go 1.16 and later, -mod=readonly), loading a package: the module that provides it has no hash in go.sum",
+        causes: &[cause("BUILD009", "go.sum lacks the module's line, or was not copied (COPY go.mod ./ without go.sum) or not committed: go mod download MODULE where it can be fetched, and copy go.sum with go.mod")],
+    },
+    KnownError {
+        id: "go-major-version",
+        patterns: &["should be v0 or v1, not v", "module path must match major version"],
+        origin: "the go command's go.mod parser (golang.org/x/mod/module CheckPathMajor): a v2+ version needs a /vN module path",
+        causes: &[cause("BUILD010", "require example.com/lib v2.x without /v2 in the path: require and import example.com/lib/v2 (or v2.x+incompatible for a repository without a go.mod)")],
+    },
+    KnownError {
         id: "go-requires-newer",
         patterns: &["go.mod requires go >="],
         origin: "the go command (Go 1.21 and later), before building: the go.mod's go line is newer than it, and GOTOOLCHAIN=local (or offline) keeps it from switching",
@@ -556,6 +574,19 @@ mod tests {
             (
                 "listen tcp :8080: socket: permission denied",
                 "apparmor-denied",
+            ),
+            // The go command's own lines, from tests/it/build_inputs.rs.
+            (
+                "go: inconsistent vendoring in /src:",
+                "go-inconsistent-vendoring",
+            ),
+            (
+                "main.go:3:8: missing go.sum entry for module providing package example.com/lib (imported by example.com/s); to add:",
+                "go-missing-go-sum",
+            ),
+            (
+                "go.mod:5: require example.com/lib: version \"v2.0.0\" invalid: should be v0 or v1, not v2",
+                "go-major-version",
             ),
         ] {
             assert_eq!(ids(msg).first(), Some(&id), "{msg}");

@@ -665,6 +665,64 @@ fn build007() -> Scenario {
     )
 }
 
+/// A `require` added to go.mod after the last `go mod vendor`.
+fn build008() -> Scenario {
+    Scenario::go_sources(
+        &[
+            (
+                "app/go.mod",
+                "module example.com/app\n\ngo 1.21\n\nrequire example.com/lib v1.1.0\n",
+            ),
+            (
+                "app/main.go",
+                "package main\n\nimport \"example.com/lib\"\n\nfunc main() { lib.F() }\n",
+            ),
+            (
+                "app/vendor/modules.txt",
+                "# example.com/lib v1.0.0\n## explicit; go 1.21\nexample.com/lib\n",
+            ),
+        ],
+        "1.22.1",
+        &[],
+    )
+}
+
+/// A module required at a version, and no go.sum copied beside the go.mod.
+fn build009() -> Scenario {
+    Scenario::go_sources(
+        &[
+            (
+                "app/go.mod",
+                "module example.com/app\n\ngo 1.21\n\nrequire example.com/lib v1.0.0\n",
+            ),
+            (
+                "app/main.go",
+                "package main\n\nimport \"example.com/lib\"\n\nfunc main() { lib.F() }\n",
+            ),
+        ],
+        "1.22.1",
+        &[],
+    )
+}
+
+/// `require example.com/lib v2.0.0` without the /v2 path.
+fn build010() -> Scenario {
+    Scenario::go_sources(
+        &[
+            (
+                "app/go.mod",
+                "module example.com/app\n\ngo 1.21\n\nrequire example.com/lib v2.0.0\n",
+            ),
+            (
+                "app/main.go",
+                "package main\n\nimport \"example.com/lib\"\n\nfunc main() { lib.F() }\n",
+            ),
+        ],
+        "1.22.1",
+        &[],
+    )
+}
+
 /// A small root with `root` and `app` (uid 1000) users, the Go hello program at
 /// /opt/app/server, `/etc/systemd/system/app.service` with these `[Service]` lines, and
 /// the changes of `setup`; the unit checked with these plain flags.
@@ -958,6 +1016,9 @@ examples! {
     build005: "BUILD005",
     build006: "BUILD006",
     build007: "BUILD007",
+    build008: "BUILD008",
+    build009: "BUILD009",
+    build010: "BUILD010",
 }
 
 /// A new rule gets its example from a scenario here, or this fails.

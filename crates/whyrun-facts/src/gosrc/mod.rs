@@ -9,6 +9,7 @@
 //! and nothing here panics on what it reads.
 
 pub mod gomod;
+pub mod modfiles;
 pub mod source;
 pub mod version;
 
@@ -17,6 +18,7 @@ use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 
 pub use gomod::{GoMod, GoModError, Replacement, Requirement, Spanned};
+pub use modfiles::{GoSum, VendorModules};
 pub use source::{BuildContext, FileHeader, ImportSpec};
 pub use version::GoVersion;
 
@@ -61,6 +63,12 @@ pub struct GoSources {
     pub imports: Vec<Import>,
     /// Whether DIR holds at least one `.go` file that is built.
     pub has_go_files: bool,
+    /// Whether the module root has a `vendor` directory, and its `modules.txt` when it
+    /// has one.
+    pub vendor_dir: bool,
+    pub vendor_modules: Option<VendorModules>,
+    /// The module's go.sum, `None` when there is none.
+    pub gosum: Option<GoSum>,
     /// What could not be read, or was cut short by `LIMITS`; the rest stands.
     pub warnings: Vec<String>,
 }
@@ -99,6 +107,21 @@ pub fn read(dir: &Path, ctx: &BuildContext) -> GoSources {
         match read_gomod(&path) {
             Ok(m) => out.gomod = Some(m),
             Err(e) => out.warnings.push(format!("{}: {e}", path.display())),
+        }
+        out.vendor_dir = root.join("vendor").is_dir();
+        if out.vendor_dir {
+            let txt = root.join("vendor/modules.txt");
+            match read_bounded(&txt, LIMITS.gomod_bytes) {
+                Ok(t) => out.vendor_modules = Some(modfiles::parse_vendor_modules(&t)),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => out.warnings.push(format!("{}: {e}", txt.display())),
+            }
+        }
+        let sum = root.join("go.sum");
+        match read_bounded(&sum, LIMITS.gomod_bytes) {
+            Ok(t) => out.gosum = Some(modfiles::parse_go_sum(&t)),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => out.warnings.push(format!("{}: {e}", sum.display())),
         }
     }
     let module_path = match &out.gomod {

@@ -8,7 +8,7 @@
 pub mod go_std;
 mod std_since;
 
-use whyrun_facts::gosrc::{GoMod, GoVersion, Import};
+use whyrun_facts::gosrc::{GoMod, GoSum, GoVersion, Import, VendorModules};
 
 /// A Go source tree to be built: `whyrun check DIR`.
 #[derive(Debug, Clone, Default)]
@@ -30,6 +30,25 @@ pub struct BuildSubject {
     /// The machine the go command runs on, `linux/amd64`: the platform of a toolchain it
     /// downloads.
     pub host: String,
+    /// DIR relative to the module root (`""` when DIR is the root): with the module path,
+    /// the import path of the package a file of DIR belongs to.
+    pub dir_in_module: String,
+    /// Whether the module root has a `vendor` directory, and its `modules.txt`.
+    pub vendor_dir: bool,
+    pub vendor_modules: Option<VendorModules>,
+    /// The module's go.sum; `None` when it has none.
+    pub gosum: Option<GoSum>,
+}
+
+/// How the go command loads modules: `-mod=` as GOFLAGS gives it, else its default.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModMode {
+    /// From `vendor/`, after checking `vendor/modules.txt` against the go.mod.
+    Vendor,
+    /// From the module cache, go.mod and go.sum as they are (the default since Go 1.16).
+    Readonly,
+    /// From the module cache, updating go.mod and go.sum as needed.
+    Mod,
 }
 
 /// A go.mod as read.
@@ -97,6 +116,86 @@ impl BuildSubject {
         }
     }
 
+    /// `-mod=` from GOFLAGS, else `vendor` when the module root has a `vendor` directory
+    /// and the go line is 1.14 or newer, else `readonly` (cmd/go/internal/modload,
+    /// init.go `setDefaultBuildMod`).
+    pub fn mod_mode(&self) -> ModMode {
+        let flags = self.env.goflags.as_deref().unwrap_or("");
+        match flags
+            .split_whitespace()
+            .filter_map(|f| f.strip_prefix("-mod="))
+            .next_back()
+        {
+            Some("vendor") => ModMode::Vendor,
+            Some("mod") => ModMode::Mod,
+            Some(_) => ModMode::Readonly,
+            None => {
+                let new_enough = self.go_line().is_some_and(|(g, _, _)| g.at_least(1, 14));
+                if self.vendor_dir && new_enough {
+                    ModMode::Vendor
+                } else {
+                    ModMode::Readonly
+                }
+            }
+        }
+    }
+
+    /// The import path of the package a file (relative to DIR) belongs to.
+    pub fn package_of(&self, file: &std::path::Path) -> Option<String> {
+        let module = self.module_path()?;
+        let mut p = std::path::PathBuf::from(&self.dir_in_module);
+        if let Some(parent) = file.parent() {
+            p.push(parent);
+        }
+        let rel = p.to_string_lossy().trim_matches('/').to_string();
+        Some(if rel.is_empty() {
+            module.to_string()
+        } else {
+            format!("{module}/{rel}")
+        })
+    }
+
+    /// The errors the go.mod parser reports for a `require` whose version's major does
+    /// not match its path (`golang.org/x/mod/module`, `CheckPathMajor`): a path without
+    /// a `/vN` suffix takes only v0 and v1 (or `+incompatible`), a `/vN` path only vN;
+    /// `gopkg.in/…vN` paths carry their major in their own way and are left out.
+    pub fn major_version_errors(&self) -> Vec<(usize, String)> {
+        let Some(m) = &self.gomod else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for r in &m.parsed.require {
+            if r.path.starts_with("gopkg.in/") || r.version.ends_with("+incompatible") {
+                continue;
+            }
+            let Some(major) = r
+                .version
+                .strip_prefix('v')
+                .and_then(|v| v.split(['.', '-', '+']).next())
+                .and_then(|v| v.parse::<u64>().ok())
+            else {
+                continue;
+            };
+            let suffix = r
+                .path
+                .rsplit_once("/v")
+                .and_then(|(_, n)| n.parse::<u64>().ok().filter(|n| *n >= 2));
+            let should = match suffix {
+                Some(n) if n != major => format!("should be v{n}, not v{major}"),
+                None if major >= 2 => format!("should be v0 or v1, not v{major}"),
+                _ => continue,
+            };
+            out.push((
+                r.line,
+                format!(
+                    "require {}: version \"{}\" invalid: {should}",
+                    r.path, r.version
+                ),
+            ));
+        }
+        out
+    }
+
     /// The go line, parsed, with its line.
     pub fn go_line(&self) -> Option<(GoVersion, usize, &str)> {
         let g = self.gomod.as_ref()?.parsed.go.as_ref()?;
@@ -143,7 +242,7 @@ impl BuildSubject {
         let Some(tc) = &self.toolchain else {
             return Gate::Unknown;
         };
-        if !self.parse_errors().is_empty() {
+        if !self.parse_errors().is_empty() || !self.major_version_errors().is_empty() {
             return Gate::Unparsable;
         }
         match self.go_line() {

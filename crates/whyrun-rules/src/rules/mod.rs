@@ -14,6 +14,7 @@ mod goamd64_level_above_cpu;
 mod goarm_vfp_unsupported;
 mod image_command_is_a_script;
 mod image_command_missing;
+mod inconsistent_vendoring;
 mod kernel_too_old;
 mod launch_address_family_restricted;
 mod launch_apparmor_profile_denies;
@@ -28,6 +29,8 @@ mod launch_service_user_missing;
 mod launch_working_directory_missing;
 mod launch_write_read_only;
 mod library_not_found;
+mod major_version_without_suffix;
+mod missing_go_sum_entry;
 mod missing_interpreter;
 mod musl_binary_on_glibc;
 mod no_ca_certificates;
@@ -71,6 +74,7 @@ pub use goarm_vfp_unsupported::GoarmVfpUnsupported;
 pub use gopath_package_not_found::GopathPackageNotFound;
 pub use image_command_is_a_script::ImageCommandIsAScript;
 pub use image_command_missing::ImageCommandMissing;
+pub use inconsistent_vendoring::InconsistentVendoring;
 pub use kernel_too_old::KernelTooOld;
 pub use launch_address_family_restricted::LaunchAddressFamilyRestricted;
 pub use launch_apparmor_profile_denies::LaunchApparmorProfileDenies;
@@ -85,6 +89,8 @@ pub use launch_service_user_missing::LaunchServiceUserMissing;
 pub use launch_working_directory_missing::LaunchWorkingDirectoryMissing;
 pub use launch_write_read_only::LaunchWriteReadOnly;
 pub use library_not_found::LibraryNotFound;
+pub use major_version_without_suffix::MajorVersionWithoutSuffix;
+pub use missing_go_sum_entry::MissingGoSumEntry;
 pub use missing_interpreter::MissingInterpreter;
 pub use musl_binary_on_glibc::MuslBinaryOnGlibc;
 pub use no_ca_certificates::NoCaCertificates;
@@ -186,6 +192,9 @@ register! {
         GoModNotFound,
         GopathPackageNotFound,
         ReplaceDirectoryMissing,
+        InconsistentVendoring,
+        MissingGoSumEntry,
+        MajorVersionWithoutSuffix,
     ],
     Launch: [
         LaunchEnvironmentFileMissing,

@@ -6,7 +6,9 @@
 //! top cause is the rule expected, and the message whyrun quotes (`go build stops with
 //! "…"`) is in the real output. The projects where the rule says it cannot tell (BUILD003)
 //! are built too, and must be ones the rule cannot decide from the sources: one builds,
-//! one does not.
+//! one does not. Vendoring (BUILD008), go.sum (BUILD009) and major versions (BUILD010)
+//! are judged in the go command's own default mode (`GOFLAGS` empty): vendor mode with a
+//! vendor directory, `-mod=readonly` without.
 //!
 //! A missing toolchain fails the test: `scripts/install-deps.sh` installs them.
 
@@ -30,6 +32,10 @@ struct Case {
 }
 
 const MAIN: &str = "package main\n\nfunc main() {}\n";
+const USE_LIB: &str = "package main\n\nimport \"example.com/lib\"\n\nfunc main() { lib.F() }\n";
+const LIB: &str = "package lib\n\nfunc F() {}\n";
+const VENDOR_GOMOD: &str =
+    "module example.com/v\n\ngo 1.21\n\nrequire example.com/lib v1.0.0\n\nreplace example.com/lib => ./lib\n";
 
 const CASES: &[Case] = &[
     // BUILD001: the go line against Go 1.21+ with GOTOOLCHAIN=local.
@@ -282,6 +288,131 @@ const CASES: &[Case] = &[
             ("app/main.go", "package main\n\nimport \"example.com/lib\"\n\nfunc main() { lib.F() }\n"),
             ("lib/go.mod", "module example.com/lib\n\ngo 1.19\n"),
             ("lib/lib.go", "package lib\n\nfunc F() {}\n"),
+        ],
+        top: None,
+        cannot_tell: false,
+    },
+    // BUILD008: vendor/modules.txt against go.mod, in vendor mode (by default with a
+    // vendor directory and go 1.14+; -mod=mod leaves vendor/ alone).
+    Case {
+        name: "vendor-inconsistent-1.22",
+        go: "1.22",
+        env: &[("GOFLAGS", "")],
+        files: &[
+            ("go.mod", VENDOR_GOMOD),
+            ("main.go", USE_LIB),
+            ("lib/go.mod", "module example.com/lib\n\ngo 1.21\n"),
+            ("lib/lib.go", LIB),
+            ("vendor/modules.txt", "# example.com/lib v0.9.0 => ./lib\n## explicit; go 1.21\nexample.com/lib\n# example.com/lib => ./lib\n"),
+            ("vendor/example.com/lib/lib.go", LIB),
+        ],
+        top: Some("BUILD008"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "vendor-without-modules-txt-1.24",
+        go: "1.24",
+        env: &[("GOFLAGS", "-mod=vendor")],
+        files: &[
+            ("go.mod", VENDOR_GOMOD),
+            ("main.go", USE_LIB),
+            ("lib/go.mod", "module example.com/lib\n\ngo 1.21\n"),
+            ("lib/lib.go", LIB),
+        ],
+        top: Some("BUILD008"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "vendor-consistent-1.22",
+        go: "1.22",
+        env: &[("GOFLAGS", "")],
+        files: &[
+            ("go.mod", VENDOR_GOMOD),
+            ("main.go", USE_LIB),
+            ("lib/go.mod", "module example.com/lib\n\ngo 1.21\n"),
+            ("lib/lib.go", LIB),
+            // As `go mod vendor` (Go 1.22) writes it.
+            ("vendor/modules.txt", "# example.com/lib v1.0.0 => ./lib\n## explicit; go 1.21\nexample.com/lib\n# example.com/lib => ./lib\n"),
+            ("vendor/example.com/lib/lib.go", LIB),
+        ],
+        top: None,
+        cannot_tell: false,
+    },
+    Case {
+        name: "vendor-stale-with-mod-mod-1.22",
+        go: "1.22",
+        env: &[],
+        files: &[
+            ("go.mod", VENDOR_GOMOD),
+            ("main.go", USE_LIB),
+            ("lib/go.mod", "module example.com/lib\n\ngo 1.21\n"),
+            ("lib/lib.go", LIB),
+            ("vendor/modules.txt", "# example.com/lib v0.9.0\n## explicit; go 1.21\nexample.com/lib\n"),
+        ],
+        top: None,
+        cannot_tell: false,
+    },
+    // BUILD009: go.sum, in the default -mod=readonly mode.
+    Case {
+        name: "go-sum-missing-1.22",
+        go: "1.22",
+        env: &[("GOFLAGS", "")],
+        files: &[
+            ("go.mod", "module example.com/s\n\ngo 1.21\n\nrequire example.com/lib v1.0.0\n"),
+            ("main.go", USE_LIB),
+        ],
+        top: Some("BUILD009"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "go-sum-missing-in-a-subpackage-1.24",
+        go: "1.24",
+        env: &[("GOFLAGS", "")],
+        files: &[
+            ("go.mod", "module example.com/s\n\ngo 1.21\n\nrequire example.com/lib v1.0.0\n"),
+            ("go.sum", "example.com/other v1.0.0 h1:47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=\n"),
+            ("main.go", "package main\n\nimport \"example.com/s/internal/x\"\n\nfunc main() { x.F() }\n"),
+            ("internal/x/x.go", "package x\n\nimport \"example.com/lib\"\n\nfunc F() { lib.F() }\n"),
+        ],
+        top: Some("BUILD009"),
+        cannot_tell: false,
+    },
+    // BUILD010: a v2+ requirement needs a /vN module path.
+    Case {
+        name: "major-version-without-suffix-1.22",
+        go: "1.22",
+        env: &[],
+        files: &[
+            ("go.mod", "module example.com/m\n\ngo 1.21\n\nrequire example.com/lib v2.0.0\n\nreplace example.com/lib => ./lib\n"),
+            ("main.go", USE_LIB),
+            ("lib/go.mod", "module example.com/lib\n\ngo 1.21\n"),
+            ("lib/lib.go", LIB),
+        ],
+        top: Some("BUILD010"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "major-version-without-suffix-1.19",
+        go: "1.19",
+        env: &[],
+        files: &[
+            ("go.mod", "module example.com/m\n\ngo 1.19\n\nrequire example.com/lib v2.0.0\n\nreplace example.com/lib => ./lib\n"),
+            ("main.go", USE_LIB),
+            ("lib/go.mod", "module example.com/lib\n\ngo 1.19\n"),
+            ("lib/lib.go", LIB),
+        ],
+        top: Some("BUILD010"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "major-version-suffix-1.22",
+        go: "1.22",
+        env: &[],
+        files: &[
+            ("go.mod", "module example.com/m\n\ngo 1.21\n\nrequire example.com/lib/v2 v2.0.0\n\nreplace example.com/lib/v2 => ./lib\n"),
+            ("main.go", "package main\n\nimport \"example.com/lib/v2\"\n\nfunc main() { lib.F() }\n"),
+            ("lib/go.mod", "module example.com/lib/v2\n\ngo 1.21\n"),
+            ("lib/lib.go", LIB),
         ],
         top: None,
         cannot_tell: false,
