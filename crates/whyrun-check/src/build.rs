@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use whyrun_facts::gosrc::{self, BuildContext, GoVersion};
 use whyrun_report::{BinaryReport, CheckReport, TargetReport};
-use whyrun_rules::build::{BuildEnv, BuildSubject, GoModFile, ReplaceDir};
+use whyrun_rules::build::{BuildEnv, BuildSubject, GoModFile, GoWorkFile, ReplaceDir, WorkUse};
 use whyrun_rules::{Input, Verdict};
 
 use crate::{Config, InputError, Outcome};
@@ -33,6 +33,7 @@ pub const ENV_KEYS: &[&str] = &[
     "GOARCH",
     "GOPATH",
     "GOPROXY",
+    "GOWORK",
 ];
 
 /// Splits `KEY=VALUE`; the key must be one `ENV_KEYS` names.
@@ -58,6 +59,21 @@ fn host_goarch() -> &'static str {
         "powerpc64" => "ppc64le",
         other => other,
     }
+}
+
+/// `path` with `.` and `..` taken out lexically, as Go's filepath.Clean does.
+fn clean(path: &Path) -> String {
+    let mut out = std::path::PathBuf::new();
+    for c in path.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out.display().to_string()
 }
 
 /// Whether `dir` looks like Go sources: a go.mod in it or above, or `.go` files in it.
@@ -102,6 +118,7 @@ pub fn check(req: &BuildRequest, config: &Config) -> Outcome {
         goos: get("GOOS"),
         goarch: get("GOARCH"),
         goproxy: get("GOPROXY"),
+        gowork: get("GOWORK"),
     };
     let ctx = BuildContext {
         goos: env.goos.clone().unwrap_or_else(|| "linux".into()),
@@ -163,6 +180,75 @@ pub fn check(req: &BuildRequest, config: &Config) -> Outcome {
         .map(|i| i.path.clone())
         .collect();
     in_gopath.dedup();
+    let gowork = match gosrc::find_go_work(&req.dir, env.gowork.as_deref()) {
+        Some(p) => match gosrc::read_gomod(&p) {
+            Ok(Ok(w)) => {
+                let base = p.parent().map(Path::to_path_buf).unwrap_or_default();
+                Some(GoWorkFile {
+                    path: shown_path(&req.dir, &p),
+                    uses: w
+                        .uses
+                        .iter()
+                        .map(|u| WorkUse {
+                            dir: u.value.clone(),
+                            absolute: clean(
+                                &std::path::absolute(base.join(&u.value)).unwrap_or_default(),
+                            ),
+                            line: u.line,
+                            has_gomod: base.join(&u.value).join("go.mod").is_file(),
+                        })
+                        .collect(),
+                })
+            }
+            Ok(Err(e)) => {
+                return Outcome {
+                    report: CheckReport::default(),
+                    errors: vec![InputError::new(
+                        format!("{}:{}", shown_path(&req.dir, &p), e.line),
+                        &e.message,
+                    )],
+                }
+            }
+            Err(e) => return fail(format!("{}: {e}", p.display())),
+        },
+        None => None,
+    };
+    // Imports that look like the module's own packages under another path: the longest
+    // tail of the import that is a directory of the module with Go files.
+    let own_dir_elsewhere = match (&root, &gomod) {
+        (Some(root), Some(m)) => {
+            let module = m
+                .parsed
+                .module
+                .as_ref()
+                .map(|m| m.value.clone())
+                .unwrap_or_default();
+            let mut out = Vec::new();
+            for i in &sources.imports {
+                if gosrc::is_std_path(&i.path)
+                    || i.path == module
+                    || i.path.starts_with(&format!("{module}/"))
+                {
+                    continue;
+                }
+                let parts: Vec<&str> = i.path.split('/').collect();
+                let found = (1..parts.len()).find_map(|k| {
+                    let tail = parts[k..].join("/");
+                    let d = root.join(&tail);
+                    let has_go = std::fs::read_dir(&d).is_ok_and(|rd| {
+                        rd.filter_map(Result::ok)
+                            .any(|e| e.file_name().to_string_lossy().ends_with(".go"))
+                    });
+                    has_go.then_some(tail)
+                });
+                if let Some(tail) = found {
+                    out.push((i.path.clone(), tail));
+                }
+            }
+            out
+        }
+        _ => Vec::new(),
+    };
     let subject = BuildSubject {
         dir: shown.clone(),
         gomod,
@@ -185,6 +271,8 @@ pub fn check(req: &BuildRequest, config: &Config) -> Outcome {
         vendor_dir: sources.vendor_dir,
         vendor_modules: sources.vendor_modules.clone(),
         gosum: sources.gosum.clone(),
+        gowork,
+        own_dir_elsewhere,
     };
     let findings = whyrun_rules::run(Input::Build(&subject));
     let mut target = TargetReport {

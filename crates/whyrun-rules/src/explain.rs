@@ -63,6 +63,12 @@ pub static KNOWN_ERRORS: &[KnownError] = &[
         ],
     },
     KnownError {
+        id: "go-work-module-missing",
+        patterns: &["listed in go.work file"],
+        origin: "the go command, loading the workspace a go.work describes, before building",
+        causes: &[cause("BUILD011", "a use directive of go.work names a directory without a go.mod (a module not checked out or not copied into the build context): drop it, or build with GOWORK=off")],
+    },
+    KnownError {
         id: "selinux-avc-execute",
         patterns: &["avc:  denied  { execute }", "avc: denied { execute }"],
         origin: "the SELinux kernel, in the audit log: the policy does not allow the process's domain to execute a file of that type",
@@ -300,6 +306,21 @@ pub static KNOWN_ERRORS: &[KnownError] = &[
         patterns: &["should be v0 or v1, not v", "module path must match major version"],
         origin: "the go command's go.mod parser (golang.org/x/mod/module CheckPathMajor): a v2+ version needs a /vN module path",
         causes: &[cause("BUILD010", "require example.com/lib v2.x without /v2 in the path: require and import example.com/lib/v2 (or v2.x+incompatible for a repository without a go.mod)")],
+    },
+    KnownError {
+        id: "go-no-required-module",
+        patterns: &["no required module provides package", "cannot find module providing package"],
+        origin: "the go command, resolving an import to a module of the build list",
+        causes: &[cause("BUILD012", "no requirement of go.mod provides the package (with -mod=readonly, -mod=vendor, or GOPROXY=off the go command does not add one); an import of the module's own package under another module path means the module line and the code disagree")],
+    },
+    KnownError {
+        id: "go-updates-needed",
+        patterns: &["updates to go.mod needed", "ignoring requirement on excluded version"],
+        origin: "the go command (-mod=readonly, the default since Go 1.16): the build needs a change to go.mod it will not make",
+        causes: &[
+            cause("BUILD013", "a required version is also excluded"),
+            other("go.mod lacks requirements the imports need, or is not tidy after a dependency change: run go mod tidy"),
+        ],
     },
     KnownError {
         id: "go-requires-newer",
@@ -587,6 +608,18 @@ mod tests {
             (
                 "go.mod:5: require example.com/lib: version \"v2.0.0\" invalid: should be v0 or v1, not v2",
                 "go-major-version",
+            ),
+            (
+                "go: cannot load module ../lib listed in go.work file: open ../lib/go.mod: no such file or directory",
+                "go-work-module-missing",
+            ),
+            (
+                "main.go:3:8: no required module provides package github.com/me/app/internal/x; to add it:",
+                "go-no-required-module",
+            ),
+            (
+                "go: updates to go.mod needed; to update it:",
+                "go-updates-needed",
             ),
         ] {
             assert_eq!(ids(msg).first(), Some(&id), "{msg}");

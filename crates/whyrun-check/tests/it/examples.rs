@@ -723,6 +723,50 @@ fn build010() -> Scenario {
     )
 }
 
+/// A go.work that uses a sibling module the checkout does not have.
+fn build011() -> Scenario {
+    Scenario::go_sources(
+        &[
+            ("app/go.mod", "module example.com/app\n\ngo 1.21\n"),
+            ("app/main.go", "package main\n\nfunc main() {}\n"),
+            ("app/go.work", "go 1.21\n\nuse (\n\t.\n\t../lib\n)\n"),
+        ],
+        "1.22.1",
+        &[],
+    )
+}
+
+/// Code that imports the module's own package by the path the repository had before.
+fn build012() -> Scenario {
+    Scenario::go_sources(
+        &[
+            ("app/go.mod", "module example.com/app\n\ngo 1.21\n"),
+            (
+                "app/main.go",
+                "package main\n\nimport \"github.com/me/app/internal/x\"\n\nfunc main() { x.F() }\n",
+            ),
+            ("app/internal/x/x.go", "package x\n\nfunc F() {}\n"),
+        ],
+        "1.22.1",
+        &[],
+    )
+}
+
+/// A version required and excluded in the same go.mod.
+fn build013() -> Scenario {
+    Scenario::go_sources(
+        &[
+            (
+                "app/go.mod",
+                "module example.com/app\n\ngo 1.21\n\nrequire example.com/lib v1.0.0\n\nexclude example.com/lib v1.0.0\n",
+            ),
+            ("app/main.go", "package main\n\nfunc main() {}\n"),
+        ],
+        "1.22.1",
+        &[],
+    )
+}
+
 /// A small root with `root` and `app` (uid 1000) users, the Go hello program at
 /// /opt/app/server, `/etc/systemd/system/app.service` with these `[Service]` lines, and
 /// the changes of `setup`; the unit checked with these plain flags.
@@ -1019,6 +1063,9 @@ examples! {
     build008: "BUILD008",
     build009: "BUILD009",
     build010: "BUILD010",
+    build011: "BUILD011",
+    build012: "BUILD012",
+    build013: "BUILD013",
 }
 
 /// A new rule gets its example from a scenario here, or this fails.

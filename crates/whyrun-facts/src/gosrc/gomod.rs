@@ -56,6 +56,8 @@ pub struct GoMod {
     pub require: Vec<Requirement>,
     pub exclude: Vec<Requirement>,
     pub replace: Vec<Replacement>,
+    /// `use ./dir` (a go.work file, which shares the go.mod syntax), in order.
+    pub uses: Vec<Spanned<String>>,
     /// Every directive's verb in order, known or not (`module`, `go`, `toolchain`,
     /// `godebug`, `frobnicate`), with its line: once per line, block entries included.
     pub verbs: Vec<Spanned<String>>,
@@ -276,6 +278,7 @@ fn directive(
                 line: n,
             });
         }
+        "use" => m.uses.push(one("./module/dir")?),
         // retract, godebug, tool, ignore and verbs no go command knows: kept in `verbs`.
         _ => {}
     }

@@ -69,6 +69,7 @@ pub struct GoSources {
     pub vendor_modules: Option<VendorModules>,
     /// The module's go.sum, `None` when there is none.
     pub gosum: Option<GoSum>,
+
     /// What could not be read, or was cut short by `LIMITS`; the rest stands.
     pub warnings: Vec<String>,
 }
@@ -89,6 +90,22 @@ fn read_bounded(path: &Path, limit: u64) -> std::io::Result<String> {
     let mut bytes = Vec::new();
     f.take(limit).read_to_end(&mut bytes)?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// The go.work the go command uses for `dir`: `GOWORK` when it names a file (`off`
+/// disables workspaces), else the nearest `go.work` from `dir` upwards (cmd/go/internal/
+/// modload, init.go `FindGoWork`).
+pub fn find_go_work(dir: &Path, gowork: Option<&str>) -> Option<PathBuf> {
+    match gowork {
+        Some("off") => None,
+        Some(p) if !p.is_empty() => Some(PathBuf::from(p)),
+        _ => {
+            let abs = std::path::absolute(dir).ok()?;
+            abs.ancestors()
+                .map(|d| d.join("go.work"))
+                .find(|f| f.is_file())
+        }
+    }
 }
 
 /// Reads and parses a go.mod.

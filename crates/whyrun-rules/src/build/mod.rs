@@ -38,6 +38,30 @@ pub struct BuildSubject {
     pub vendor_modules: Option<VendorModules>,
     /// The module's go.sum; `None` when it has none.
     pub gosum: Option<GoSum>,
+    /// The go.work the build runs in, `None` outside a workspace.
+    pub gowork: Option<GoWorkFile>,
+    /// Imports that name one of the module's own directories under another module path
+    /// (`github.com/me/app/internal/x` in module `example.com/app` with `internal/x`):
+    /// each import and that directory.
+    pub own_dir_elsewhere: Vec<(String, String)>,
+}
+
+/// A go.work as read.
+#[derive(Debug, Clone, Default)]
+pub struct GoWorkFile {
+    /// As shown.
+    pub path: String,
+    /// Each `use` directory, its line, and whether it holds a go.mod.
+    pub uses: Vec<WorkUse>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkUse {
+    pub dir: String,
+    /// The directory as an absolute, cleaned path (Go 1.20 and older print it).
+    pub absolute: String,
+    pub line: usize,
+    pub has_gomod: bool,
 }
 
 /// How the go command loads modules: `-mod=` as GOFLAGS gives it, else its default.
@@ -78,6 +102,7 @@ pub struct BuildEnv {
     pub goos: Option<String>,
     pub goarch: Option<String>,
     pub goproxy: Option<String>,
+    pub gowork: Option<String>,
 }
 
 /// Whether the go command works with modules or with GOPATH.

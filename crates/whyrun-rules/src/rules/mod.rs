@@ -10,10 +10,12 @@ mod dirty_vcs_build;
 mod glibc_binary_on_musl;
 mod go_release_end_of_life;
 mod go_runtime;
+mod go_work_module_missing;
 mod goamd64_level_above_cpu;
 mod goarm_vfp_unsupported;
 mod image_command_is_a_script;
 mod image_command_missing;
+mod import_not_provided;
 mod inconsistent_vendoring;
 mod kernel_too_old;
 mod launch_address_family_restricted;
@@ -55,6 +57,7 @@ mod go_mod_too_new_for_toolchain;
 mod go_version_newer_than_toolchain;
 mod gopath_package_not_found;
 mod replace_directory_missing;
+mod requirement_excluded;
 mod std_package_newer_than_toolchain;
 
 pub use arm_float_abi_mismatch::ArmFloatAbiMismatch;
@@ -69,11 +72,13 @@ pub use go_mod_not_found::GoModNotFound;
 pub use go_mod_too_new_for_toolchain::GoModTooNewForToolchain;
 pub use go_release_end_of_life::GoReleaseEndOfLife;
 pub use go_version_newer_than_toolchain::GoVersionNewerThanToolchain;
+pub use go_work_module_missing::GoWorkModuleMissing;
 pub use goamd64_level_above_cpu::Goamd64LevelAboveCpu;
 pub use goarm_vfp_unsupported::GoarmVfpUnsupported;
 pub use gopath_package_not_found::GopathPackageNotFound;
 pub use image_command_is_a_script::ImageCommandIsAScript;
 pub use image_command_missing::ImageCommandMissing;
+pub use import_not_provided::ImportNotProvided;
 pub use inconsistent_vendoring::InconsistentVendoring;
 pub use kernel_too_old::KernelTooOld;
 pub use launch_address_family_restricted::LaunchAddressFamilyRestricted;
@@ -101,6 +106,7 @@ pub use noexec_mount::NoexecMount;
 pub use not_executable::NotExecutable;
 pub use plugin_needs_dynamic_loader::PluginNeedsDynamicLoader;
 pub use replace_directory_missing::ReplaceDirectoryMissing;
+pub use requirement_excluded::RequirementExcluded;
 pub use script_interpreter_missing::ScriptInterpreterMissing;
 pub use static_glibc_nss::StaticGlibcNss;
 pub use std_package_newer_than_toolchain::StdPackageNewerThanToolchain;
@@ -195,6 +201,9 @@ register! {
         InconsistentVendoring,
         MissingGoSumEntry,
         MajorVersionWithoutSuffix,
+        GoWorkModuleMissing,
+        ImportNotProvided,
+        RequirementExcluded,
     ],
     Launch: [
         LaunchEnvironmentFileMissing,

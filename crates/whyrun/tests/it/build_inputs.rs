@@ -417,6 +417,105 @@ const CASES: &[Case] = &[
         top: None,
         cannot_tell: false,
     },
+    // BUILD011: a go.work use without a go.mod; GOWORK=off leaves the workspace out.
+    Case {
+        name: "go-work-module-missing-1.22",
+        go: "1.22",
+        env: &[("GOFLAGS", "")],
+        files: &[
+            ("app/go.mod", "module example.com/app\n\ngo 1.21\n"),
+            ("app/main.go", MAIN),
+            ("app/go.work", "go 1.21\n\nuse (\n\t.\n\t../lib\n)\n"),
+        ],
+        top: Some("BUILD011"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "go-work-module-missing-1.19",
+        go: "1.19",
+        env: &[("GOFLAGS", "")],
+        files: &[
+            ("app/go.mod", "module example.com/app\n\ngo 1.19\n"),
+            ("app/main.go", MAIN),
+            ("app/go.work", "go 1.19\n\nuse (\n\t.\n\t../lib\n)\n"),
+        ],
+        top: Some("BUILD011"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "go-work-module-present-1.22",
+        go: "1.22",
+        env: &[("GOFLAGS", "")],
+        files: &[
+            ("app/go.mod", "module example.com/app\n\ngo 1.21\n"),
+            ("app/main.go", USE_LIB),
+            ("app/go.work", "go 1.21\n\nuse (\n\t.\n\t../lib\n)\n"),
+            ("lib/go.mod", "module example.com/lib\n\ngo 1.21\n"),
+            ("lib/lib.go", LIB),
+        ],
+        top: None,
+        cannot_tell: false,
+    },
+    Case {
+        name: "go-work-off-1.24",
+        go: "1.24",
+        env: &[("GOFLAGS", ""), ("GOWORK", "off")],
+        files: &[
+            ("app/go.mod", "module example.com/app\n\ngo 1.21\n"),
+            ("app/main.go", MAIN),
+            ("app/go.work", "go 1.21\n\nuse (\n\t.\n\t../lib\n)\n"),
+        ],
+        top: None,
+        cannot_tell: false,
+    },
+    // BUILD012: an import no requirement provides, in each mode that does not add one.
+    Case {
+        name: "own-package-under-another-path-1.22",
+        go: "1.22",
+        env: &[("GOFLAGS", "")],
+        files: &[
+            ("go.mod", "module example.com/app\n\ngo 1.21\n"),
+            ("main.go", "package main\n\nimport \"github.com/me/app/internal/x\"\n\nfunc main() { x.F() }\n"),
+            ("internal/x/x.go", "package x\n\nfunc F() {}\n"),
+        ],
+        top: Some("BUILD012"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "import-not-required-offline-1.24",
+        go: "1.24",
+        env: &[],
+        files: &[
+            ("go.mod", "module example.com/app\n\ngo 1.21\n"),
+            ("main.go", "package main\n\nimport \"example.com/other\"\n\nfunc main() { other.F() }\n"),
+        ],
+        top: Some("BUILD012"),
+        cannot_tell: false,
+    },
+    Case {
+        name: "import-not-required-vendor-1.22",
+        go: "1.22",
+        env: &[("GOFLAGS", "-mod=vendor")],
+        files: &[
+            ("go.mod", "module example.com/app\n\ngo 1.21\n"),
+            ("main.go", "package main\n\nimport \"example.com/other\"\n\nfunc main() { other.F() }\n"),
+            ("vendor/modules.txt", ""),
+        ],
+        top: Some("BUILD012"),
+        cannot_tell: false,
+    },
+    // BUILD013: a required version that the go.mod excludes.
+    Case {
+        name: "required-version-excluded-1.22",
+        go: "1.22",
+        env: &[("GOFLAGS", "")],
+        files: &[
+            ("go.mod", "module example.com/app\n\ngo 1.21\n\nrequire example.com/lib v1.0.0\n\nexclude example.com/lib v1.0.0\n"),
+            ("main.go", MAIN),
+        ],
+        top: Some("BUILD013"),
+        cannot_tell: false,
+    },
 ];
 
 /// `/usr/lib/go-V/bin/go`, or a failure naming the script that installs it.
