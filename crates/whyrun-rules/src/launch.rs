@@ -237,9 +237,53 @@ fn under(path: &str, dir: &str) -> bool {
     dir.is_empty() || path == dir || path.starts_with(&format!("{dir}/"))
 }
 
+/// The directories `ProtectHome=` covers.
+const HOME_DIRS: [&str; 3] = ["/home", "/root", "/run/user"];
+
+/// The outcome of the deepest rule whose directory holds a path: systemd orders the mounts
+/// of a unit's namespace by path depth (src/core/namespace.c, mount_path_compare), so
+/// the most specific one is what the process sees; of two at the same depth the later
+/// one wins.
+struct Deepest<'a> {
+    path: &'a str,
+    best: Option<(usize, Option<Blocked>)>,
+}
+
+impl<'a> Deepest<'a> {
+    fn new(path: &'a str) -> Self {
+        Deepest { path, best: None }
+    }
+
+    /// A rule: `dir` makes the path `outcome` (`None`: usable).
+    fn consider(&mut self, dir: &str, outcome: Option<Blocked>) {
+        if !under(self.path, dir) {
+            return;
+        }
+        let depth = dir.trim_end_matches('/').len();
+        if self.best.as_ref().is_none_or(|(d, _)| depth >= *d) {
+            self.best = Some((depth, outcome));
+        }
+    }
+
+    /// A rule that blocks: `by` (set at `at`) makes paths under `dir` fail with `errno`.
+    fn block(&mut self, dir: &str, by: String, at: &str, errno: &'static str) {
+        self.consider(
+            dir,
+            Some(Blocked {
+                by,
+                at: at.to_string(),
+                errno,
+            }),
+        );
+    }
+
+    fn outcome(self) -> Option<Blocked> {
+        self.best.and_then(|(_, b)| b)
+    }
+}
+
 impl Sandbox {
-    /// What a write to `path` meets. The most specific (longest) matching path wins, as
-    /// systemd orders its mounts by path depth (src/core/namespace.c, mount_path_compare);
+    /// What a write to `path` meets. The most specific (longest) matching path wins;
     /// `ReadWritePaths=` and the managed directories make a path under a read-only tree
     /// writable again.
     ///
@@ -249,17 +293,7 @@ impl Sandbox {
     /// "inaccessible and empty", `read-only` read-only, `tmpfs` a writable empty tmpfs
     /// (systemd.exec(5)).
     pub fn write_blocked(&self, path: &str) -> Option<Blocked> {
-        // (depth of the rule's path, blocked or not)
-        let mut best: Option<(usize, Option<Blocked>)> = None;
-        let mut consider = |dir: &str, outcome: Option<Blocked>| {
-            if !under(path, dir) {
-                return;
-            }
-            let depth = dir.trim_end_matches('/').len();
-            if best.as_ref().is_none_or(|(d, _)| depth >= *d) {
-                best = Some((depth, outcome));
-            }
-        };
+        let mut d = Deepest::new(path);
         if let Some(ps) = &self.protect_system {
             let ro: &[&str] = match ps.value.as_str() {
                 "yes" | "true" | "on" | "1" => &["/usr", "/boot", "/efi"],
@@ -267,113 +301,68 @@ impl Sandbox {
                 "strict" => &["/"],
                 _ => &[],
             };
-            for d in ro {
-                consider(
-                    d,
-                    Some(Blocked {
-                        by: format!("ProtectSystem={}", ps.value),
-                        at: ps.at.clone(),
-                        errno: "read-only file system",
-                    }),
-                );
+            for dir in ro {
+                let by = format!("ProtectSystem={}", ps.value);
+                d.block(dir, by, &ps.at, "read-only file system");
             }
             if ps.value == "strict" {
-                for d in ["/dev", "/proc", "/sys"] {
-                    consider(d, None);
+                for dir in ["/dev", "/proc", "/sys"] {
+                    d.consider(dir, None);
                 }
             }
         }
         if let Some(ph) = &self.protect_home {
             let errno = match ph.value.as_str() {
-                "yes" | "true" | "on" | "1" => Some("no such file or directory"),
-                "read-only" => Some("read-only file system"),
-                "tmpfs" => None,
-                _ => Some(""),
+                "yes" | "true" | "on" | "1" => Some(Some("no such file or directory")),
+                "read-only" => Some(Some("read-only file system")),
+                "tmpfs" => Some(None),
+                _ => None,
             };
-            if errno != Some("") {
-                for d in ["/home", "/root", "/run/user"] {
-                    consider(
-                        d,
-                        errno.map(|errno| Blocked {
-                            by: format!("ProtectHome={}", ph.value),
-                            at: ph.at.clone(),
-                            errno,
-                        }),
-                    );
+            if let Some(errno) = errno {
+                for dir in HOME_DIRS {
+                    match errno {
+                        Some(e) => d.block(dir, format!("ProtectHome={}", ph.value), &ph.at, e),
+                        None => d.consider(dir, None),
+                    }
                 }
             }
         }
         for ro in &self.read_only {
-            consider(
-                &ro.value,
-                Some(Blocked {
-                    by: format!("ReadOnlyPaths={}", ro.value),
-                    at: ro.at.clone(),
-                    errno: "read-only file system",
-                }),
-            );
+            let by = format!("ReadOnlyPaths={}", ro.value);
+            d.block(&ro.value, by, &ro.at, "read-only file system");
         }
         for rw in self.read_write.iter().chain(&self.managed) {
-            consider(&rw.value, None);
+            d.consider(&rw.value, None);
         }
-        best.and_then(|(_, b)| b)
+        d.outcome()
     }
-}
 
-impl Sandbox {
     /// What an `execve` of `path` meets: hidden by `ProtectHome=yes|tmpfs` or
     /// `TemporaryFileSystem=` (`ENOENT`), or under a `NoExecPaths=` not undone by a
     /// deeper `ExecPaths=` (`EACCES`). The deepest matching path wins, as for writes.
     pub fn exec_blocked(&self, path: &str) -> Option<Blocked> {
-        let mut best: Option<(usize, Option<Blocked>)> = None;
-        let mut consider = |dir: &str, outcome: Option<Blocked>| {
-            if !under(path, dir) {
-                return;
-            }
-            let depth = dir.trim_end_matches('/').len();
-            if best.as_ref().is_none_or(|(d, _)| depth >= *d) {
-                best = Some((depth, outcome));
-            }
-        };
+        let mut d = Deepest::new(path);
         if let Some(ph) = &self.protect_home {
             if matches!(ph.value.as_str(), "yes" | "true" | "on" | "1" | "tmpfs") {
-                for d in ["/home", "/root", "/run/user"] {
-                    consider(
-                        d,
-                        Some(Blocked {
-                            by: format!("ProtectHome={}", ph.value),
-                            at: ph.at.clone(),
-                            errno: "no such file or directory",
-                        }),
-                    );
+                for dir in HOME_DIRS {
+                    let by = format!("ProtectHome={}", ph.value);
+                    d.block(dir, by, &ph.at, "no such file or directory");
                 }
             }
         }
         for t in &self.temporary {
             let dir = t.value.split(':').next().unwrap_or_default();
-            consider(
-                dir,
-                Some(Blocked {
-                    by: format!("TemporaryFileSystem={}", t.value),
-                    at: t.at.clone(),
-                    errno: "no such file or directory",
-                }),
-            );
+            let by = format!("TemporaryFileSystem={}", t.value);
+            d.block(dir, by, &t.at, "no such file or directory");
         }
         for n in &self.no_exec {
-            consider(
-                &n.value,
-                Some(Blocked {
-                    by: format!("NoExecPaths={}", n.value),
-                    at: n.at.clone(),
-                    errno: "permission denied",
-                }),
-            );
+            let by = format!("NoExecPaths={}", n.value);
+            d.block(&n.value, by, &n.at, "permission denied");
         }
         for e in &self.exec {
-            consider(&e.value, None);
+            d.consider(&e.value, None);
         }
-        best.and_then(|(_, b)| b)
+        d.outcome()
     }
 }
 

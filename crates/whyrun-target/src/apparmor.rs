@@ -307,18 +307,19 @@ fn header(stmt: &str) -> Option<(String, Option<String>, String)> {
     }
 }
 
+/// A rule's words after its qualifiers (`audit`, `allow`, `deny`, `quiet`), and whether
+/// one of them was `deny`.
+fn qualified(stmt: &str) -> (bool, Vec<&str>) {
+    let words: Vec<&str> = stmt.trim_end_matches(',').split_whitespace().collect();
+    let n = words
+        .iter()
+        .take_while(|w| matches!(**w, "deny" | "audit" | "allow" | "quiet"))
+        .count();
+    (words[..n].contains(&"deny"), words[n..].to_vec())
+}
+
 fn network_rule(stmt: &str, at: &str) -> Option<NetworkRule> {
-    let s = stmt.trim_end_matches(',').trim();
-    let mut words: Vec<&str> = s.split_whitespace().collect();
-    let mut deny = false;
-    while let Some(w) = words.first() {
-        match *w {
-            "deny" => deny = true,
-            "audit" | "allow" | "quiet" => {}
-            _ => break,
-        }
-        words.remove(0);
-    }
+    let (deny, words) = qualified(stmt);
     if words.first() != Some(&"network") {
         return None;
     }
@@ -331,17 +332,7 @@ fn network_rule(stmt: &str, at: &str) -> Option<NetworkRule> {
 }
 
 fn capability_rule(stmt: &str, at: &str) -> Option<CapabilityRule> {
-    let s = stmt.trim_end_matches(',').trim();
-    let mut words: Vec<&str> = s.split_whitespace().collect();
-    let mut deny = false;
-    while let Some(w) = words.first() {
-        match *w {
-            "deny" => deny = true,
-            "audit" | "allow" | "quiet" => {}
-            _ => break,
-        }
-        words.remove(0);
-    }
+    let (deny, words) = qualified(stmt);
     if words.first() != Some(&"capability") {
         return None;
     }

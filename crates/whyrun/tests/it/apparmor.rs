@@ -12,11 +12,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::process::Command;
 
-use serde_json::Value;
-
 use crate::fixtures;
-
-const WHYRUN: &str = env!("CARGO_BIN_EXE_whyrun");
 
 /// A root with Debian's AppArmor abstractions and tunables, a service user, the program
 /// at /usr/local/bin/app, a unit running it with `exec_args`, and `profile` as
@@ -124,21 +120,6 @@ fn whyrun_rules(root: &Path) -> BTreeSet<String> {
     out
 }
 
-fn check(root: &Path) -> (i32, Value) {
-    let out = Command::new(WHYRUN)
-        .args(["check", "--no-config", "--unit", "app.service", "--root"])
-        .arg(root)
-        .args(["--this-machine", "--format", "json"])
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-    (
-        out.status.code().unwrap_or(-1),
-        json["binaries"][0]["targets"][0].clone(),
-    )
-}
-
 /// (name, profile body, unit, whyrun's top error code or None)
 const CASES: &[(&str, &str, &str, Option<&str>)] = &[
     (
@@ -194,7 +175,7 @@ fn profiles_read_as_apparmor_parser_reads_them() {
             parser_rules(t.path()),
             "{name}: whyrun (left) and apparmor_parser -p (right)"
         );
-        let (code, target) = check(t.path());
+        let (code, target) = fixtures::check_unit_json(t.path());
         let found = target["findings"]
             .as_array()
             .and_then(|f| f.iter().find(|f| f["level"] == "error"))

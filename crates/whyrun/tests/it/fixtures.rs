@@ -120,6 +120,28 @@ pub fn inspect_json(files: &[&Path]) -> (Value, i32) {
     (json, out.status.code().unwrap_or(-1))
 }
 
+/// `whyrun check --unit app.service --root ROOT --this-machine --format json`: the exit
+/// code and the first target.
+pub fn check_unit_json(root: &Path) -> (i32, Value) {
+    let out = assert_cmd::Command::cargo_bin("whyrun")
+        .unwrap()
+        .args(["check", "--no-config", "--unit", "app.service", "--root"])
+        .arg(root)
+        .args(["--this-machine", "--format", "json"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "whyrun printed invalid JSON ({e}); stderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    (
+        out.status.code().unwrap_or(-1),
+        json["binaries"][0]["targets"][0].clone(),
+    )
+}
+
 /// The facts of one file, asserting it was read.
 pub fn facts(file: &Path) -> Value {
     let (json, code) = inspect_json(&[file]);

@@ -10,11 +10,8 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use serde_json::Value;
-
 use crate::fixtures;
 
-const WHYRUN: &str = env!("CARGO_BIN_EXE_whyrun");
 const FILES: &str = "/etc/selinux/default/contexts/files";
 
 fn policy_files() -> PathBuf {
@@ -141,22 +138,6 @@ fn file_contexts_agree_with_matchpathcon() {
     );
 }
 
-/// `whyrun check --unit app.service --root ROOT`: verdict, top code and the evidence.
-fn check_unit(root: &Path) -> (i32, Value) {
-    let out = Command::new(WHYRUN)
-        .args(["check", "--no-config", "--unit", "app.service", "--root"])
-        .arg(root)
-        .args(["--this-machine", "--format", "json"])
-        .output()
-        .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
-    (
-        out.status.code().unwrap_or(-1),
-        json["binaries"][0]["targets"][0].clone(),
-    )
-}
-
 fn set_label(path: &Path, context: &str) {
     let st = Command::new("python3")
         .args([
@@ -203,7 +184,7 @@ fn moved_program(policy: &str) -> tempfile::TempDir {
 #[test]
 fn a_program_moved_from_home_is_reported_on_a_targeted_policy() {
     let t = moved_program("targeted");
-    let (code, target) = check_unit(t.path());
+    let (code, target) = fixtures::check_unit_json(t.path());
     assert_eq!(code, 1, "{target}");
     let top = &target["findings"][0];
     assert_eq!(top["code"], "LAUNCH011", "{target}");
@@ -223,7 +204,7 @@ fn a_program_moved_from_home_is_reported_on_a_targeted_policy() {
         "matchpathcon: {expected}; {evidence}"
     );
     set_label(&t.path().join("usr/local/bin/app"), &expected);
-    let (code, target) = check_unit(t.path());
+    let (code, target) = fixtures::check_unit_json(t.path());
     assert_eq!(code, 0, "{target}");
 }
 
@@ -258,7 +239,7 @@ fn debians_policy_lets_systemd_execute_a_home_label() {
     let rules = String::from_utf8_lossy(&out.stdout);
     assert!(rules.contains("execute"), "sesearch: {rules}");
     let t = moved_program("default");
-    let (code, target) = check_unit(t.path());
+    let (code, target) = fixtures::check_unit_json(t.path());
     assert_eq!(code, 0, "{target}");
     assert!(
         !target["findings"].to_string().contains("LAUNCH011"),
