@@ -146,7 +146,7 @@ Exit codes: 0 the message was recognised, 1 it was not, 2 usage or input error."
 pub struct TargetArgs {
     /// A built-in profile (`whyrun check --list-targets`), for another architecture with
     /// `@ARCH` (`debian-12@arm64`, `alpine-3.19@arm/v7`), or a snapshot file written by
-    /// `whyrun snapshot`. Repeatable.
+    /// `whyrun snapshot`; `all` for every built-in profile. Repeatable.
     #[arg(long = "target", short = 't', value_name = "NAME|FILE.json")]
     pub targets: Vec<String>,
     /// A root file system (chroot semantics). Repeatable.
@@ -197,6 +197,14 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// The least verdict that makes the exit code non-zero: `never`, `will-not-start`
+    /// (and will not build), `fails-at-run-time`, `cannot-tell` (the default), `risk`.
+    #[arg(long, value_enum, default_value_t = FailOn::CannotTell, value_name = "VERDICT")]
+    pub fail_on: FailOn,
+    /// Print only the targets where it will not build, start or run, or where whyrun
+    /// cannot tell; nothing when every target runs (human format).
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
     /// List the built-in target profiles and exit.
     #[arg(long, exclusive = true)]
     pub list_targets: bool,
@@ -270,15 +278,38 @@ pub struct ConfigArgs {
 
 impl TargetArgs {
     /// The targets as the check pipeline takes them.
+    /// The targets named; `all` stands for every built-in profile.
     pub fn spec(&self) -> whyrun_target::TargetSpec {
+        let mut targets = Vec::new();
+        for t in &self.targets {
+            if t == "all" {
+                targets.extend(
+                    whyrun_target::profiles::names()
+                        .into_iter()
+                        .map(str::to_string),
+                );
+            } else {
+                targets.push(t.clone());
+            }
+        }
         whyrun_target::TargetSpec {
-            targets: self.targets.clone(),
+            targets,
             roots: self.roots.clone(),
             images: self.images.clone(),
             this_machine: self.this_machine,
             platform: self.platform.clone(),
         }
     }
+}
+
+/// The least verdict that fails a run (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, ValueEnum)]
+pub enum FailOn {
+    Never,
+    WillNotStart,
+    FailsAtRunTime,
+    CannotTell,
+    Risk,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -9,7 +9,7 @@ use whyrun_check::{Config, Placement};
 use whyrun_report::CheckReport;
 use whyrun_rules::{CheckOptions, Verdict};
 
-use crate::cli::{CheckArgs, ConfigArgs, Format};
+use crate::cli::{CheckArgs, ConfigArgs, FailOn, Format};
 use crate::exit;
 
 pub fn run(args: &CheckArgs) -> Result<u8> {
@@ -80,8 +80,44 @@ pub fn finish(args: &CheckArgs, outcome: &whyrun_check::Outcome) -> Result<u8> {
     if outcome.report.binaries.is_empty() {
         return Ok(exit::INPUT_ERROR);
     }
-    emit(&outcome.report, args.format, args.config.show_ignored)?;
-    Ok(exit_code(outcome))
+    if args.quiet && args.format == Format::Human {
+        let mut shown = outcome.report.clone();
+        for b in &mut shown.binaries {
+            b.targets
+                .retain(|t| !matches!(t.verdict, Verdict::Runs | Verdict::Risky));
+        }
+        shown.binaries.retain(|b| !b.targets.is_empty());
+        if !shown.binaries.is_empty() {
+            emit(&shown, args.format, args.config.show_ignored)?;
+        }
+    } else {
+        emit(&outcome.report, args.format, args.config.show_ignored)?;
+    }
+    Ok(fail_on(exit_code(outcome), outcome, args.fail_on))
+}
+
+/// The exit code once `--fail-on` has said which verdicts fail the run: input errors
+/// always do (2); below the threshold a code becomes 0; `risk` also fails on a risky
+/// target (1).
+pub fn fail_on(code: u8, outcome: &whyrun_check::Outcome, threshold: FailOn) -> u8 {
+    let verdicts = || {
+        outcome
+            .report
+            .binaries
+            .iter()
+            .flat_map(|b| &b.targets)
+            .map(|t| t.verdict)
+    };
+    match (code, threshold) {
+        (exit::INPUT_ERROR, _) => code,
+        (_, FailOn::Never) => exit::OK,
+        (exit::CANNOT_TELL, FailOn::WillNotStart | FailOn::FailsAtRunTime) => exit::OK,
+        (exit::FAILS, FailOn::WillNotStart) if !verdicts().any(|v| v == Verdict::WontStart) => {
+            exit::OK
+        }
+        (exit::OK, FailOn::Risk) if verdicts().any(|v| v == Verdict::Risky) => exit::FAILS,
+        _ => code,
+    }
 }
 
 /// The exit code of a check: input errors, then will not build, then failures, then

@@ -849,3 +849,102 @@ fn explain_of_a_launch_message_points_at_the_launch() {
         "{stdout}"
     );
 }
+
+/// The exit code of `check BINARY -t TARGET --fail-on VERDICT`.
+fn exit_with(binary: &std::path::Path, target: &str, fail_on: Option<&str>) -> i32 {
+    let mut c = whyrun();
+    c.arg("check")
+        .arg(binary)
+        .args(["-t", target, "--no-config"]);
+    if let Some(f) = fail_on {
+        c.args(["--fail-on", f]);
+    }
+    c.output().unwrap().status.code().unwrap_or(-1)
+}
+
+/// `--fail-on` decides which verdicts fail the run: each threshold against a binary that
+/// will not start (a musl program on Debian), one that fails at run time (a resolver
+/// with no resolv.conf), one whyrun cannot tell about (x32 on a profile that does not
+/// say), and one that runs with a risk (Gin's CA pool in scratch).
+#[test]
+fn fail_on_sets_the_least_failing_verdict() {
+    let wont_start = fixtures::small("c-musl-dynamic");
+    let fails = fixtures::small("go124-nethello");
+    let cannot_tell = fixtures::small("c-x32-static");
+    let gin = fixtures::built()
+        .into_iter()
+        .find(|f| f.name == "gin-go124")
+        .expect("the gin-go124 fixture")
+        .path;
+    let cases: &[(&std::path::Path, &str, [i32; 6])] = &[
+        // default, never, will-not-start, fails-at-run-time, cannot-tell, risk
+        (&wont_start, "debian-12", [1, 0, 1, 1, 1, 1]),
+        (&fails, "scratch", [1, 0, 0, 1, 1, 1]),
+        (&cannot_tell, "debian-12", [3, 0, 0, 0, 3, 3]),
+        (&gin, "scratch", [0, 0, 0, 0, 0, 1]),
+    ];
+    for (binary, target, expected) in cases {
+        let got = [
+            exit_with(binary, target, None),
+            exit_with(binary, target, Some("never")),
+            exit_with(binary, target, Some("will-not-start")),
+            exit_with(binary, target, Some("fails-at-run-time")),
+            exit_with(binary, target, Some("cannot-tell")),
+            exit_with(binary, target, Some("risk")),
+        ];
+        assert_eq!(got, *expected, "{} on {target}", binary.display());
+    }
+}
+
+/// `-t all` checks every built-in profile; `--quiet` prints only the targets that do not
+/// run, and nothing at all when every target runs.
+#[test]
+fn target_all_and_quiet() {
+    let out = whyrun()
+        .args(["check", "--no-config", "-t", "all", "--format", "json"])
+        .arg(fixtures::small("c-musl-dynamic"))
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let targets = json["binaries"][0]["targets"].as_array().unwrap().len();
+    let profiles = whyrun()
+        .args(["check", "--list-targets"])
+        .output()
+        .unwrap()
+        .stdout;
+    assert_eq!(
+        targets,
+        String::from_utf8_lossy(&profiles).lines().count(),
+        "one target per profile"
+    );
+    let quiet = whyrun()
+        .args([
+            "check",
+            "--no-config",
+            "-q",
+            "-t",
+            "alpine-3.19",
+            "-t",
+            "debian-12",
+        ])
+        .arg(fixtures::small("c-musl-dynamic"))
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&quiet.stdout);
+    assert_eq!(quiet.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("debian-12") && !text.contains("alpine-3.19"),
+        "{text}"
+    );
+    let silent = whyrun()
+        .args(["check", "--no-config", "-q", "-t", "alpine-3.19"])
+        .arg(fixtures::small("c-musl-dynamic"))
+        .output()
+        .unwrap();
+    assert_eq!(silent.status.code(), Some(0));
+    assert!(
+        silent.stdout.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&silent.stdout)
+    );
+}
