@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 
 use whyrun_facts::gosrc::{self, BuildContext, GoVersion};
 use whyrun_report::{BinaryReport, CheckReport, TargetReport};
-use whyrun_rules::build::{BuildEnv, BuildSubject, GoModFile, GoWorkFile, ReplaceDir, WorkUse};
+use whyrun_rules::build::{
+    BuildEnv, BuildSubject, BuiltBinary, GoModFile, GoWorkFile, ReplaceDir, WorkUse,
+};
 use whyrun_rules::{Input, Verdict};
 
 use crate::{Config, InputError, Outcome};
@@ -21,6 +23,9 @@ pub struct BuildRequest {
     pub go: Option<String>,
     /// `KEY=VALUE` pairs of the build's environment.
     pub env: Vec<(String, String)>,
+    /// `whyrun check BINARY --source DIR`: a Go binary said to be built from `dir`. Its
+    /// Go version is the toolchain unless `go` names one.
+    pub binary: Option<PathBuf>,
 }
 
 /// The environment variables `--env` takes.
@@ -92,7 +97,29 @@ pub fn check(req: &BuildRequest, config: &Config) -> Outcome {
         report: CheckReport::default(),
         errors: vec![InputError::new(shown.clone(), message)],
     };
-    let toolchain = match &req.go {
+    let built = match &req.binary {
+        Some(b) => {
+            let facts = match whyrun_facts::inspect_path(b) {
+                Ok(f) => f,
+                Err(e) => return fail(format!("{}: {e}", b.display())),
+            };
+            match facts.go.and_then(|g| g.build_info) {
+                Some(bi) => Some((b.display().to_string(), bi)),
+                None => {
+                    return fail(format!(
+                        "{}: no Go build info, so nothing says what source it was built from",
+                        b.display()
+                    ))
+                }
+            }
+        }
+        None => None,
+    };
+    let go = req
+        .go
+        .clone()
+        .or_else(|| built.as_ref().map(|(_, bi)| bi.go_version.clone()));
+    let toolchain = match &go {
         Some(v) => match GoVersion::parse(v) {
             Some(t) => Some(t),
             None => {
@@ -249,6 +276,12 @@ pub fn check(req: &BuildRequest, config: &Config) -> Outcome {
         }
         _ => Vec::new(),
     };
+    let built_from = built.map(|(path, build_info)| BuiltBinary {
+        path,
+        build_info,
+        head: gosrc::git::head(root.as_deref().unwrap_or(&req.dir))
+            .map(|(h, from)| (h, from.display().to_string())),
+    });
     let subject = BuildSubject {
         dir: shown.clone(),
         gomod,
@@ -273,6 +306,7 @@ pub fn check(req: &BuildRequest, config: &Config) -> Outcome {
         gosum: sources.gosum.clone(),
         gowork,
         own_dir_elsewhere,
+        built_from,
     };
     let findings = whyrun_rules::run(Input::Build(&subject));
     let mut target = TargetReport {
@@ -306,8 +340,18 @@ pub fn check(req: &BuildRequest, config: &Config) -> Outcome {
         ),
     };
     let mut report = CheckReport::default();
+    let (path, summary) = match &subject.built_from {
+        Some(b) => (
+            b.path.clone(),
+            format!(
+                "{}, against the source in {shown}: {summary}",
+                b.build_info.go_version
+            ),
+        ),
+        None => (shown.clone(), summary),
+    };
     report.binaries.push(BinaryReport {
-        path: shown.clone(),
+        path,
         summary,
         targets: vec![target],
     });

@@ -178,6 +178,11 @@ pub struct CheckArgs {
     /// For a DIR of Go sources: the Go toolchain that builds it (`1.22.1`, `go1.22.1`).
     #[arg(long, value_name = "VERSION")]
     pub go: Option<String>,
+    /// The Go source tree (a directory with go.mod) BINARY is said to be built from: its
+    /// module path, dependency versions and git commit are compared with BINARY's build
+    /// info, and the tree is judged against BINARY's Go version.
+    #[arg(long, value_name = "DIR", requires = "binary")]
+    pub source: Option<PathBuf>,
     /// For a DIR of Go sources: a variable of the build's environment (repeatable):
     /// GOTOOLCHAIN, GO111MODULE, GOFLAGS, CGO_ENABLED, GOOS, GOARCH, GOPATH, GOPROXY.
     #[arg(long = "env", value_name = "KEY=VALUE", value_parser = whyrun_check::build::parse_env)]

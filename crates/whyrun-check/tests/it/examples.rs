@@ -111,6 +111,7 @@ impl Scenario {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            binary: None,
         };
         let strip = format!("{}/", t.path().display());
         Scenario {
@@ -767,6 +768,25 @@ fn build013() -> Scenario {
     )
 }
 
+/// The hello program checked against a tree whose go.mod names another module.
+fn build014() -> Scenario {
+    let mut s = Scenario::go_sources(
+        &[
+            ("app/go.mod", "module example.com/greeter\n\ngo 1.21\n"),
+            ("app/main.go", "package main\n\nfunc main() {}\n"),
+        ],
+        "1.22.1",
+        &[],
+    );
+    let server = s._temp.as_ref().unwrap().path().join("server");
+    std::fs::copy(small("go124-hello"), &server).unwrap();
+    if let Some((request, _)) = s.build.as_mut() {
+        request.go = None;
+        request.binary = Some(server);
+    }
+    s
+}
+
 /// A small root with `root` and `app` (uid 1000) users, the Go hello program at
 /// /opt/app/server, `/etc/systemd/system/app.service` with these `[Service]` lines, and
 /// the changes of `setup`; the unit checked with these plain flags.
@@ -1066,6 +1086,7 @@ examples! {
     build011: "BUILD011",
     build012: "BUILD012",
     build013: "BUILD013",
+    build014: "BUILD014",
 }
 
 /// A new rule gets its example from a scenario here, or this fails.

@@ -8,6 +8,7 @@
 //! Reads are bounded (`LIMITS`): an untrusted tree cannot make whyrun read without end,
 //! and nothing here panics on what it reads.
 
+pub mod git;
 pub mod gomod;
 pub mod modfiles;
 pub mod source;

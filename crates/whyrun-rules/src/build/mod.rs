@@ -40,10 +40,24 @@ pub struct BuildSubject {
     pub gosum: Option<GoSum>,
     /// The go.work the build runs in, `None` outside a workspace.
     pub gowork: Option<GoWorkFile>,
+    /// `whyrun check BINARY --source DIR`: the binary's build info, judged against the
+    /// source tree it is said to come from.
+    pub built_from: Option<BuiltBinary>,
     /// Imports that name one of the module's own directories under another module path
     /// (`github.com/me/app/internal/x` in module `example.com/app` with `internal/x`):
     /// each import and that directory.
     pub own_dir_elsewhere: Vec<(String, String)>,
+}
+
+/// A Go binary and what its build info records.
+#[derive(Debug, Clone)]
+pub struct BuiltBinary {
+    /// As shown.
+    pub path: String,
+    pub build_info: whyrun_facts::go::BuildInfo,
+    /// The commit the source tree's repository is at (`.git/HEAD` resolved), and the
+    /// file it was read from; `None` outside a git repository.
+    pub head: Option<(String, String)>,
 }
 
 /// A go.work as read.

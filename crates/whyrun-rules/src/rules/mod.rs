@@ -2,6 +2,7 @@
 //! retired rule's code stays out of this table for good.
 
 mod arm_float_abi_mismatch;
+mod binary_not_from_source;
 mod build_machine_rpath;
 mod cgo_resolver_without_nss;
 mod cgo_stub_linked;
@@ -61,6 +62,7 @@ mod requirement_excluded;
 mod std_package_newer_than_toolchain;
 
 pub use arm_float_abi_mismatch::ArmFloatAbiMismatch;
+pub use binary_not_from_source::BinaryNotFromSource;
 pub use build_machine_rpath::BuildMachineRpath;
 pub use cgo_resolver_without_nss::CgoResolverWithoutNss;
 pub use cgo_stub_linked::CgoStubLinked;
@@ -204,6 +206,7 @@ register! {
         GoWorkModuleMissing,
         ImportNotProvided,
         RequirementExcluded,
+        BinaryNotFromSource,
     ],
     Launch: [
         LaunchEnvironmentFileMissing,

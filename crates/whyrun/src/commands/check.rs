@@ -24,6 +24,9 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             return Ok(exit::INPUT_ERROR);
         }
     };
+    if let (Some(dir), Some(binary)) = (&args.source, &args.binary) {
+        return crate::commands::check_build::run_source(args, binary, dir, &config);
+    }
     if let Some(dir) = args.binary.as_deref().filter(|p| p.is_dir()) {
         return crate::commands::check_build::run(args, dir, &config);
     }

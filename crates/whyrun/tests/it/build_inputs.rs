@@ -751,3 +751,129 @@ fn build_inputs_exit_codes() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--go and --env judge a directory"));
 }
+
+/// `git ARGS` in `dir`, failing the test with git's words.
+fn git(dir: &Path, args: &[&str]) -> String {
+    let mut c = Command::new("git");
+    c.current_dir(dir)
+        .env("GIT_AUTHOR_NAME", "whyrun")
+        .env("GIT_AUTHOR_EMAIL", "whyrun@example.com")
+        .env("GIT_COMMITTER_NAME", "whyrun")
+        .env("GIT_COMMITTER_EMAIL", "whyrun@example.com");
+    crate::fixtures::run_command(c, "git", args)
+        .trim()
+        .to_string()
+}
+
+/// `whyrun check BINARY --source DIR`: the codes of its findings and its JSON target.
+fn check_source(binary: &Path, dir: &Path) -> (Vec<String>, Value) {
+    let out = assert_cmd::Command::cargo_bin("whyrun")
+        .unwrap()
+        .args(["check", "--no-config", "--format", "json"])
+        .arg(binary)
+        .arg("--source")
+        .arg(dir)
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let target = json["binaries"][0]["targets"][0].clone();
+    let codes = target["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap_or("").to_string())
+        .collect();
+    (codes, target)
+}
+
+/// A binary built for real by Go 1.22 from a git repository, checked with `--source`
+/// against that repository as it changes. What whyrun says the binary was built from is
+/// what `go version -m` prints of it, and what it says the repository is at is what
+/// `git rev-parse HEAD` prints.
+#[test]
+fn a_binary_against_the_source_it_came_from() {
+    let go = go_binary("1.22");
+    let t = tempfile::tempdir().unwrap();
+    let src = t.path().join("src");
+    let files = [
+        ("go.mod", VENDOR_GOMOD),
+        ("main.go", USE_LIB),
+        ("lib/go.mod", "module example.com/lib\n\ngo 1.21\n"),
+        ("lib/lib.go", LIB),
+    ];
+    for (p, text) in files {
+        let p = src.join(p);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, text).unwrap();
+    }
+    git(&src, &["init", "-q"]);
+    git(&src, &["add", "."]);
+    git(&src, &["commit", "-q", "-m", "first"]);
+    let bin = t.path().join("app");
+    let gocache = crate::e2e::cache_dir("WHYRUN_GOCACHE", "gocache");
+    let mut build = Command::new(&go);
+    build
+        .current_dir(&src)
+        .env_clear()
+        .env("PATH", "/usr/bin:/bin")
+        .env("HOME", t.path())
+        .env("GOCACHE", &gocache)
+        .env("GOPROXY", "off")
+        .env("GOTOOLCHAIN", "local")
+        .env("GOFLAGS", "");
+    crate::fixtures::run_command(build, "go", &["build", "-o", bin.to_str().unwrap(), "."]);
+    let m = crate::fixtures::run(
+        go.to_str().unwrap(),
+        &["version", "-m", bin.to_str().unwrap()],
+    );
+    let revision = m
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("build\tvcs.revision="))
+        .expect("go version -m shows vcs.revision")
+        .to_string();
+    assert!(m.contains("dep\texample.com/lib\tv1.0.0"), "{m}");
+
+    // The tree it was built from: nothing to say.
+    let (codes, target) = check_source(&bin, &src);
+    assert!(!codes.contains(&"BUILD014".to_string()), "{target}");
+
+    // A new commit.
+    std::fs::write(src.join("main.go"), format!("{USE_LIB}\n// changed\n")).unwrap();
+    git(&src, &["commit", "-q", "-am", "second"]);
+    let head = git(&src, &["rev-parse", "HEAD"]);
+    let (codes, target) = check_source(&bin, &src);
+    assert_eq!(
+        codes.first().map(String::as_str),
+        Some("BUILD014"),
+        "{target}"
+    );
+    let message = target["findings"][0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!(
+            "built from commit {}, the repository is at {}",
+            &revision[..12],
+            &head[..12]
+        )),
+        "{message}"
+    );
+
+    // A dependency bumped, and the module renamed, in the working tree.
+    std::fs::write(
+        src.join("go.mod"),
+        VENDOR_GOMOD
+            .replace("v1.0.0", "v1.1.0")
+            .replace("example.com/v\n", "example.com/renamed\n"),
+    )
+    .unwrap();
+    let (_, target) = check_source(&bin, &src);
+    let evidence = target["findings"][0]["evidence"].to_string();
+    for said in [
+        "mod example.com/v",
+        "module example.com/renamed",
+        "dep example.com/lib v1.0.0",
+        "require example.com/lib v1.1.0",
+    ] {
+        assert!(evidence.contains(said), "{said}: {evidence}");
+    }
+}
