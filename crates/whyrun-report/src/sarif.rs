@@ -77,6 +77,7 @@ pub fn to_value(report: &CheckReport, whyrun_version: &str) -> Value {
                 "shortDescription": { "text": m.summary },
                 "fullDescription": { "text": m.summary },
                 "help": { "text": docs, "markdown": docs },
+                "helpUri": m.help_uri(),
                 "defaultConfiguration": { "level": level(m.severity) },
                 "properties": {
                     "family": m.family.name(),

@@ -91,6 +91,30 @@ impl RuleMeta {
             .to_string()
     }
 
+    /// The rule's page (`docs/rules/CODE.md`): its table of facts, then its documentation.
+    pub fn page(&self) -> String {
+        format!(
+            "<!-- Written by `WHYRUN_BLESS_DOCS=1 cargo test -p whyrun-rules --test pages` from the rule's doc comment; edit the comment, not this file. -->\n\n# {} {}\n\n{}\n\n| family | severity | judges | fails at |\n|---|---|---|---|\n| {} | {} | {} | {} |\n\n{}\n",
+            self.code,
+            self.name,
+            self.summary,
+            self.family.name(),
+            self.severity.label(),
+            self.subject.label(),
+            self.stage.label(),
+            self.docs_markdown()
+        )
+    }
+
+    /// Where the rule's page is published: the repository's `docs/rules/CODE.md`.
+    pub fn help_uri(&self) -> String {
+        format!(
+            "{}/blob/main/docs/rules/{}.md",
+            env!("CARGO_PKG_REPOSITORY"),
+            self.code
+        )
+    }
+
     /// A finding of this rule with its default severity.
     pub fn finding(&'static self, message: impl Into<String>) -> Finding {
         Finding {
