@@ -37,12 +37,15 @@ struct CauseReport {
     applies_on: Vec<String>,
     /// The finding's message there.
     findings: Vec<String>,
+    /// The fix `whyrun check` gives the finding there (`null` when it has none).
+    fixes: Vec<Option<whyrun_rules::Fix>>,
 }
 
 pub fn run(args: &ExplainArgs) -> Result<u8> {
     let hits = match_message(&args.message);
-    // rule code -> [(target, finding message)]
-    let mut fired: BTreeMap<&'static str, Vec<(String, String)>> = BTreeMap::new();
+    // rule code -> [(target, finding message, its fix)]
+    type Fired = Vec<(String, String, Option<whyrun_rules::Fix>)>;
+    let mut fired: BTreeMap<&'static str, Fired> = BTreeMap::new();
     let mut input_error = false;
     if let Some(binary) = &args.binary {
         let placement = Placement::Local {
@@ -63,10 +66,11 @@ pub fn run(args: &ExplainArgs) -> Result<u8> {
         }
         for t in outcome.report.binaries.iter().flat_map(|b| &b.targets) {
             for f in &t.findings {
-                fired
-                    .entry(f.code)
-                    .or_default()
-                    .push((t.target.clone(), f.message.clone()));
+                fired.entry(f.code).or_default().push((
+                    t.target.clone(),
+                    f.message.clone(),
+                    f.fix.clone(),
+                ));
             }
         }
     }
@@ -90,8 +94,9 @@ pub fn run(args: &ExplainArgs) -> Result<u8> {
                         CauseReport {
                             rule: c.rule,
                             text: c.text,
-                            applies_on: hits.iter().map(|(t, _)| t.clone()).collect(),
-                            findings: hits.into_iter().map(|(_, m)| m).collect(),
+                            applies_on: hits.iter().map(|(t, _, _)| t.clone()).collect(),
+                            findings: hits.iter().map(|(_, m, _)| m.clone()).collect(),
+                            fixes: hits.into_iter().map(|(_, _, f)| f).collect(),
                         }
                     })
                     .collect(),
@@ -135,8 +140,14 @@ fn print_human(e: &Explanation, with_binary: bool) {
                 println!("  {LABEL}{code:<8}{LABEL:#} {}", c.text);
             } else {
                 println!("  {BAD}{code:<8}{BAD:#} {}", c.text);
-                for (t, f) in c.applies_on.iter().zip(&c.findings) {
+                for ((t, f), fix) in c.applies_on.iter().zip(&c.findings).zip(&c.fixes) {
                     println!("           {BAD}applies here{BAD:#} on {ACCENT}{t}{ACCENT:#}: {f}");
+                    if let Some(fix) = fix {
+                        println!("           {LABEL}fix{LABEL:#} {}", fix.summary);
+                        for line in &fix.commands {
+                            println!("               {line}");
+                        }
+                    }
                 }
             }
         }

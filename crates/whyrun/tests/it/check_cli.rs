@@ -243,6 +243,23 @@ fn explain_names_the_cause_that_applies() {
     let causes = json["matches"][0]["causes"].as_array().unwrap();
     let libc003 = causes.iter().find(|c| c["rule"] == "LIBC003").unwrap();
     assert_eq!(libc003["applies_on"][0], root.to_str().unwrap());
+    // The fix `check` gives that finding, beside it.
+    let check = whyrun()
+        .args(["check", "--no-config", "--format", "json"])
+        .arg(&musl)
+        .args(["--root", root.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let check: Value = serde_json::from_slice(&check.stdout).unwrap();
+    let from_check = check["binaries"][0]["targets"][0]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == "LIBC003")
+        .unwrap()["fix"]
+        .clone();
+    assert!(from_check.is_object(), "{from_check}");
+    assert_eq!(libc003["fixes"][0], from_check);
     let libc001 = causes.iter().find(|c| c["rule"] == "LIBC001").unwrap();
     assert!(libc001["applies_on"].as_array().unwrap().is_empty());
     let out = whyrun()
