@@ -66,6 +66,15 @@ impl Target {
         }
     }
 
+    /// This target with the local file `local` placed at `at` (an absolute path inside
+    /// it), as after the copy: the loader sees that path's `$ORIGIN` and directories.
+    pub fn with_file_at(self, at: std::path::PathBuf, local: std::path::PathBuf) -> Target {
+        Target {
+            view: Arc::new(fs::Overlay::new(self.view, at, local)),
+            ..self
+        }
+    }
+
     pub fn view(&self) -> &dyn FileView {
         &*self.view
     }

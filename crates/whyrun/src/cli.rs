@@ -374,6 +374,10 @@ pub struct TreeArgs {
     /// root).
     #[arg(long, value_name = "PATH")]
     pub ld_library_path: Option<String>,
+    /// With --root: FILE is a file on this machine, shown as if it were copied to PATH
+    /// inside the root (its `$ORIGIN` is that directory).
+    #[arg(long = "as", value_name = "PATH", requires = "root")]
+    pub deploy_as: Option<PathBuf>,
     /// Print JSON (schema `whyrun.tree/1`) instead of the tree.
     #[arg(long)]
     pub json: bool,

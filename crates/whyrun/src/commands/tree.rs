@@ -9,7 +9,7 @@
 use std::io::{self, BufWriter, Write};
 
 use anstream::eprintln;
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use rayon::prelude::*;
 use whyrun_report::tree::{FileReport, Palette, Report, SCHEMA};
 use whyrun_target::loader::LoadTree;
@@ -34,6 +34,18 @@ pub fn run(args: &TreeArgs) -> Result<u8> {
     if let Some(lp) = &args.ld_library_path {
         target.ld_library_path = Some(lp.clone());
     }
+    // `--as PATH`: the one local FILE, placed at PATH inside the root.
+    let placed = match (&args.deploy_as, args.files.as_slice()) {
+        (Some(at), [local]) => {
+            if !at.is_absolute() {
+                bail!("--as {}: an absolute path inside the root", at.display());
+            }
+            target = target.with_file_at(at.clone(), local.clone());
+            Some((local.clone(), at.clone()))
+        }
+        (Some(_), _) => bail!("--as places one FILE: name exactly one"),
+        (None, _) => None,
+    };
     let describe = target.view().describe();
     let loader = Loader::new(target);
     // On this machine a relative FILE is taken from the current directory, as every other
@@ -43,14 +55,14 @@ pub fn run(args: &TreeArgs) -> Result<u8> {
         Some(_) => None,
     };
     let resolve = |f: &std::path::PathBuf| {
-        let path = match &cwd {
-            Some(dir) if f.is_relative() => dir.join(f),
-            _ => f.clone(),
+        let (shown, path) = match (&placed, &cwd) {
+            (Some((local, at)), _) if local == f => {
+                (format!("{} (as {})", f.display(), at.display()), at.clone())
+            }
+            (_, Some(dir)) if f.is_relative() => (f.display().to_string(), dir.join(f)),
+            _ => (f.display().to_string(), f.clone()),
         };
-        (
-            f.display().to_string(),
-            loader.resolve(&path).map_err(|e| e.to_string()),
-        )
+        (shown, loader.resolve(&path).map_err(|e| e.to_string()))
     };
     let mut code = exit::OK;
     // An unreadable file decides the exit code over a missing library.

@@ -212,3 +212,44 @@ fn a_relative_path_is_taken_from_the_current_directory() {
     );
     assert!(stdout.contains("libc.so.6 =>"), "{stdout}");
 }
+
+/// `--as PATH`: a local program shown as if copied to PATH inside the root. The fixture
+/// `c-runpath` finds `libhello.so` through `RUNPATH $ORIGIN/lib`: placed at
+/// /opt/app/prog, next to the root's /opt/app/lib/libhello.so, it loads; placed where no
+/// such directory is, the library is missing.
+#[test]
+fn as_places_a_local_file_inside_the_root() {
+    let root = small_root(true);
+    let lib = root.path().join("opt/app/lib");
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::copy(
+        crate::fixtures::small("lib/libhello.so"),
+        lib.join("libhello.so"),
+    )
+    .unwrap();
+    let prog = crate::fixtures::small("c-runpath");
+    let run = |at: &str| {
+        whyrun()
+            .args(["tree", "--root"])
+            .arg(root.path())
+            .args(["--as", at])
+            .arg(&prog)
+            .output()
+            .unwrap()
+    };
+    let placed = run("/opt/app/prog");
+    let text = String::from_utf8_lossy(&placed.stdout);
+    assert_eq!(placed.status.code(), Some(0), "{text}");
+    assert!(text.contains("c-runpath at /opt/app/prog"), "{text}");
+    assert!(
+        text.contains("libhello.so => /opt/app/lib/libhello.so"),
+        "{text}"
+    );
+    let elsewhere = run("/usr/bin/prog2");
+    assert_eq!(
+        elsewhere.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&elsewhere.stdout)
+    );
+}
