@@ -45,6 +45,9 @@ pub enum Command {
     #[command(after_help = EXPLAIN_HELP)]
     Explain(ExplainArgs),
     /// List every rule: code, severity and what it finds.
+    #[command(
+        after_help = "Examples:\n  whyrun rules\n  whyrun rules | grep LAUNCH\n\nEach rule's page: whyrun rule CODE, or docs/rules/CODE.md."
+    )]
     Rules,
     /// Print one rule's documentation.
     #[command(after_help = "Example:\n  whyrun rule LIBC001\n  whyrun rule missing-interpreter")]
@@ -81,9 +84,11 @@ Exit codes: 0 written, 2 the root or the output could not be used.")]
     /// Print a shell completion script to standard output.
     #[command(after_help = "Example:\n  whyrun completions bash > /etc/bash_completion.d/whyrun")]
     Completions(CompletionsArgs),
-    /// Print the man page (roff) to standard output.
-    #[command(after_help = "Example:\n  whyrun man > whyrun.1 && man ./whyrun.1")]
-    Man,
+    /// Print the man page (roff) to standard output: whyrun's, or one command's.
+    #[command(
+        after_help = "Examples:\n  whyrun man > whyrun.1 && man ./whyrun.1\n  whyrun man check > whyrun-check.1"
+    )]
+    Man(ManArgs),
 }
 
 const CHECK_HELP: &str = "\
@@ -384,6 +389,13 @@ pub struct TreeArgs {
     /// Also show libraries already listed, and the search configuration.
     #[arg(short, long)]
     pub verbose: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A command (`check`, `explain`, …): its own page, `whyrun-COMMAND(1)`.
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 #[derive(Debug, Args)]

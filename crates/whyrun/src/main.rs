@@ -38,7 +38,7 @@ fn main() -> ExitCode {
         Command::Tree(args) => commands::tree::run(&args),
         Command::Snapshot(args) => commands::snapshot::run(&args),
         Command::Completions(args) => commands::generate::completions(&args),
-        Command::Man => commands::generate::man(),
+        Command::Man(args) => commands::generate::man(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

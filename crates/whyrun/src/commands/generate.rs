@@ -2,10 +2,10 @@
 
 use std::io::Write;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use clap::CommandFactory;
 
-use crate::cli::{Cli, CompletionsArgs, Shell};
+use crate::cli::{Cli, CompletionsArgs, ManArgs, Shell};
 use crate::exit;
 
 pub fn completions(args: &CompletionsArgs) -> Result<u8> {
@@ -25,9 +25,23 @@ pub fn completions(args: &CompletionsArgs) -> Result<u8> {
     Ok(exit::OK)
 }
 
-pub fn man() -> Result<u8> {
+pub fn man(args: &ManArgs) -> Result<u8> {
+    let mut cli = Cli::command();
+    let page = match &args.command {
+        None => cli,
+        Some(name) => {
+            cli.build();
+            let Some(sub) = cli.find_subcommand(name) else {
+                let names: Vec<&str> = cli.get_subcommands().map(|c| c.get_name()).collect();
+                bail!("no command {name:?} (one of {})", names.join(", "));
+            };
+            // Built, clap names it `whyrun-check`: whyrun-check(1), as git and cargo name
+            // their commands' pages.
+            sub.clone()
+        }
+    };
     let mut out = Vec::new();
-    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    clap_mangen::Man::new(page).render(&mut out)?;
     std::io::stdout().write_all(&out)?;
     Ok(exit::OK)
 }

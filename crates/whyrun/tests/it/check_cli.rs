@@ -965,3 +965,38 @@ fn target_all_and_quiet() {
         String::from_utf8_lossy(&silent.stdout)
     );
 }
+
+/// Every command has its own help with examples and its own man page, whyrun-COMMAND(1).
+#[test]
+fn every_command_has_examples_and_a_man_page() {
+    let top = whyrun().arg("--help").output().unwrap();
+    let top = String::from_utf8_lossy(&top.stdout).into_owned();
+    let commands: Vec<&str> = top
+        .lines()
+        .skip_while(|l| !l.starts_with("Commands:"))
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|c| *c != "help")
+        .collect();
+    assert!(commands.len() >= 9, "{top}");
+    for c in commands {
+        let help = whyrun().args([c, "--help"]).output().unwrap();
+        let help = String::from_utf8_lossy(&help.stdout);
+        assert!(
+            help.contains("Example"),
+            "{c} --help has no example:\n{help}"
+        );
+        let man = whyrun().args(["man", c]).output().unwrap();
+        assert_eq!(man.status.code(), Some(0), "man {c}");
+        let page = String::from_utf8_lossy(&man.stdout);
+        assert!(
+            page.contains(&format!(".TH whyrun-{c} 1")),
+            "man {c}: {}",
+            page.lines().take(3).collect::<Vec<_>>().join("\n")
+        );
+    }
+    let nope = whyrun().args(["man", "nope"]).output().unwrap();
+    assert_eq!(nope.status.code(), Some(2));
+}
