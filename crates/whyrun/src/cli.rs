@@ -33,6 +33,40 @@ whyrun inspect: 0 every file was inspected, 2 a file could not be read.";
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// When to colour the output: `auto` on a terminal without NO_COLOR.
+    #[arg(long, global = true, value_enum, default_value_t = ColorWhen::Auto, value_name = "WHEN")]
+    pub color: ColorWhen,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorWhen {
+    Auto,
+    Always,
+    Never,
+}
+
+/// `--format human|json` (and `--json`, the same as `--format json`), as every command
+/// that prints a report takes it.
+#[derive(Debug, Args)]
+pub struct OutputArgs {
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TextFormat::Human)]
+    pub format: TextFormat,
+    /// The same as --format json.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl OutputArgs {
+    pub fn json(&self) -> bool {
+        self.json || self.format == TextFormat::Json
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TextFormat {
+    Human,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -341,9 +375,8 @@ pub struct ExplainArgs {
     pub targets: TargetArgs,
     #[arg(long, value_name = "USER[:GROUP]", help = USER_HELP, requires = "binary")]
     pub user: Option<String>,
-    /// Print JSON instead of text.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]
@@ -358,9 +391,9 @@ pub struct InspectArgs {
     /// Binaries to inspect (ELF executables or shared libraries).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
-    /// Print JSON (schema `whyrun.inspect/1`) instead of text.
-    #[arg(long)]
-    pub json: bool,
+    /// JSON is `whyrun.inspect/1`.
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// List every dependency, symbol version and build setting.
     #[arg(short, long)]
     pub verbose: bool,
@@ -383,9 +416,9 @@ pub struct TreeArgs {
     /// inside the root (its `$ORIGIN` is that directory).
     #[arg(long = "as", value_name = "PATH", requires = "root")]
     pub deploy_as: Option<PathBuf>,
-    /// Print JSON (schema `whyrun.tree/1`) instead of the tree.
-    #[arg(long)]
-    pub json: bool,
+    /// JSON is `whyrun.tree/1`.
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Also show libraries already listed, and the search configuration.
     #[arg(short, long)]
     pub verbose: bool,

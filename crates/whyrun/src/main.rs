@@ -29,6 +29,11 @@ pub mod exit {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    anstream::ColorChoice::write_global(match cli.color {
+        cli::ColorWhen::Auto => anstream::ColorChoice::Auto,
+        cli::ColorWhen::Always => anstream::ColorChoice::Always,
+        cli::ColorWhen::Never => anstream::ColorChoice::Never,
+    });
     let result = match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Explain(args) => commands::explain::run(&args),

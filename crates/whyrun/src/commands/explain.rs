@@ -103,7 +103,7 @@ pub fn run(args: &ExplainArgs) -> Result<u8> {
             })
             .collect(),
     };
-    if args.json {
+    if args.output.json() {
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());
         serde_json::to_writer_pretty(&mut out, &explanation)?;
         writeln!(out)?;

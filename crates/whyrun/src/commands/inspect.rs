@@ -34,7 +34,7 @@ pub fn run(args: &InspectArgs) -> Result<u8> {
         }
     }
 
-    if args.json {
+    if args.output.json() {
         let report = Report {
             schema: SCHEMA,
             whyrun_version: env!("CARGO_PKG_VERSION"),

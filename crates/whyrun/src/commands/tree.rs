@@ -76,7 +76,7 @@ pub fn run(args: &TreeArgs) -> Result<u8> {
     };
 
     let mut out = BufWriter::with_capacity(OUT_BUFFER, io::stdout());
-    if args.json {
+    if args.output.json() {
         let results: Vec<(String, Result<LoadTree, String>)> =
             args.files.par_iter().map(resolve).collect();
         for (path, r) in &results {

@@ -1000,3 +1000,48 @@ fn every_command_has_examples_and_a_man_page() {
     let nope = whyrun().args(["man", "nope"]).output().unwrap();
     assert_eq!(nope.status.code(), Some(2));
 }
+
+/// The same flag means the same everywhere: `--format json` (or `--json`) for every
+/// command that prints a report, and a global `--color auto|always|never`.
+#[test]
+fn format_and_color_are_the_same_everywhere() {
+    let hello = fixtures::small("go124-hello");
+    let hello = hello.to_str().unwrap();
+    for args in [
+        vec!["inspect", hello],
+        vec!["tree", hello],
+        vec!["explain", "exec format error", hello, "-t", "debian-12"],
+        vec!["check", hello, "-t", "debian-12", "--no-config"],
+    ] {
+        let out = whyrun()
+            .args(&args)
+            .args(["--format", "json"])
+            .output()
+            .unwrap();
+        let json: Result<Value, _> = serde_json::from_slice(&out.stdout);
+        assert!(
+            json.is_ok(),
+            "{args:?} --format json: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    let color = |when: &str| {
+        let out = whyrun()
+            .env_remove("NO_COLOR")
+            .args([
+                "--color",
+                when,
+                "check",
+                hello,
+                "-t",
+                "debian-12",
+                "--no-config",
+            ])
+            .output()
+            .unwrap();
+        out.stdout.contains(&0x1b)
+    };
+    assert!(color("always"), "--color always into a pipe");
+    assert!(!color("never"));
+    assert!(!color("auto"), "a pipe is not a terminal");
+}
