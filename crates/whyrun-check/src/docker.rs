@@ -1,0 +1,1476 @@
+//! `whyrun check --dockerfile`: a Dockerfile followed stage by stage as BuildKit would
+//! (global `ARG`s and `--build-arg`, `FROM --platform`, the automatic platform `ARG`s,
+//! `ENV`, `WORKDIR`, `COPY`/`ADD` from the context (less `.dockerignore`) and `--from`
+//! a stage, `RUN` lines split into simple commands with their environment prefixes), the
+//! `go build` of the build stage judged by the `BUILD` rules over the context's sources
+//! (the toolchain from the `golang:X.Y` tag), the binary it writes predicted
+//! (`whyrun_facts::predicted`) and judged by the binary rules against the final stage's
+//! base (a built-in profile, with the files copied into the stage), and the launch of
+//! the final stage (`USER`, `ENTRYPOINT`/`CMD`). Nothing is built or run; what cannot be
+//! followed is "cannot tell" (BUILD010).
+//!
+//! What the official `golang` images hold is taken from docker-library/golang: the
+//! Debian variants install `gcc` and `libc6-dev` (`1.26/bookworm/Dockerfile`), the Alpine
+//! variants no C compiler (`1.26/alpine3.23/Dockerfile`); both set `GOTOOLCHAIN=local`,
+//! `GOPATH=/go`, `WORKDIR /go` and carry the CA bundle.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use whyrun_facts::dockerfile::{self, Command, DockerIgnore, Dockerfile, StepKind};
+use whyrun_facts::gosrc::GoVersion;
+use whyrun_facts::predicted::{self, GoBinary};
+use whyrun_report::{BinaryReport, CheckReport, TargetReport};
+use whyrun_rules::build::docker::{
+    CgoWithoutCompiler, DockerSubject, MissingSource, MissingUser, Undecided,
+};
+use whyrun_rules::{Binary, CheckContext, CheckOptions, Input, MissingCommand, Verdict};
+use whyrun_target::model::{LibcFamily, TargetModel};
+
+use crate::build::{self, BuildRequest};
+use crate::{Config, InputError, Outcome};
+
+/// What to follow.
+#[derive(Debug, Clone, Default)]
+pub struct DockerRequest {
+    pub dockerfile: PathBuf,
+    /// The build context; the Dockerfile's directory when not given.
+    pub context: Option<PathBuf>,
+    pub build_args: Vec<(String, String)>,
+    /// `--target STAGE`; the last stage when not given.
+    pub target: Option<String>,
+    /// `--platform linux/arm64`; this machine's when not given.
+    pub platform: Option<String>,
+}
+
+/// The standard-library packages built with cgo when cgo is on (their `import "C"`
+/// files): `net` (the resolver), `os/user`, and those that import `net`.
+const CGO_STD: &[&str] = &[
+    "net",
+    "os/user",
+    "net/http",
+    "net/http/httptest",
+    "net/http/httputil",
+    "net/rpc",
+    "net/smtp",
+    "net/mail",
+    "crypto/tls",
+    "log/syslog",
+    "expvar",
+    "plugin",
+];
+
+/// Calls by which a program verifies certificates itself, and the linked function each
+/// goes through (`whyrun_facts::go::packages` X509 entry points).
+const TLS_CALLS: &[(&str, &str)] = &[
+    ("http.Get(", "net/http.(*Transport).dialConn"),
+    ("http.Post(", "net/http.(*Transport).dialConn"),
+    ("http.Head(", "net/http.(*Transport).dialConn"),
+    ("http.DefaultClient", "net/http.(*Transport).dialConn"),
+    ("http.Client{", "net/http.(*Transport).dialConn"),
+    ("http.NewRequest", "net/http.(*Transport).dialConn"),
+    ("tls.Dial", "crypto/tls.dial"),
+    ("x509.SystemCertPool", "crypto/x509.SystemCertPool"),
+    // Verify with no Roots verifies against the system pool (crypto/x509 verify.go).
+    ("x509.VerifyOptions{", "crypto/x509.(*Certificate).Verify"),
+];
+
+/// What whyrun knows of a base image.
+#[derive(Debug, Clone, Default)]
+struct Base {
+    /// As written (expanded).
+    name: String,
+    /// The profile of the image as a run target, when there is one.
+    profile: Option<String>,
+    /// The Go toolchain in it (`golang:1.22` → 1.22).
+    go: Option<GoVersion>,
+    /// Whether `gcc` is in it; `None` when unknown.
+    gcc: Option<bool>,
+    libc: Option<LibcFamily>,
+    /// Paths known to exist in it (a directory here says nothing of what is in it).
+    files: Vec<String>,
+    /// Directories whose whole tree is known to be there (`/usr/local/go`).
+    trees: Vec<String>,
+    env: Vec<(String, String)>,
+    workdir: String,
+    /// Whether its file list is known (a profile or a golang image).
+    known: bool,
+    /// The users of its passwd; `None` when unknown.
+    users: Option<Vec<String>>,
+    has_passwd: bool,
+}
+
+/// A file or directory in a stage and where it came from.
+#[derive(Debug, Clone)]
+enum Origin {
+    /// A path in the context (a directory copies its tree).
+    Context(PathBuf),
+    /// A binary a `go build` wrote.
+    Binary(Box<Predicted>),
+    /// Something a step made that whyrun does not model (mkdir, a base file).
+    Plain,
+}
+
+#[derive(Debug, Clone)]
+struct Predicted {
+    facts: GoBinary,
+    /// The `go build` words as written on the RUN line, without its variables.
+    command: Vec<String>,
+    /// The variables written before it on the RUN line.
+    prefix: Vec<(String, String)>,
+}
+
+/// A stage as followed.
+#[derive(Debug, Clone, Default)]
+struct StageState {
+    name: Option<String>,
+    base: Base,
+    /// The stage it is built FROM, when it is one.
+    env: Vec<(String, String)>,
+    args: BTreeMap<String, Option<String>>,
+    workdir: String,
+    files: Vec<(String, Origin)>,
+    user: Option<(String, usize)>,
+    entrypoint: Option<(Command, usize)>,
+    cmd: Option<(Command, usize)>,
+    /// Steps not followed: line and what.
+    unfollowed: Vec<(usize, String)>,
+    /// The platform (`linux/amd64`) it runs on.
+    os: String,
+    arch: String,
+    gcc: Option<bool>,
+}
+
+impl StageState {
+    fn get(&self, k: &str) -> Option<String> {
+        if let Some((_, v)) = self.env.iter().rev().find(|(key, _)| key == k) {
+            return Some(v.clone());
+        }
+        self.args.get(k).cloned().flatten()
+    }
+
+    fn set_env(&mut self, k: &str, v: String) {
+        self.env.retain(|(key, _)| key != k);
+        self.env.push((k.to_string(), v));
+    }
+
+    fn expand(&self, s: &str) -> String {
+        dockerfile::expand(s, &|n| Ok(self.get(n))).unwrap_or_else(|| s.to_string())
+    }
+
+    fn abs(&self, p: &str) -> String {
+        let joined = if p.starts_with('/') {
+            p.to_string()
+        } else {
+            format!("{}/{}", self.workdir.trim_end_matches('/'), p)
+        };
+        clean(&joined)
+    }
+
+    /// The origin of `path` in the stage: copied or built there, or known in the base.
+    fn lookup(&self, path: &str) -> Option<Origin> {
+        let path = clean(path);
+        for (p, o) in self.files.iter().rev() {
+            if *p == path {
+                return Some(o.clone());
+            }
+            if let Some(rest) = path.strip_prefix(&format!("{}/", p.trim_end_matches('/'))) {
+                if let Origin::Context(dir) = o {
+                    let f = dir.join(rest);
+                    if f.exists() {
+                        return Some(Origin::Context(f));
+                    }
+                }
+            }
+        }
+        let base_has =
+            self.base.files.contains(&path)
+                || self.base.trees.iter().any(|t| {
+                    *t == path || path.starts_with(&format!("{}/", t.trim_end_matches('/')))
+                });
+        base_has.then_some(Origin::Plain)
+    }
+
+    /// The context directory copied to `dir` (or a parent of it), and `dir` in it.
+    fn context_dir(&self, dir: &str) -> Option<PathBuf> {
+        let dir = clean(dir);
+        for (p, o) in self.files.iter().rev() {
+            let Origin::Context(src) = o else { continue };
+            if !src.is_dir() {
+                continue;
+            }
+            if *p == dir {
+                return Some(src.clone());
+            }
+            if let Some(rest) = dir.strip_prefix(&format!("{}/", p.trim_end_matches('/'))) {
+                return Some(src.join(rest));
+            }
+        }
+        None
+    }
+}
+
+/// `/a/./b/../c` as `/a/c`.
+fn clean(p: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for s in p.split('/') {
+        match s {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            s => parts.push(s),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+fn host_goarch() -> &'static str {
+    match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        other => other,
+    }
+}
+
+/// The facts crate's machine name of a GOARCH.
+fn machine_of(goarch: &str) -> String {
+    whyrun_target::profiles::machine_of(goarch).to_string()
+}
+
+/// What whyrun knows of the image `name` (expanded).
+fn base_of(name: &str) -> Base {
+    let bare = name
+        .strip_prefix("docker.io/")
+        .unwrap_or(name)
+        .strip_prefix("library/")
+        .unwrap_or(name.strip_prefix("docker.io/").unwrap_or(name));
+    let bare = bare.split('@').next().unwrap_or(bare);
+    if bare == "scratch" {
+        return Base {
+            name: name.into(),
+            profile: Some("scratch".into()),
+            gcc: Some(false),
+            known: true,
+            users: Some(Vec::new()),
+            workdir: "/".into(),
+            ..Default::default()
+        };
+    }
+    if let Some(tag) = bare.strip_prefix("golang:") {
+        let (version, variant) = tag.split_once('-').unwrap_or((tag, ""));
+        let alpine = variant.starts_with("alpine");
+        let go = GoVersion::parse(version);
+        let known =
+            go.is_some() && matches!(variant, "" | "bookworm" | "bullseye" | "trixie") || alpine;
+        return Base {
+            name: name.into(),
+            profile: None,
+            go,
+            gcc: known.then_some(!alpine),
+            libc: Some(if alpine {
+                LibcFamily::Musl
+            } else {
+                LibcFamily::Glibc
+            }),
+            trees: ["/usr/local/go", "/etc/ssl/certs"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+            files: [
+                "/etc/ssl/certs/ca-certificates.crt",
+                "/etc/passwd",
+                "/go",
+                "/go/bin",
+                "/lib",
+                "/usr",
+                "/bin",
+                "/etc",
+                "/tmp",
+            ]
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+            env: vec![
+                (
+                    "PATH".into(),
+                    "/go/bin:/usr/local/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+                        .into(),
+                ),
+                ("GOTOOLCHAIN".into(), "local".into()),
+                ("GOPATH".into(), "/go".into()),
+            ],
+            workdir: "/go".into(),
+            known,
+            users: Some(vec!["root".into(), "nobody".into()]),
+            has_passwd: true,
+        };
+    }
+    match whyrun_target::profiles::find(bare) {
+        Some(p) => {
+            let model = whyrun_target::profiles::model(&p.name, None).ok();
+            let mut files = Vec::new();
+            let mut trees = Vec::new();
+            let mut users = None;
+            let mut has_passwd = false;
+            let mut env = vec![(
+                "PATH".to_string(),
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".to_string(),
+            )];
+            let mut libc = None;
+            if let Some(m) = &model {
+                let rf = &m.runtime_files;
+                files.extend(rf.ca_bundle.clone());
+                trees.extend(rf.zoneinfo.clone());
+                if rf.passwd {
+                    files.push("/etc/passwd".into());
+                    has_passwd = true;
+                }
+                if rf.tmp {
+                    files.push("/tmp".into());
+                }
+                files.extend(m.interpreters.iter().cloned());
+                if m.libc.is_some() {
+                    for d in ["/lib", "/usr", "/bin", "/etc"] {
+                        files.push(d.into());
+                    }
+                }
+                for (k, v) in &m.env {
+                    env.retain(|(key, _)| key != k);
+                    env.push((k.clone(), v.clone()));
+                }
+                users = Some(m.users.iter().map(|u| u.name.clone()).collect());
+                libc = m.libc.as_ref().map(|l| l.family);
+            }
+            Base {
+                name: name.into(),
+                profile: Some(p.name.clone()),
+                gcc: Some(false),
+                libc,
+                files,
+                trees,
+                env,
+                workdir: "/".into(),
+                known: model.is_some(),
+                users,
+                has_passwd,
+                go: None,
+            }
+        }
+        None => Base {
+            name: name.into(),
+            workdir: "/".into(),
+            ..Default::default()
+        },
+    }
+}
+
+/// Follows the Dockerfile in `req` and judges what it builds.
+pub fn check(req: &DockerRequest, config: &Config) -> Outcome {
+    let shown = req.dockerfile.display().to_string();
+    let fail = |input: String, message: String| Outcome {
+        report: CheckReport::default(),
+        errors: vec![InputError::new(input, message)],
+    };
+    let text = match read_capped(&req.dockerfile, dockerfile::MAX_SIZE) {
+        Ok(t) => t,
+        Err(e) => return fail(shown, e),
+    };
+    let parsed = match dockerfile::parse(&text) {
+        Ok(d) => d,
+        Err(e) => return fail(format!("{shown}:{}", e.line), e.message),
+    };
+    let context = req.context.clone().unwrap_or_else(|| {
+        req.dockerfile
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("."))
+    });
+    if !context.is_dir() {
+        return fail(
+            context.display().to_string(),
+            "the build context is not a directory".into(),
+        );
+    }
+    let ignore = read_capped(&context.join(".dockerignore"), 1 << 20)
+        .map(|t| DockerIgnore::parse(&t))
+        .unwrap_or_default();
+    let platform = req
+        .platform
+        .clone()
+        .unwrap_or_else(|| format!("linux/{}", host_goarch()));
+    let mut run = Run {
+        shown: shown.clone(),
+        context,
+        ignore,
+        parsed: &parsed,
+        build_args: req.build_args.clone(),
+        target_platform: platform,
+        build_platform: format!("linux/{}", host_goarch()),
+        subject: DockerSubject {
+            dockerfile: shown.clone(),
+            ..Default::default()
+        },
+        build_findings: Vec::new(),
+        build_subject: None,
+        build_go: None,
+        failed: false,
+        warnings: Vec::new(),
+    };
+    let final_index = match &req.target {
+        Some(t) => match parsed
+            .stages
+            .iter()
+            .position(|s| s.name.as_deref() == Some(&t.to_lowercase()))
+        {
+            Some(i) => i,
+            None => return fail(shown, format!("--target {t}: no stage of that name")),
+        },
+        None => parsed.stages.len().saturating_sub(1),
+    };
+    let needed = run.needed(final_index);
+    let mut states: Vec<StageState> = Vec::new();
+    for (i, stage) in parsed.stages.iter().enumerate() {
+        let state = if needed.contains(&i) && !run.failed {
+            run.follow(i, stage, &states)
+        } else {
+            StageState::default()
+        };
+        states.push(state);
+    }
+    run.report(&states[final_index], final_index, config)
+}
+
+/// Reads a text file of at most `cap` bytes.
+fn read_capped(path: &Path, cap: u64) -> Result<String, String> {
+    use std::io::Read;
+    let f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+    let mut bytes = Vec::new();
+    f.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| e.to_string())?;
+    if bytes.len() as u64 > cap {
+        return Err(format!("larger than {cap} bytes: not read"));
+    }
+    Ok(dockerfile::text_of(&bytes).into_owned())
+}
+
+struct Run<'a> {
+    shown: String,
+    context: PathBuf,
+    ignore: DockerIgnore,
+    parsed: &'a Dockerfile,
+    build_args: Vec<(String, String)>,
+    target_platform: String,
+    build_platform: String,
+    subject: DockerSubject,
+    build_findings: Vec<whyrun_rules::Finding>,
+    build_subject: Option<whyrun_rules::build::BuildSubject>,
+    /// The Go of the last stage followed that has one (`golang:1.22` → 1.22).
+    build_go: Option<GoVersion>,
+    /// The build stops: nothing after it is judged.
+    failed: bool,
+    warnings: Vec<String>,
+}
+
+impl Run<'_> {
+    fn global(&self, name: &str) -> Option<String> {
+        if let Some(v) = self.auto_arg(name) {
+            return Some(v);
+        }
+        let declared = self
+            .parsed
+            .global_args
+            .iter()
+            .rev()
+            .find(|a| a.name == name)?;
+        self.build_args
+            .iter()
+            .rev()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .or_else(|| declared.default.clone())
+    }
+
+    fn auto_arg(&self, name: &str) -> Option<String> {
+        let (tos, tarch) = self
+            .target_platform
+            .split_once('/')
+            .unwrap_or(("linux", &self.target_platform));
+        let (bos, barch) = self
+            .build_platform
+            .split_once('/')
+            .unwrap_or(("linux", "amd64"));
+        let tarch = tarch.split('/').next().unwrap_or(tarch);
+        Some(match name {
+            "TARGETPLATFORM" => self.target_platform.clone(),
+            "TARGETOS" => tos.into(),
+            "TARGETARCH" => tarch.into(),
+            "BUILDPLATFORM" => self.build_platform.clone(),
+            "BUILDOS" => bos.into(),
+            "BUILDARCH" => barch.into(),
+            _ => return None,
+        })
+    }
+
+    fn expand_global(&self, s: &str) -> String {
+        dockerfile::expand(s, &|n| Ok(self.global(n))).unwrap_or_else(|| s.to_string())
+    }
+
+    fn stage_index(&self, name: &str) -> Option<usize> {
+        let n = name.to_lowercase();
+        self.parsed
+            .stages
+            .iter()
+            .position(|s| s.name.as_deref() == Some(n.as_str()))
+            .or_else(|| {
+                n.parse::<usize>()
+                    .ok()
+                    .filter(|i| *i < self.parsed.stages.len())
+            })
+    }
+
+    /// The stages the final one depends on (FROM a stage, COPY --from a stage).
+    fn needed(&self, last: usize) -> Vec<usize> {
+        let mut need = vec![last];
+        let mut i = 0;
+        while i < need.len() {
+            let s = &self.parsed.stages[need[i]];
+            let mut deps = Vec::new();
+            if let Some(d) = self.stage_index(&self.expand_global(&s.image)) {
+                deps.push(d);
+            }
+            for st in &s.steps {
+                if let StepKind::Copy { from: Some(f), .. } = &st.kind {
+                    if let Some(d) = self.stage_index(f) {
+                        deps.push(d);
+                    }
+                }
+            }
+            for d in deps {
+                if !need.contains(&d) {
+                    need.push(d);
+                }
+            }
+            i += 1;
+        }
+        need
+    }
+
+    fn follow(
+        &mut self,
+        index: usize,
+        stage: &dockerfile::Stage,
+        states: &[StageState],
+    ) -> StageState {
+        let image = self.expand_global(&stage.image);
+        let mut st = match self.stage_index(&image).filter(|i| *i < index) {
+            Some(i) => {
+                let mut s = states[i].clone();
+                s.args.clear();
+                s
+            }
+            None => {
+                let base = base_of(&image);
+                if !base.known {
+                    self.subject.undecided.push(Undecided {
+                        line: stage.line,
+                        what: format!("the base image {image:?} is not one whyrun knows"),
+                        decide: format!("FROM {image}: its libc, C compiler, files and users decide the outcome"),
+                    });
+                }
+                StageState {
+                    env: base.env.clone(),
+                    workdir: base.workdir.clone(),
+                    gcc: base.gcc,
+                    base,
+                    ..Default::default()
+                }
+            }
+        };
+        st.name = stage.name.clone();
+        if st.base.go.is_some() {
+            self.build_go = st.base.go.clone();
+        }
+        let platform = match &stage.platform {
+            Some(p) => self.expand_global(p),
+            None => self.target_platform.clone(),
+        };
+        let (os, arch) = platform.split_once('/').unwrap_or(("linux", "amd64"));
+        st.os = os.into();
+        st.arch = arch.split('/').next().unwrap_or(arch).into();
+        for step in &stage.steps {
+            if self.failed {
+                break;
+            }
+            match &step.kind {
+                StepKind::Arg(a) => {
+                    let v = self
+                        .build_args
+                        .iter()
+                        .rev()
+                        .find(|(k, _)| *k == a.name)
+                        .map(|(_, v)| v.clone())
+                        .or_else(|| self.auto_arg(&a.name))
+                        .or_else(|| a.default.as_ref().map(|d| st.expand(d)))
+                        .or_else(|| {
+                            self.parsed
+                                .global_args
+                                .iter()
+                                .rev()
+                                .find(|g| g.name == a.name)
+                                .and_then(|g| g.default.clone())
+                        });
+                    st.args.insert(a.name.clone(), v);
+                }
+                StepKind::Env(pairs) => {
+                    for (k, v) in pairs {
+                        let v = st.expand(v);
+                        st.set_env(k, v);
+                    }
+                }
+                StepKind::Workdir(w) => {
+                    let w = st.expand(w);
+                    st.workdir = st.abs(&w);
+                }
+                StepKind::User(u) => st.user = Some((st.expand(u), step.line)),
+                StepKind::Entrypoint(c) => {
+                    st.entrypoint = Some((c.clone(), step.line));
+                    st.cmd = None;
+                }
+                StepKind::Cmd(c) => st.cmd = Some((c.clone(), step.line)),
+                StepKind::Copy {
+                    from,
+                    sources,
+                    dest,
+                    ..
+                } => self.copy(&mut st, step.line, from.as_deref(), sources, dest, states),
+                StepKind::Run {
+                    command, heredocs, ..
+                } => {
+                    let script = match (command, heredocs.first()) {
+                        (_, Some(body)) => Some(body.clone()),
+                        (Command::Shell(s), None) => Some(s.clone()),
+                        (Command::Exec(words), None) => Some(words.join(" ")),
+                    };
+                    self.run_line(&mut st, step.line, script.as_deref().unwrap_or(""));
+                }
+                StepKind::Other(_) => {}
+                _ => {}
+            }
+        }
+        st
+    }
+
+    fn copy(
+        &mut self,
+        st: &mut StageState,
+        line: usize,
+        from: Option<&str>,
+        sources: &[Option<String>],
+        dest: &str,
+        states: &[StageState],
+    ) {
+        let dest = st.expand(dest);
+        let many = sources.len() > 1;
+        let dest_abs = st.abs(&dest);
+        let into_dir = dest.ends_with('/') || dest == "." || many;
+        for src in sources {
+            let Some(src) = src else {
+                st.files.push((dest_abs.clone(), Origin::Plain));
+                continue;
+            };
+            let src = st.expand(src);
+            let name = src
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            match from {
+                None => {
+                    let rel = clean(&src).trim_start_matches('/').to_string();
+                    let path = self.context.join(&rel);
+                    let has_glob = rel.contains(['*', '?', '[']);
+                    if has_glob {
+                        // Matched by the builder; whyrun does not expand globs.
+                        st.files.push((dest_abs.clone(), Origin::Plain));
+                        continue;
+                    }
+                    let excluded = !rel.is_empty() && self.ignore.excludes(&rel);
+                    if excluded || !path.exists() {
+                        self.subject.missing_sources.push(MissingSource {
+                            line,
+                            source: src.clone(),
+                            from: None,
+                            looked_for: rel.clone(),
+                        });
+                        self.failed = true;
+                        return;
+                    }
+                    let target = if path.is_dir() || !into_dir {
+                        dest_abs.clone()
+                    } else {
+                        format!("{}/{name}", dest_abs.trim_end_matches('/'))
+                    };
+                    st.files.push((target, Origin::Context(path)));
+                }
+                Some(f) => {
+                    let stage = self.stage_index(f).filter(|i| *i < states.len());
+                    let abs = clean(&src);
+                    let origin = match stage {
+                        Some(i) => states[i].lookup(&abs).or_else(|| {
+                            if states[i].unfollowed.is_empty() && states[i].base.known {
+                                self.subject.missing_sources.push(MissingSource {
+                                    line,
+                                    source: src.clone(),
+                                    from: Some(f.to_string()),
+                                    looked_for: abs.clone(),
+                                });
+                                self.failed = true;
+                            } else {
+                                self.subject.undecided.push(Undecided {
+                                    line,
+                                    what: format!(
+                                        "COPY --from={f} {src}: whether the stage wrote it"
+                                    ),
+                                    decide: "a RUN line or base image whyrun does not follow"
+                                        .into(),
+                                });
+                            }
+                            None
+                        }),
+                        // An image named by --from: its files are those of its base.
+                        None => base_of(f).known.then_some(Origin::Plain),
+                    };
+                    if self.failed {
+                        return;
+                    }
+                    let target = if into_dir {
+                        format!("{}/{name}", dest_abs.trim_end_matches('/'))
+                    } else {
+                        dest_abs.clone()
+                    };
+                    st.files.push((target, origin.unwrap_or(Origin::Plain)));
+                }
+            }
+        }
+    }
+
+    fn run_line(&mut self, st: &mut StageState, line: usize, script: &str) {
+        let Some(commands) = dockerfile::simple_commands(script) else {
+            st.unfollowed.push((
+                line,
+                "a RUN line with shell syntax whyrun does not follow".into(),
+            ));
+            return;
+        };
+        let cwd_start = st.workdir.clone();
+        let mut cwd = cwd_start.clone();
+        for words in commands {
+            let mut env: Vec<(String, String)> = Vec::new();
+            let mut rest = words.as_slice();
+            while let Some((w, tail)) = rest.split_first() {
+                match w.split_once('=') {
+                    Some((k, v))
+                        if !k.is_empty()
+                            && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') =>
+                    {
+                        env.push((k.to_string(), st.expand(v)));
+                        rest = tail;
+                    }
+                    _ => break,
+                }
+            }
+            let Some((cmd, args)) = rest.split_first() else {
+                continue;
+            };
+            let args: Vec<String> = args.iter().map(|a| st.expand(a)).collect();
+            match cmd.as_str() {
+                "cd" => {
+                    let to = args.first().cloned().unwrap_or_else(|| "/root".into());
+                    cwd = if to.starts_with('/') {
+                        clean(&to)
+                    } else {
+                        clean(&format!("{cwd}/{to}"))
+                    };
+                }
+                "go" | "/usr/local/go/bin/go" => {
+                    let saved = std::mem::replace(&mut st.workdir, cwd.clone());
+                    self.go_command(st, line, &env, &args);
+                    st.workdir = saved;
+                    if self.failed {
+                        return;
+                    }
+                }
+                "mkdir" => {
+                    for a in args.iter().filter(|a| !a.starts_with('-')) {
+                        let p = if a.starts_with('/') {
+                            clean(a)
+                        } else {
+                            clean(&format!("{cwd}/{a}"))
+                        };
+                        st.files.push((p, Origin::Plain));
+                    }
+                }
+                "echo" | "true" | "ls" | "set" | "export" | "chmod" | "chown" | "test" | "["
+                | "cat" | "env" | "printenv" | "id" | "whoami" | "uname" | "file" | "ldd" => {}
+                "apk" if args.first().map(String::as_str) == Some("add") => {
+                    if args.iter().any(|a| a == "gcc" || a == "build-base") {
+                        st.gcc = Some(true);
+                    }
+                    st.unfollowed.push((line, "apk add".into()));
+                }
+                other => st.unfollowed.push((line, format!("`{other}`"))),
+            }
+        }
+    }
+
+    /// `go build`, `go install`, or another go subcommand.
+    fn go_command(
+        &mut self,
+        st: &mut StageState,
+        line: usize,
+        prefix: &[(String, String)],
+        args: &[String],
+    ) {
+        let sub = args.first().map(String::as_str).unwrap_or("");
+        if !matches!(sub, "build" | "install") {
+            return;
+        }
+        let get = |k: &str| {
+            prefix
+                .iter()
+                .rev()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+                .or_else(|| st.get(k))
+                .filter(|v| !v.is_empty())
+        };
+        // Flags.
+        let mut out: Option<String> = None;
+        let mut tags = String::new();
+        let mut ldflags = String::new();
+        let mut packages = Vec::new();
+        let mut i = 1;
+        while i < args.len() {
+            let a = &args[i];
+            let (flag, inline) = match a.split_once('=') {
+                Some((f, v)) if a.starts_with('-') => (f.to_string(), Some(v.to_string())),
+                _ => (a.clone(), None),
+            };
+            let takes = matches!(
+                flag.trim_start_matches('-'),
+                "o" | "tags"
+                    | "ldflags"
+                    | "gcflags"
+                    | "asmflags"
+                    | "mod"
+                    | "p"
+                    | "buildmode"
+                    | "pkgdir"
+                    | "toolexec"
+                    | "modfile"
+                    | "overlay"
+                    | "pgo"
+                    | "C"
+                    | "installsuffix"
+                    | "compiler"
+                    | "gccgoflags"
+                    | "buildvcs"
+                    | "covermode"
+                    | "coverpkg"
+            );
+            let value = if takes && inline.is_none() && !matches!(flag.as_str(), "-buildvcs") {
+                i += 1;
+                args.get(i).cloned()
+            } else {
+                inline
+            };
+            match flag.trim_start_matches('-') {
+                "o" => out = value,
+                "tags" => tags = value.unwrap_or_default(),
+                "ldflags" => ldflags = value.unwrap_or_default(),
+                _ if !a.starts_with('-') => packages.push(a.clone()),
+                _ => {}
+            }
+            i += 1;
+        }
+        let workdir = st.workdir.clone();
+        let Some(dir) = st.context_dir(&workdir) else {
+            st.unfollowed.push((
+                line,
+                format!("go {sub} in {workdir}, whose sources whyrun cannot place"),
+            ));
+            return;
+        };
+        let goos = get("GOOS").unwrap_or_else(|| st.os.clone());
+        let goarch = get("GOARCH").unwrap_or_else(|| st.arch.clone());
+        let mut env: Vec<(String, String)> = Vec::new();
+        for k in build::ENV_KEYS {
+            if let Some(v) = get(k) {
+                env.push((k.to_string(), v));
+            }
+        }
+        let goflags_tags = if tags.is_empty() {
+            String::new()
+        } else {
+            format!(" -tags={tags}")
+        };
+        if !goflags_tags.is_empty() {
+            let gf = get("GOFLAGS").unwrap_or_default();
+            env.push((
+                "GOFLAGS".into(),
+                format!("{gf}{goflags_tags}").trim().to_string(),
+            ));
+        }
+        let req = BuildRequest {
+            dir: dir.clone(),
+            go: st.base.go.as_ref().map(|g| g.to_string()),
+            env,
+        };
+        let (mut subject, warnings) = match build::subject(&req) {
+            Ok(s) => s,
+            Err(e) => {
+                self.warnings.push(e.to_string());
+                self.failed = true;
+                return;
+            }
+        };
+        self.warnings.extend(warnings);
+        // Replacement directories as the build sees them: inside the context only what
+        // was copied; outside it, what the base image holds.
+        if let Some(root) = whyrun_facts::gosrc::find_module_root(&dir) {
+            let rel_root = root
+                .strip_prefix(&dir)
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            let root_in = clean(&format!("{workdir}/{}", rel_root.display()));
+            if let Some(m) = &subject.gomod {
+                for rd in subject.replace_dirs.iter_mut() {
+                    let Some(r) = m.parsed.replace.get(rd.index) else {
+                        continue;
+                    };
+                    let seen = clean(&format!("{root_in}/{}", r.new_path));
+                    match st.lookup(&seen) {
+                        Some(Origin::Context(p)) => {
+                            rd.exists = p.join("go.mod").is_file();
+                            rd.no_go_mod_at = (!rd.exists).then(|| seen.clone());
+                        }
+                        Some(_) => {
+                            rd.exists = false;
+                            rd.no_go_mod_at = Some(seen.clone());
+                        }
+                        None => {
+                            rd.exists = false;
+                            rd.no_go_mod_at = None;
+                        }
+                    }
+                }
+            }
+        }
+        let mut findings = whyrun_rules::run(Input::Build(&subject));
+        let imports: Vec<String> = subject.imports.iter().map(|i| i.path.clone()).collect();
+        // cgo: on when asked, else when a C compiler is found for a native build.
+        let native = goarch == st.arch && goos == "linux";
+        let cgo_env = get("CGO_ENABLED");
+        let cgo_packages: Vec<String> = imports
+            .iter()
+            .filter(|p| CGO_STD.contains(&p.as_str()) || p.as_str() == "C")
+            .cloned()
+            .collect();
+        let third_party = imports.iter().any(|p| !whyrun_facts::gosrc::is_std_path(p));
+        let cgo = match cgo_env.as_deref() {
+            Some("1") => Some(true),
+            Some(_) => Some(false),
+            None => st.gcc.map(|g| g && native),
+        };
+        let blocks = findings
+            .iter()
+            .any(|f| f.severity == whyrun_rules::Severity::BlocksBuild && !f.undecided);
+        if !blocks && cgo == Some(true) && st.gcc == Some(false) && !cgo_packages.is_empty() {
+            self.subject.cgo_without_compiler = Some(CgoWithoutCompiler {
+                line,
+                image: st.base.name.clone(),
+                why: if prefix.iter().any(|(k, _)| k == "CGO_ENABLED") {
+                    "CGO_ENABLED=1 on the RUN line".into()
+                } else {
+                    "ENV CGO_ENABLED=1".into()
+                },
+                cgo_packages: cgo_packages.clone(),
+            });
+            self.failed = true;
+        }
+        if blocks {
+            self.failed = true;
+        }
+        findings.retain(|_| true);
+        self.build_findings.extend(findings);
+        self.build_subject = Some(subject.clone());
+        if self.failed {
+            return;
+        }
+        let Some(cgo) = cgo else {
+            st.unfollowed
+                .push((line, "whether the stage has a C compiler (cgo)".into()));
+            return;
+        };
+        let static_link = ldflags.contains("-static");
+        let pure = tags.contains("netgo")
+            && (tags.contains("osusergo") || !imports.iter().any(|p| p == "os/user"));
+        let dynamic = cgo && !static_link && !pure && (!cgo_packages.is_empty() || third_party);
+        let machine = machine_of(&goarch);
+        let interpreter = dynamic.then(|| {
+            let table = match st.base.libc {
+                Some(LibcFamily::Musl) => "musl",
+                _ => "glibc",
+            };
+            interpreter_of(table, &machine)
+        });
+        let module = subject.module_path().map(str::to_string);
+        let name = packages
+            .first()
+            .filter(|p| *p != "." && !p.ends_with("..."))
+            .map(|p| {
+                p.trim_end_matches('/')
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(p)
+                    .to_string()
+            })
+            .or_else(|| {
+                module
+                    .as_ref()
+                    .map(|m| m.rsplit('/').next().unwrap_or(m).to_string())
+            })
+            .unwrap_or_else(|| "app".into());
+        let path = match (sub, &out) {
+            (_, Some(o)) => {
+                let p = st.abs(o);
+                if o.ends_with('/')
+                    || st.lookup(&p).is_some_and(|o| matches!(o, Origin::Plain))
+                        && !o.contains('.')
+                        && st.files.iter().any(|(f, _)| *f == p)
+                {
+                    format!("{p}/{name}")
+                } else {
+                    p
+                }
+            }
+            ("install", None) => {
+                let bin = get("GOBIN").unwrap_or_else(|| {
+                    format!("{}/bin", get("GOPATH").unwrap_or_else(|| "/go".into()))
+                });
+                format!("{}/{name}", bin.trim_end_matches('/'))
+            }
+            _ => st.abs(&name),
+        };
+        let (tls_entry_points, tls_reach) = tls_calls(&dir);
+        let mut pk = imports.clone();
+        if pk.iter().any(|p| p == "net/http") {
+            pk.extend([
+                "crypto/tls".to_string(),
+                "crypto/x509".to_string(),
+                "net".to_string(),
+            ]);
+        }
+        let facts = GoBinary {
+            machine,
+            go_version: st
+                .base
+                .go
+                .as_ref()
+                .map(|g| format!("go{g}"))
+                .unwrap_or_else(|| "go".into()),
+            goos,
+            goarch,
+            cgo,
+            needed: if dynamic {
+                vec!["libc.so.6".into()]
+            } else {
+                Vec::new()
+            },
+            interpreter,
+            packages: pk,
+            tls_entry_points,
+            tls_reach,
+            module,
+        };
+        st.files.push((
+            path,
+            Origin::Binary(Box::new(Predicted {
+                facts,
+                command: std::iter::once("go".to_string())
+                    .chain(args.iter().cloned())
+                    .collect(),
+                prefix: prefix.to_vec(),
+            })),
+        ));
+    }
+
+    /// The report: the build (toolchain) and, when it builds, the final stage.
+    fn report(mut self, last: &StageState, _index: usize, config: &Config) -> Outcome {
+        let mut launch: Vec<whyrun_rules::Finding> = Vec::new();
+        let mut binary_facts = None;
+        let mut program_path = String::new();
+        if !self.failed {
+            // USER.
+            if let Some((user, line)) = &last.user {
+                let name = user.split(':').next().unwrap_or(user);
+                let numeric = name.chars().all(|c| c.is_ascii_digit());
+                if let (false, Some(users)) = (numeric, &last.base.users) {
+                    let created = last
+                        .unfollowed
+                        .iter()
+                        .any(|(_, w)| w.contains("adduser") || w.contains("useradd"));
+                    let copied_passwd = last
+                        .files
+                        .iter()
+                        .any(|(p, o)| p == "/etc/passwd" && !matches!(o, Origin::Plain));
+                    if !users.iter().any(|u| u == name)
+                        && !created
+                        && !copied_passwd
+                        && last.unfollowed.is_empty()
+                    {
+                        self.subject.missing_user = Some(MissingUser {
+                            line: *line,
+                            user: user.clone(),
+                            image: last.base.name.clone(),
+                            has_passwd: last.base.has_passwd,
+                        });
+                    }
+                }
+            }
+            // The program.
+            let command = last.entrypoint.as_ref().or(last.cmd.as_ref());
+            if let Some((c, _line)) = command {
+                let program = match c {
+                    Command::Exec(w) => w.first().cloned().unwrap_or_default(),
+                    Command::Shell(_) => "/bin/sh".into(),
+                };
+                let program = last.expand(&program);
+                let candidates: Vec<String> = if program.contains('/') {
+                    vec![last.abs(&program)]
+                } else {
+                    last.get("PATH")
+                        .unwrap_or_default()
+                        .split(':')
+                        .filter(|d| !d.is_empty())
+                        .map(|d| format!("{}/{program}", d.trim_end_matches('/')))
+                        .collect()
+                };
+                let found = candidates
+                    .iter()
+                    .find_map(|c| last.lookup(c).map(|o| (c.clone(), o)));
+                match found {
+                    Some((p, Origin::Binary(b))) => {
+                        program_path = p;
+                        binary_facts = Some(b);
+                    }
+                    Some(_) => {}
+                    None if last.unfollowed.is_empty() && last.base.known => {
+                        let subject = MissingCommand {
+                            image: last.base.name.clone(),
+                            program: program.clone(),
+                            searched: candidates.clone(),
+                            script: None,
+                        };
+                        launch.extend(whyrun_rules::run(Input::ImageCommand(&subject)));
+                    }
+                    None => self.subject.undecided.push(Undecided {
+                        line: command.map(|c| c.1).unwrap_or(0),
+                        what: format!("whether {program} is in the final stage"),
+                        decide: "a RUN line or base image whyrun does not follow".into(),
+                    }),
+                }
+            }
+        }
+        let docker_findings = whyrun_rules::run(Input::Docker(&self.subject));
+        let (build_side, run_side): (Vec<_>, Vec<_>) = docker_findings.into_iter().partition(|f| {
+            f.severity == whyrun_rules::Severity::BlocksBuild || f.code == "BUILD010" && self.failed
+        });
+        let mut report = CheckReport::default();
+        let mut targets = Vec::new();
+        let mut build_findings = self.build_findings.clone();
+        build_findings.extend(build_side);
+        whyrun_rules::precedence::rank(&mut build_findings);
+        let toolchain_subject =
+            self.build_subject
+                .clone()
+                .unwrap_or_else(|| whyrun_rules::build::BuildSubject {
+                    dir: self.context.display().to_string(),
+                    toolchain: self.build_go.clone(),
+                    ..Default::default()
+                });
+        let mut build_target = build::toolchain_report(&toolchain_subject, build_findings, config);
+        build_target.kind = "build stage".into();
+        targets.push(build_target);
+        let mut summary = format!("Dockerfile, {} stage(s)", self.parsed.stages.len());
+        if !self.failed {
+            let mut findings = launch;
+            findings.extend(run_side);
+            let mut model = last
+                .base
+                .profile
+                .as_deref()
+                .and_then(|p| whyrun_target::profiles::model(p, Some(&last.arch)).ok());
+            if let (Some(m), Some(b)) = (&mut model, &binary_facts) {
+                copied_runtime_files(m, last);
+                let facts = predicted::go_binary(&b.facts);
+                summary.push_str(&format!(
+                    ", final stage FROM {}: {}",
+                    last.base.name,
+                    crate::summarize(&facts)
+                ));
+                let libraries = whyrun_target::resolution::from_index(&facts, m, &program_path);
+                let options = CheckOptions {
+                    run_as: last.user.as_ref().map(|u| u.0.clone()),
+                };
+                let ctx = CheckContext {
+                    binary: Binary {
+                        display_path: program_path.clone(),
+                        path_in_target: program_path.clone(),
+                        facts: &facts,
+                        mode: Some(0o755),
+                        uid: Some(0),
+                        gid: Some(0),
+                    },
+                    target: m,
+                    libraries: &libraries,
+                    options: &options,
+                };
+                findings.extend(
+                    whyrun_rules::check(&ctx)
+                        .into_iter()
+                        .map(|f| with_runtime_words(f, &program_path))
+                        .map(|f| with_run_line(f, b)),
+                );
+            } else if binary_facts.is_some() && model.is_none() && last.base.known {
+                self.subject.undecided.push(Undecided {
+                    line: 0,
+                    what: format!("the final stage's base {} has no profile", last.base.name),
+                    decide: "a run target for the final stage".into(),
+                });
+            }
+            whyrun_rules::precedence::rank(&mut findings);
+            let name = last
+                .base
+                .profile
+                .clone()
+                .unwrap_or_else(|| last.base.name.clone());
+            let mut t = TargetReport {
+                target: name,
+                kind: "final stage".into(),
+                path_in_target: program_path.clone(),
+                verdict: Verdict::of(&findings),
+                findings,
+                ignored: Vec::new(),
+                image: None,
+                rebuild: None,
+            };
+            config.apply(&mut t, &self.shown);
+            targets.push(t);
+        }
+        report.binaries.push(BinaryReport {
+            path: self.shown.clone(),
+            summary,
+            targets,
+        });
+        if let Some(input) = config.report() {
+            report.inputs.push(input);
+        }
+        Outcome {
+            report,
+            errors: self
+                .warnings
+                .into_iter()
+                .map(|w| InputError::new(self.shown.clone(), w))
+                .collect(),
+        }
+    }
+}
+
+/// A finding whose failure the container runtime reports in its own words, with them:
+/// runc wraps the `execve` error as `exec PATH: ERROR` (`libcontainer/standard_init_linux.go`;
+/// seen here with podman and runc: `exec /app: no such file or directory` for a missing
+/// interpreter, `exec /app: exec format error` for another machine).
+fn with_runtime_words(f: whyrun_rules::Finding, path: &str) -> whyrun_rules::Finding {
+    let words = match f.code {
+        "LIBC001" | "LIBC002" => "no such file or directory",
+        "ARCH001" => "exec format error",
+        _ => return f,
+    };
+    f.evidence(
+        format!("the container runtime stops with \"exec {path}: {words}\""),
+        whyrun_rules::Location::Named {
+            name: "container runtime".into(),
+        },
+    )
+}
+
+/// A finding whose fix rebuilds the binary with other variables (`CGO_ENABLED=0`,
+/// `GOARCH`) gets the build stage's own `RUN` line so changed as its first command.
+fn with_run_line(mut f: whyrun_rules::Finding, b: &Predicted) -> whyrun_rules::Finding {
+    if !matches!(f.code, "LIBC001" | "LIBC002" | "ARCH001") {
+        return f;
+    }
+    let Some(fix) = &mut f.fix else { return f };
+    let Some(change) = &fix.rebuild else { return f };
+    let mut vars: Vec<(String, String)> = b
+        .prefix
+        .iter()
+        .filter(|(k, _)| !change.env.iter().any(|(c, _)| c == k))
+        .cloned()
+        .collect();
+    for (k, v) in &change.env {
+        // In a stage built for another platform, GOARCH follows the target's.
+        let v = if k == "GOARCH" {
+            "$TARGETARCH".to_string()
+        } else {
+            v.clone()
+        };
+        vars.push((k.clone(), v));
+    }
+    let line = vars
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .chain(b.command.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    fix.commands.insert(0, format!("RUN {line}"));
+    f
+}
+
+/// The files copied into the final stage that its base lacks: a CA bundle, zoneinfo,
+/// a passwd.
+fn copied_runtime_files(m: &mut TargetModel, last: &StageState) {
+    for (p, _) in &last.files {
+        if p.starts_with("/etc/ssl/certs") {
+            m.runtime_files.ca_bundle.get_or_insert_with(|| {
+                if p.ends_with(".crt") || p.ends_with(".pem") {
+                    p.clone()
+                } else {
+                    "/etc/ssl/certs/ca-certificates.crt".into()
+                }
+            });
+        }
+        if p.starts_with("/usr/share/zoneinfo") {
+            m.runtime_files
+                .zoneinfo
+                .get_or_insert_with(|| "/usr/share/zoneinfo".into());
+        }
+        if p == "/etc/passwd" {
+            m.runtime_files.passwd = true;
+        }
+    }
+}
+
+/// The program interpreter of `libc` (`glibc`, `musl`) on `machine` (FACTS.md table).
+fn interpreter_of(libc: &str, machine: &str) -> String {
+    let glibc = match machine {
+        "x86_64" => "/lib64/ld-linux-x86-64.so.2",
+        "aarch64" => "/lib/ld-linux-aarch64.so.1",
+        "armhf" => "/lib/ld-linux-armhf.so.3",
+        "i386" => "/lib/ld-linux.so.2",
+        "ppc64le" => "/lib64/ld64.so.2",
+        "s390x" => "/lib/ld64.so.1",
+        "riscv64" => "/lib/ld-linux-riscv64-lp64d.so.1",
+        _ => "/lib/ld-linux.so",
+    };
+    match libc {
+        "musl" => format!(
+            "/lib/ld-musl-{}.so.1",
+            match machine {
+                "armhf" => "armhf",
+                "ppc64le" => "powerpc64le",
+                m => m,
+            }
+        ),
+        _ => glibc.into(),
+    }
+}
+
+/// The TLS entry points the program's own sources reach (`http.Get(`, `tls.Dial`, …),
+/// from the non-test `.go` files of `dir` (each read up to 256 KiB), and how the first
+/// call is reached: from `main` or `init` (as the program starts) or another function of
+/// the main package.
+fn tls_calls(dir: &Path) -> (Vec<String>, Option<whyrun_facts::go::Reach>) {
+    use whyrun_facts::go::{Reach, Reached};
+    let mut out: Vec<String> = Vec::new();
+    let mut reach: Option<Reach> = None;
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return (out, reach);
+    };
+    for e in rd.filter_map(Result::ok).take(500) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.ends_with(".go") || name.ends_with("_test.go") {
+            continue;
+        }
+        let Ok(text) = read_capped(&e.path(), 256 << 10) else {
+            continue;
+        };
+        for (call, entry) in TLS_CALLS {
+            let Some(at) = text.find(call) else { continue };
+            if X509_ENTRY_POINTS.contains(entry) && !out.iter().any(|o| o == entry) {
+                out.push(entry.to_string());
+            }
+            // The function the call is in: the last `func NAME(` before it.
+            let func = text[..at]
+                .rfind("\nfunc ")
+                .map(|i| &text[i + 6..at])
+                .and_then(|f| f.split('(').next())
+                .map(str::trim)
+                .unwrap_or("");
+            let how = if func == "main" || func == "init" {
+                Reached::StartUp
+            } else {
+                Reached::Feature
+            };
+            if reach.as_ref().is_none_or(|r| r.how < how) {
+                reach = Some(Reach {
+                    how,
+                    chain: vec![
+                        format!("main.{}", if func.is_empty() { "main" } else { func }),
+                        entry.to_string(),
+                    ],
+                });
+            }
+        }
+    }
+    (out, reach)
+}
+
+/// The functions `whyrun_facts` counts as verifying certificates against the system
+/// roots themselves (its X509 entry points).
+const X509_ENTRY_POINTS: &[&str] = &[
+    "crypto/tls.dial",
+    "net/http.(*Transport).dialConn",
+    "crypto/x509.SystemCertPool",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_cleaned() {
+        assert_eq!(clean("/src/../lib"), "/lib");
+        assert_eq!(clean("/a/./b/"), "/a/b");
+    }
+
+    #[test]
+    fn golang_tags_are_known() {
+        let b = base_of("golang:1.22-alpine");
+        assert_eq!(b.gcc, Some(false));
+        assert_eq!(b.go.unwrap().minor, 22);
+        let b = base_of("docker.io/library/golang:1.22-bookworm");
+        assert_eq!(b.gcc, Some(true));
+        assert!(!base_of("corp/builder:3").known);
+        assert_eq!(
+            base_of("alpine:3.19").profile.as_deref(),
+            Some("alpine-3.19")
+        );
+    }
+}
