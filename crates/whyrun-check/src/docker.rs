@@ -98,6 +98,12 @@ struct Base {
     /// The users of its passwd; `None` when unknown.
     users: Option<Vec<String>>,
     has_passwd: bool,
+    /// Whether it has `/bin/sh` (for shell-form commands); `None` when unknown.
+    shell: Option<bool>,
+    /// Whether a path outside the system directories (`/app`, `/server`, `/out/…`) can
+    /// be there without a step of the Dockerfile putting it there: known for the images
+    /// whyrun models (none of them has one), unknown otherwise.
+    only_system_paths: bool,
 }
 
 /// A file or directory in a stage and where it came from.
@@ -135,6 +141,8 @@ struct StageState {
     cmd: Option<(Command, usize)>,
     /// Steps not followed: line and what.
     unfollowed: Vec<(usize, String)>,
+    /// The line of its FROM.
+    from_line: usize,
     /// The platform (`linux/amd64`) it runs on.
     os: String,
     arch: String,
@@ -206,7 +214,22 @@ impl StageState {
                 return Some(src.join(rest));
             }
         }
-        None
+        // Files copied one by one into `dir` (`COPY go.mod ./`, `COPY *.go ./`): the
+        // context directory they all come from.
+        let mut parents = self.files.iter().filter_map(|(p, o)| match o {
+            Origin::Context(src) if src.is_file() && parent(p) == dir => src.parent(),
+            _ => None,
+        });
+        let first = parents.next()?;
+        parents.all(|p| p == first).then(|| first.to_path_buf())
+    }
+}
+
+/// The directory of an absolute path (`/src/go.mod` → `/src`).
+fn parent(p: &str) -> String {
+    match p.rsplit_once('/') {
+        Some(("", _)) | None => "/".into(),
+        Some((d, _)) => d.to_string(),
     }
 }
 
@@ -253,6 +276,8 @@ fn base_of(name: &str) -> Base {
             profile: Some("scratch".into()),
             gcc: Some(false),
             known: true,
+            shell: Some(false),
+            only_system_paths: true,
             users: Some(Vec::new()),
             workdir: "/".into(),
             ..Default::default()
@@ -266,8 +291,7 @@ fn base_of(name: &str) -> Base {
             go.is_some() && matches!(variant, "" | "bookworm" | "bullseye" | "trixie") || alpine;
         return Base {
             name: name.into(),
-            profile: None,
-            go,
+            go: go.clone(),
             gcc: known.then_some(!alpine),
             libc: Some(if alpine {
                 LibcFamily::Musl
@@ -305,6 +329,22 @@ fn base_of(name: &str) -> Base {
             known,
             users: Some(vec!["root".into(), "nobody".into()]),
             has_passwd: true,
+            shell: Some(true),
+            only_system_paths: known,
+            profile: match variant {
+                "bookworm" => Some("debian-12".into()),
+                "bullseye" => Some("debian-11".into()),
+                "trixie" => Some("debian-13".into()),
+                // docker-library/golang: the default variant of Go 1.21-1.24 is bookworm.
+                "" if go.as_ref().is_some_and(|g| g.at_least(1, 21) && !g.at_least(1, 25)) => {
+                    Some("debian-12".into())
+                }
+                v => v
+                    .strip_prefix("alpine")
+                    .filter(|a| !a.is_empty())
+                    .map(|a| format!("alpine-{a}"))
+                    .filter(|p| whyrun_target::profiles::find(p).is_some()),
+            },
         };
     }
     match whyrun_target::profiles::find(bare) {
@@ -356,6 +396,11 @@ fn base_of(name: &str) -> Base {
                 users,
                 has_passwd,
                 go: None,
+                shell: Some(
+                    model.as_ref().is_some_and(|m| m.libc.is_some())
+                        && !p.name.starts_with("distroless"),
+                ),
+                only_system_paths: model.is_some(),
             }
         }
         None => Base {
@@ -591,6 +636,7 @@ impl Run<'_> {
             }
         };
         st.name = stage.name.clone();
+        st.from_line = stage.line;
         if st.base.go.is_some() {
             self.build_go = st.base.go.clone();
         }
@@ -695,17 +741,70 @@ impl Run<'_> {
                     let path = self.context.join(&rel);
                     let has_glob = rel.contains(['*', '?', '[']);
                     if has_glob {
-                        // Matched by the builder; whyrun does not expand globs.
-                        st.files.push((dest_abs.clone(), Origin::Plain));
+                        // A pattern in the last component is matched here; one matching
+                        // nothing, or a pattern in a directory, is left to the builder.
+                        let (dir_part, pattern) = rel.rsplit_once('/').unwrap_or(("", &rel));
+                        let matches: Vec<PathBuf> = if dir_part.contains(['*', '?', '[']) {
+                            Vec::new()
+                        } else {
+                            let mut m: Vec<PathBuf> =
+                                std::fs::read_dir(self.context.join(dir_part))
+                                    .map(|rd| {
+                                        rd.filter_map(Result::ok)
+                                            .take(10_000)
+                                            .filter(|e| {
+                                                dockerfile::glob(
+                                                    pattern,
+                                                    &e.file_name().to_string_lossy(),
+                                                )
+                                            })
+                                            .map(|e| e.path())
+                                            .filter(|p| {
+                                                let r = p.strip_prefix(&self.context).unwrap_or(p);
+                                                !self.ignore.excludes(&r.to_string_lossy())
+                                            })
+                                            .collect()
+                                    })
+                                    .unwrap_or_default();
+                            m.sort();
+                            m
+                        };
+                        if matches.is_empty() {
+                            st.unfollowed.push((
+                                line,
+                                format!("COPY {src}: a pattern whyrun does not match"),
+                            ));
+                            st.files.push((dest_abs.clone(), Origin::Plain));
+                        }
+                        for m in matches {
+                            let name = m
+                                .file_name()
+                                .map(|n| n.to_string_lossy().into_owned())
+                                .unwrap_or_default();
+                            let target = if m.is_dir() || into_dir || rel.contains('*') {
+                                format!("{}/{name}", dest_abs.trim_end_matches('/'))
+                            } else {
+                                dest_abs.clone()
+                            };
+                            st.files.push((target, Origin::Context(m)));
+                        }
                         continue;
                     }
                     let excluded = !rel.is_empty() && self.ignore.excludes(&rel);
                     if excluded || !path.exists() {
+                        let abs_context = std::path::absolute(&self.context)
+                            .unwrap_or_else(|_| self.context.clone());
                         self.subject.missing_sources.push(MissingSource {
                             line,
                             source: src.clone(),
                             from: None,
                             looked_for: rel.clone(),
+                            ignored_by: (excluded && path.exists()).then(|| {
+                                (
+                                    abs_context.join(&rel).display().to_string(),
+                                    abs_context.join(".dockerignore").display().to_string(),
+                                )
+                            }),
                         });
                         self.failed = true;
                         return;
@@ -728,6 +827,7 @@ impl Run<'_> {
                                     source: src.clone(),
                                     from: Some(f.to_string()),
                                     looked_for: abs.clone(),
+                                    ignored_by: None,
                                 });
                                 self.failed = true;
                             } else {
@@ -1145,10 +1245,30 @@ impl Run<'_> {
             }
             // The program.
             let command = last.entrypoint.as_ref().or(last.cmd.as_ref());
+            if command.is_none() {
+                if last.base.profile.as_deref() == Some("scratch") && last.base.known {
+                    let subject = MissingCommand {
+                        image: last.base.name.clone(),
+                        ..Default::default()
+                    };
+                    launch.extend(whyrun_rules::run(Input::ImageCommand(&subject)));
+                } else {
+                    self.subject.undecided.push(Undecided {
+                        line: last.from_line,
+                        what: "the final stage sets no ENTRYPOINT or CMD: the base image's command runs".into(),
+                        decide: format!("the command of {}", last.base.name),
+                    });
+                }
+            }
             if let Some((c, _line)) = command {
-                let program = match c {
-                    Command::Exec(w) => w.first().cloned().unwrap_or_default(),
-                    Command::Shell(_) => "/bin/sh".into(),
+                let program = match (c, last.base.shell) {
+                    (Command::Exec(w), _) => w.first().cloned().unwrap_or_default(),
+                    // `/bin/sh -c SCRIPT`: with a shell, the script's first word.
+                    (Command::Shell(script), Some(true)) => dockerfile::simple_commands(script)
+                        .filter(|c| c.len() == 1)
+                        .and_then(|c| c[0].first().cloned())
+                        .unwrap_or_else(|| "/bin/sh".into()),
+                    (Command::Shell(_), _) => "/bin/sh".into(),
                 };
                 let program = last.expand(&program);
                 let candidates: Vec<String> = if program.contains('/') {
@@ -1170,7 +1290,12 @@ impl Run<'_> {
                         binary_facts = Some(b);
                     }
                     Some(_) => {}
-                    None if last.unfollowed.is_empty() && last.base.known => {
+                    None if last.unfollowed.is_empty()
+                        && last.base.known
+                        && (last.base.profile.as_deref() == Some("scratch")
+                            || (last.base.only_system_paths
+                                && candidates.iter().all(|c| !is_system_path(c)))) =>
+                    {
                         let subject = MissingCommand {
                             image: last.base.name.clone(),
                             program: program.clone(),
@@ -1182,10 +1307,21 @@ impl Run<'_> {
                     None => self.subject.undecided.push(Undecided {
                         line: command.map(|c| c.1).unwrap_or(0),
                         what: format!("whether {program} is in the final stage"),
-                        decide: "a RUN line or base image whyrun does not follow".into(),
+                        decide: format!(
+                            "nothing the Dockerfile copies or builds is there; {} may hold it (whyrun knows its libc and run-time files, not each of its files), or a RUN line whyrun does not follow may",
+                            last.base.name
+                        ),
                     }),
                 }
             }
+        }
+        if !self.failed && binary_facts.is_some() && last.base.known && last.base.profile.is_none()
+        {
+            self.subject.undecided.push(Undecided {
+                line: last.from_line,
+                what: format!("the final stage's base {} has no profile", last.base.name),
+                decide: "a run target for the final stage".into(),
+            });
         }
         let docker_findings = whyrun_rules::run(Input::Docker(&self.subject));
         let (build_side, run_side): (Vec<_>, Vec<_>) = docker_findings.into_iter().partition(|f| {
@@ -1247,12 +1383,6 @@ impl Run<'_> {
                         .map(|f| with_runtime_words(f, &program_path))
                         .map(|f| with_run_line(f, b)),
                 );
-            } else if binary_facts.is_some() && model.is_none() && last.base.known {
-                self.subject.undecided.push(Undecided {
-                    line: 0,
-                    what: format!("the final stage's base {} has no profile", last.base.name),
-                    decide: "a run target for the final stage".into(),
-                });
             }
             whyrun_rules::precedence::rank(&mut findings);
             let name = last
@@ -1290,6 +1420,26 @@ impl Run<'_> {
                 .collect(),
         }
     }
+}
+
+/// Whether `path` is under a directory a base image fills (`/bin`, `/usr/bin`, `/lib`,
+/// …): whether a program there exists depends on the image's packages.
+fn is_system_path(path: &str) -> bool {
+    [
+        "/bin/",
+        "/sbin/",
+        "/usr/bin/",
+        "/usr/sbin/",
+        "/lib/",
+        "/lib64/",
+        "/usr/lib/",
+        "/usr/libexec/",
+        "/usr/share/",
+        "/etc/",
+        "/opt/",
+    ]
+    .iter()
+    .any(|d| path.starts_with(d))
 }
 
 /// A finding whose failure the container runtime reports in its own words, with them:
@@ -1346,7 +1496,9 @@ fn with_run_line(mut f: whyrun_rules::Finding, b: &Predicted) -> whyrun_rules::F
 /// The files copied into the final stage that its base lacks: a CA bundle, zoneinfo,
 /// a passwd.
 fn copied_runtime_files(m: &mut TargetModel, last: &StageState) {
-    for (p, _) in &last.files {
+    let base = last.base.files.iter().chain(&last.base.trees);
+    let copied = last.files.iter().map(|(p, _)| p);
+    for p in base.chain(copied) {
         if p.starts_with("/etc/ssl/certs") {
             m.runtime_files.ca_bundle.get_or_insert_with(|| {
                 if p.ends_with(".crt") || p.ends_with(".pem") {

@@ -31,6 +31,9 @@ pub struct MissingSource {
     /// The path looked for, as the builder looks for it (`/out/app` in the stage, or the
     /// path in the context).
     pub looked_for: String,
+    /// When the file is there but `.dockerignore` leaves it out: the file's and the
+    /// `.dockerignore`'s paths, as the builder names them.
+    pub ignored_by: Option<(String, String)>,
 }
 
 /// `go build` with `CGO_ENABLED=1` where no `gcc` is.

@@ -17,8 +17,10 @@ crate::declare_rule! {
     /// ## Why it breaks
     /// The builder resolves every source before it copies anything; a source that
     /// matches nothing stops the build at that step. buildah says `copier: stat:
-    /// "/go.sum": no such file or directory`, BuildKit `failed to compute cache key: …
-    /// "/go.sum": not found`. A glob that matches at least one file is fine.
+    /// "/go.sum": no such file or directory` (for a file `.dockerignore` leaves out: `no
+    /// items matching glob … copied (1 filtered out using …/.dockerignore)`), BuildKit
+    /// `failed to compute cache key: … "/go.sum": not found`. A glob that matches at least
+    /// one file is fine.
     ///
     /// ## Example
     /// ```text
@@ -58,7 +60,12 @@ impl CopySourceMissing {
                 let (message, fix) = match &m.from {
                     None => (
                         format!("COPY {}: not in the build context", m.source),
-                        if m.source.ends_with("go.sum") {
+                        if m.ignored_by.is_some() {
+                            (
+                                "Take the file out of .dockerignore (a !PATTERN line after the one that leaves it out), or drop it from the COPY".to_string(),
+                                vec![format!("echo '!{}' >> .dockerignore", m.looked_for)],
+                            )
+                        } else if m.source.ends_with("go.sum") {
                             (
                                 "Create the file (go mod tidy writes go.sum), or copy only what exists".to_string(),
                                 vec!["go mod tidy".to_string()],
@@ -81,14 +88,19 @@ impl CopySourceMissing {
                         ),
                     ),
                 };
-                let words = format!("copier: stat: \"{}\": no such file or directory", {
-                    let p = m.looked_for.trim_start_matches("./");
-                    if p.starts_with('/') {
-                        p.to_string()
-                    } else {
-                        format!("/{p}")
-                    }
-                });
+                let words = match &m.ignored_by {
+                    Some((file, ignore)) => format!(
+                        "no items matching glob \"{file}\" copied (1 filtered out using {ignore}): no such file or directory"
+                    ),
+                    None => format!("copier: stat: \"{}\": no such file or directory", {
+                        let p = m.looked_for.trim_start_matches("./");
+                        if p.starts_with('/') {
+                            p.to_string()
+                        } else {
+                            format!("/{p}")
+                        }
+                    }),
+                };
                 Self::META
                     .finding(message)
                     .evidence(
@@ -98,6 +110,8 @@ impl CopySourceMissing {
                     .evidence(
                         if m.from.is_some() {
                             "nothing in the stage wrote it"
+                        } else if m.ignored_by.is_some() {
+                            ".dockerignore leaves it out of the context"
                         } else {
                             "no such file"
                         },
@@ -129,6 +143,7 @@ mod tests {
                 source: "go.sum".into(),
                 from: None,
                 looked_for: "go.sum".into(),
+                ignored_by: None,
             }],
             ..Default::default()
         };

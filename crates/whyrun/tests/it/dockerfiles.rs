@@ -220,6 +220,27 @@ fn cases() -> Vec<Case> {
             says: "hello",
         },
         Case {
+            name: "copy-globs",
+            files: module(HELLO),
+            dockerfile: "FROM golang:1.22-bookworm AS build\nWORKDIR /src\nCOPY go.mod ./\nCOPY *.go ./\nRUN go build -o /out/app .\nFROM scratch\nCOPY --from=build /out/app /app\nENTRYPOINT [\"/app\"]\n",
+            expect: "run",
+            code: Some("LIBC001"),
+            says: "exec /app: no such file or directory",
+        },
+        Case {
+            name: "dockerignore-go-sum",
+            files: vec![
+                ("go.mod", GOMOD.into()),
+                ("go.sum", String::new()),
+                ("main.go", PLAIN.into()),
+                (".dockerignore", "*.sum\n".into()),
+            ],
+            dockerfile: "FROM golang:1.22-bookworm AS build\nWORKDIR /src\nCOPY go.mod go.sum ./\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/app .\nFROM scratch\nCOPY --from=build /out/app /app\nENTRYPOINT [\"/app\"]\n",
+            expect: "build",
+            code: Some("BUILD009"),
+            says: "copied (1 filtered out using ",
+        },
+        Case {
             name: README_CASE,
             files: module(HELLO),
             dockerfile: README_DOCKERFILE,
