@@ -124,6 +124,9 @@ struct Predicted {
     command: Vec<String>,
     /// The variables written before it on the RUN line.
     prefix: Vec<(String, String)>,
+    /// What the prediction leaves open (the RUN line, and why): its linkage findings are
+    /// "cannot tell" then.
+    open: Option<(usize, String)>,
 }
 
 /// A stage as followed.
@@ -141,6 +144,9 @@ struct StageState {
     cmd: Option<(Command, usize)>,
     /// Steps not followed: line and what.
     unfollowed: Vec<(usize, String)>,
+    /// Packages installed by RUN lines (other than the CA bundle and tzdata, whose files
+    /// are recorded).
+    installed: Vec<String>,
     /// The line of its FROM.
     from_line: usize,
     /// The platform (`linux/amd64`) it runs on.
@@ -190,6 +196,11 @@ impl StageState {
                     }
                 }
             }
+        }
+        // A directory something was written into.
+        let prefix = format!("{}/", path.trim_end_matches('/'));
+        if self.files.iter().any(|(p, _)| p.starts_with(&prefix)) {
+            return Some(Origin::Plain);
         }
         let base_has =
             self.base.files.contains(&path)
@@ -853,7 +864,31 @@ impl Run<'_> {
                     } else {
                         dest_abs.clone()
                     };
-                    st.files.push((target, origin.unwrap_or(Origin::Plain)));
+                    // A directory copies what was written under it (the builder copies a
+                    // directory's contents to the destination).
+                    let children: Vec<(String, Origin)> = match stage {
+                        Some(i) => {
+                            let prefix = format!("{}/", abs.trim_end_matches('/'));
+                            states[i]
+                                .files
+                                .iter()
+                                .filter_map(|(p, o)| {
+                                    let rest = p.strip_prefix(&prefix)?;
+                                    Some((
+                                        format!("{}/{rest}", dest_abs.trim_end_matches('/')),
+                                        o.clone(),
+                                    ))
+                                })
+                                .collect()
+                        }
+                        None => Vec::new(),
+                    };
+                    if children.is_empty() {
+                        st.files.push((target, origin.unwrap_or(Origin::Plain)));
+                    } else {
+                        st.files.push((dest_abs.clone(), Origin::Plain));
+                        st.files.extend(children);
+                    }
                 }
             }
         }
@@ -915,15 +950,138 @@ impl Run<'_> {
                         st.files.push((p, Origin::Plain));
                     }
                 }
-                "echo" | "true" | "ls" | "set" | "export" | "chmod" | "chown" | "test" | "["
-                | "cat" | "env" | "printenv" | "id" | "whoami" | "uname" | "file" | "ldd" => {}
-                "apk" if args.first().map(String::as_str) == Some("add") => {
-                    if args.iter().any(|a| a == "gcc" || a == "build-base") {
-                        st.gcc = Some(true);
+                "echo"
+                | "true"
+                | "ls"
+                | "set"
+                | "export"
+                | "chmod"
+                | "chown"
+                | "test"
+                | "["
+                | "cat"
+                | "env"
+                | "printenv"
+                | "id"
+                | "whoami"
+                | "uname"
+                | "file"
+                | "ldd"
+                | "touch"
+                | "rm"
+                | "update-ca-certificates" => {}
+                // Users made in the stage: USER may name them.
+                "adduser" | "useradd" => {
+                    let takes_value = |a: &str| {
+                        matches!(
+                            a,
+                            "-u" | "-g"
+                                | "-G"
+                                | "-h"
+                                | "-s"
+                                | "-k"
+                                | "-d"
+                                | "-c"
+                                | "--uid"
+                                | "--gid"
+                                | "--home"
+                                | "--shell"
+                                | "--gecos"
+                                | "--ingroup"
+                                | "-K"
+                                | "-p"
+                                | "-e"
+                                | "-f"
+                        )
+                    };
+                    let mut skip = false;
+                    let mut name = None;
+                    for a in &args {
+                        if skip {
+                            skip = false;
+                        } else if a.starts_with('-') {
+                            skip = takes_value(a);
+                        } else if name.is_none() {
+                            name = Some(a.clone());
+                        }
                     }
-                    st.unfollowed.push((line, "apk add".into()));
+                    match (name, &mut st.base.users) {
+                        (Some(n), Some(users)) => users.push(n),
+                        _ => st.unfollowed.push((line, format!("`{cmd}`"))),
+                    }
+                }
+                "addgroup" | "groupadd" => {}
+                // Packages: what whyrun knows of them, or an open question.
+                "apk" | "apt-get" | "apt" => {
+                    let sub = args
+                        .iter()
+                        .find(|a| !a.starts_with('-'))
+                        .map(String::as_str);
+                    match sub {
+                        Some("add" | "install") => {
+                            let pkgs: Vec<&String> = args
+                                .iter()
+                                .filter(|a| {
+                                    !a.starts_with('-') && !matches!(a.as_str(), "add" | "install")
+                                })
+                                .collect();
+                            for p in pkgs {
+                                match p.as_str() {
+                                    "ca-certificates" => st.files.push((
+                                        "/etc/ssl/certs/ca-certificates.crt".into(),
+                                        Origin::Plain,
+                                    )),
+                                    "tzdata" => {
+                                        st.files.push(("/usr/share/zoneinfo".into(), Origin::Plain))
+                                    }
+                                    "gcc" | "build-base" | "build-essential" => {
+                                        st.gcc = Some(true);
+                                        st.installed.push(p.clone());
+                                    }
+                                    _ => st.installed.push(p.clone()),
+                                }
+                            }
+                        }
+                        Some("update" | "upgrade" | "clean" | "cache") => {}
+                        _ => st.unfollowed.push((line, format!("`{cmd}`"))),
+                    }
                 }
                 other => st.unfollowed.push((line, format!("`{other}`"))),
+            }
+            // A redirection writes a file; a passwd written so is not one whyrun reads.
+            for pair in words.windows(2) {
+                if matches!(pair[0].as_str(), ">" | ">>") {
+                    let p = if pair[1].starts_with('/') {
+                        clean(&pair[1])
+                    } else {
+                        clean(&format!("{cwd}/{}", pair[1]))
+                    };
+                    if p == "/etc/passwd" {
+                        // `echo 'name:x:uid:gid:…' >> /etc/passwd`: the entries echoed.
+                        let echoed: Option<Vec<String>> = (cmd == "echo").then(|| {
+                            rest[1..]
+                                .iter()
+                                .take_while(|w| !matches!(w.as_str(), ">" | ">>"))
+                                .filter(|w| !w.starts_with('-'))
+                                .filter_map(|w| {
+                                    let f: Vec<&str> = w.split(':').collect();
+                                    (f.len() == 7).then(|| f[0].to_string())
+                                })
+                                .collect()
+                        });
+                        match (echoed.filter(|e| !e.is_empty()), pair[0].as_str()) {
+                            (Some(e), ">>") => {
+                                if let Some(users) = &mut st.base.users {
+                                    users.extend(e);
+                                }
+                            }
+                            (Some(e), _) => st.base.users = Some(e),
+                            (None, _) => st.base.users = None,
+                        }
+                        st.base.has_passwd = true;
+                    }
+                    st.files.push((p, Origin::Plain));
+                }
             }
         }
     }
@@ -999,12 +1157,34 @@ impl Run<'_> {
             i += 1;
         }
         let workdir = st.workdir.clone();
-        let Some(dir) = st.context_dir(&workdir) else {
+        let Some(cwd_dir) = st.context_dir(&workdir) else {
             st.unfollowed.push((
                 line,
                 format!("go {sub} in {workdir}, whose sources whyrun cannot place"),
             ));
             return;
+        };
+        // The package built: a directory (`./cmd/server`) under the working directory.
+        let dir = match packages.first().map(String::as_str) {
+            Some(p) if p.starts_with("./") && !p.contains("...") => {
+                let d = cwd_dir.join(p.trim_start_matches("./"));
+                if !d.is_dir() {
+                    st.unfollowed.push((
+                        line,
+                        format!("go {sub} {p}: no such directory in the context"),
+                    ));
+                    return;
+                }
+                d
+            }
+            Some(p) if p != "." => {
+                st.unfollowed.push((
+                    line,
+                    format!("go {sub} {p}: a package whyrun does not place"),
+                ));
+                return;
+            }
+            _ => cwd_dir.clone(),
         };
         let goos = get("GOOS").unwrap_or_else(|| st.os.clone());
         let goarch = get("GOARCH").unwrap_or_else(|| st.arch.clone());
@@ -1043,11 +1223,17 @@ impl Run<'_> {
         // Replacement directories as the build sees them: inside the context only what
         // was copied; outside it, what the base image holds.
         if let Some(root) = whyrun_facts::gosrc::find_module_root(&dir) {
-            let rel_root = root
-                .strip_prefix(&dir)
-                .map(Path::to_path_buf)
+            // The module root as the build sees it: the working directory, or above it.
+            let up = cwd_dir
+                .strip_prefix(&root)
+                .map(|down| {
+                    down.components()
+                        .map(|_| "..")
+                        .collect::<Vec<_>>()
+                        .join("/")
+                })
                 .unwrap_or_default();
-            let root_in = clean(&format!("{workdir}/{}", rel_root.display()));
+            let root_in = clean(&format!("{workdir}/{up}"));
             if let Some(m) = &subject.gomod {
                 for rd in subject.replace_dirs.iter_mut() {
                     let Some(r) = m.parsed.replace.get(rd.index) else {
@@ -1121,6 +1307,24 @@ impl Run<'_> {
         let pure = tags.contains("netgo")
             && (tags.contains("osusergo") || !imports.iter().any(|p| p == "os/user"));
         let dynamic = cgo && !static_link && !pure && (!cgo_packages.is_empty() || third_party);
+        // With cgo on, a dependency that imports net or os/user links libc dynamically;
+        // the dependencies' sources are not read, so that is open unless the module's own
+        // packages already import one.
+        let open = (dynamic && cgo_packages.is_empty()).then(|| {
+            (
+                line,
+                format!(
+                    "cgo is on and whether a dependency ({}) imports net or os/user, which would link libc dynamically, is not known",
+                    imports
+                        .iter()
+                        .filter(|p| !whyrun_facts::gosrc::is_std_path(p))
+                        .take(3)
+                        .cloned()
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        });
         let machine = machine_of(&goarch);
         let interpreter = dynamic.then(|| {
             let table = match st.base.libc {
@@ -1206,6 +1410,7 @@ impl Run<'_> {
                     .chain(args.iter().cloned())
                     .collect(),
                 prefix: prefix.to_vec(),
+                open,
             })),
         ));
     }
@@ -1220,6 +1425,14 @@ impl Run<'_> {
             if let Some((user, line)) = &last.user {
                 let name = user.split(':').next().unwrap_or(user);
                 let numeric = name.chars().all(|c| c.is_ascii_digit());
+                if !numeric && last.base.users.is_none() && last.base.known {
+                    self.subject.undecided.push(Undecided {
+                        line: *line,
+                        what: format!("whether USER {user} is in the final stage's /etc/passwd"),
+                        decide: "a RUN line writes /etc/passwd in a way whyrun does not read"
+                            .into(),
+                    });
+                }
                 if let (false, Some(users)) = (numeric, &last.base.users) {
                     let created = last
                         .unfollowed
@@ -1354,6 +1567,9 @@ impl Run<'_> {
                 .and_then(|p| whyrun_target::profiles::model(p, Some(&last.arch)).ok());
             if let (Some(m), Some(b)) = (&mut model, &binary_facts) {
                 copied_runtime_files(m, last);
+                for (k, v) in &last.env {
+                    m.env.insert(k.clone(), v.clone());
+                }
                 let facts = predicted::go_binary(&b.facts);
                 summary.push_str(&format!(
                     ", final stage FROM {}: {}",
@@ -1381,7 +1597,8 @@ impl Run<'_> {
                     whyrun_rules::check(&ctx)
                         .into_iter()
                         .map(|f| with_runtime_words(f, &program_path))
-                        .map(|f| with_run_line(f, b)),
+                        .map(|f| with_run_line(f, b))
+                        .map(|f| left_open(f, b, last, &self.shown)),
                 );
             }
             whyrun_rules::precedence::rank(&mut findings);
@@ -1420,6 +1637,52 @@ impl Run<'_> {
                 .collect(),
         }
     }
+}
+
+/// A finding about the binary in the final stage that a step whyrun does not follow may
+/// change, made "cannot tell" with that step: the prediction's own open question (a
+/// dependency's linkage), a package the final stage installs (it may bring the loader or
+/// a library: `apk add gcompat`), or a RUN line of the final stage it does not follow.
+fn left_open(
+    f: whyrun_rules::Finding,
+    b: &Predicted,
+    last: &StageState,
+    dockerfile: &str,
+) -> whyrun_rules::Finding {
+    if f.undecided || matches!(f.severity, whyrun_rules::Severity::Info) {
+        return f;
+    }
+    let at = |line: usize| whyrun_rules::Location::FileLine {
+        path: dockerfile.to_string(),
+        line,
+        column: 1,
+    };
+    let linkage = f.code.starts_with("LIBC") || f.code.starts_with("LIB0");
+    if let (true, Some((line, why))) = (linkage, &b.open) {
+        return f.evidence(why.clone(), at(*line)).undecided();
+    }
+    if linkage && !last.installed.is_empty() {
+        return f
+            .evidence(
+                format!(
+                    "the final stage installs {}, which may provide what is missing",
+                    last.installed.join(", ")
+                ),
+                at(last.from_line),
+            )
+            .undecided();
+    }
+    if let Some((line, what)) = last.unfollowed.first() {
+        return f
+            .evidence(
+                format!(
+                    "the final stage runs {what}, which whyrun does not follow: it may change this"
+                ),
+                at(*line),
+            )
+            .undecided();
+    }
+    f
 }
 
 /// Whether `path` is under a directory a base image fills (`/bin`, `/usr/bin`, `/lib`,

@@ -241,6 +241,26 @@ fn cases() -> Vec<Case> {
             says: "copied (1 filtered out using ",
         },
         Case {
+            name: "cmd-dir-internal-package",
+            files: vec![
+                ("go.mod", GOMOD.into()),
+                ("cmd/server/main.go", "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.com/app/internal/web\"\n)\n\nfunc main() { web.Mux(); fmt.Println(\"hello\") }\n".into()),
+                ("internal/web/web.go", "package web\n\nimport \"net/http\"\n\nfunc Mux() *http.ServeMux { return http.NewServeMux() }\n".into()),
+            ],
+            dockerfile: "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/bin/server ./cmd/server\nFROM alpine:3.19\nCOPY --from=build /out/bin /usr/local/bin\nENTRYPOINT [\"server\"]\n",
+            expect: "run",
+            code: Some("LIBC001"),
+            says: "exec /usr/local/bin/server: no such file or directory",
+        },
+        Case {
+            name: "user-created-in-final-stage",
+            files: module(PLAIN),
+            dockerfile: leak(format!("{build_static}FROM alpine:3.19\nRUN echo 'appuser:x:10001:10001::/home/appuser:/sbin/nologin' >> /etc/passwd\nCOPY --from=build /out/app /app\nUSER appuser\nENTRYPOINT [\"/app\"]\n")),
+            expect: "ok",
+            code: None,
+            says: "hello",
+        },
+        Case {
             name: README_CASE,
             files: module(HELLO),
             dockerfile: README_DOCKERFILE,
@@ -277,7 +297,9 @@ fn context(case: &Case) -> PathBuf {
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     for (name, text) in &case.files {
-        std::fs::write(d.join(name), text).unwrap();
+        let f = d.join(name);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(f, text).unwrap();
     }
     std::fs::write(d.join("Dockerfile"), case.dockerfile).unwrap();
     d
