@@ -1556,7 +1556,8 @@ impl Run<'_> {
         let mut build_target = build::toolchain_report(&toolchain_subject, build_findings, config);
         build_target.kind = "build stage".into();
         targets.push(build_target);
-        let mut summary = format!("Dockerfile, {} stage(s)", self.parsed.stages.len());
+        let n = self.parsed.stages.len();
+        let mut summary = format!("Dockerfile, {n} stage{}", if n == 1 { "" } else { "s" });
         if !self.failed {
             let mut findings = launch;
             findings.extend(run_side);
@@ -1572,7 +1573,7 @@ impl Run<'_> {
                 }
                 let facts = predicted::go_binary(&b.facts);
                 summary.push_str(&format!(
-                    ", final stage FROM {}: {}",
+                    "; the final stage (FROM {}) will hold {program_path}, predicted: {}",
                     last.base.name,
                     crate::summarize(&facts)
                 ));
