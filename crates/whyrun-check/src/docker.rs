@@ -1876,6 +1876,105 @@ mod tests {
         assert_eq!(clean("/a/./b/"), "/a/b");
     }
 
+    /// A context with `files` and `dockerfile`, followed with `build_args` for
+    /// `platform`: each target's verdict and first finding's code.
+    fn follow(
+        files: &[(&str, &str)],
+        dockerfile: &str,
+        build_args: &[(&str, &str)],
+        platform: Option<&str>,
+        target: Option<&str>,
+    ) -> (Vec<(Verdict, Option<&'static str>)>, String) {
+        let d = tempfile::tempdir().unwrap();
+        for (name, text) in files {
+            let f = d.path().join(name);
+            std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+            std::fs::write(f, text).unwrap();
+        }
+        std::fs::write(d.path().join("Dockerfile"), dockerfile).unwrap();
+        let req = DockerRequest {
+            dockerfile: d.path().join("Dockerfile"),
+            build_args: build_args
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            platform: platform.map(str::to_string),
+            target: target.map(str::to_string),
+            ..Default::default()
+        };
+        let out = check(&req, &Config::default());
+        assert!(out.errors.is_empty(), "{:?}", out.errors);
+        let b = &out.report.binaries[0];
+        (
+            b.targets
+                .iter()
+                .map(|t| (t.verdict, t.findings.first().map(|f| f.code)))
+                .collect(),
+            b.summary.clone(),
+        )
+    }
+
+    const GOMOD: &str = "module example.com/app\n\ngo 1.22\n";
+    const NET: &str =
+        "package main\n\nimport \"net/http\"\n\nfunc main() { _ = http.DefaultServeMux }\n";
+
+    #[test]
+    fn a_global_arg_and_a_build_arg_choose_the_base() {
+        let df = "ARG VARIANT=bookworm\nFROM golang:1.22-${VARIANT} AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=1 go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\nENTRYPOINT [\"/app\"]\n";
+        let files = [("go.mod", GOMOD), ("main.go", NET)];
+        let (targets, _) = follow(&files, df, &[], None, None);
+        assert_eq!(targets[1], (Verdict::WontStart, Some("LIBC001")));
+        let (targets, _) = follow(&files, df, &[("VARIANT", "alpine")], None, None);
+        assert_eq!(targets, [(Verdict::WontBuild, Some("BUILD008"))]);
+    }
+
+    #[test]
+    fn targetarch_is_empty_unless_declared_in_the_stage() {
+        let files = [("go.mod", GOMOD), ("main.go", NET)];
+        let declared = "FROM --platform=$BUILDPLATFORM golang:1.22 AS build\nARG TARGETARCH\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 GOARCH=$TARGETARCH go build -o /app .\nFROM scratch\nCOPY --from=build /app /app\nENTRYPOINT [\"/app\"]\n";
+        let (targets, summary) = follow(&files, declared, &[], Some("linux/arm64"), None);
+        assert_eq!(targets[1].0, Verdict::Runs, "{summary}");
+        assert!(summary.contains("aarch64"), "{summary}");
+        // Without `ARG TARGETARCH` in the stage, $TARGETARCH is empty: GOARCH is the
+        // build platform's, and the binary is for the wrong machine.
+        let undeclared = declared.replace("ARG TARGETARCH\n", "");
+        let (targets, summary) = follow(&files, &undeclared, &[], Some("linux/arm64"), None);
+        assert_eq!(
+            targets[1],
+            (Verdict::WontStart, Some("ARCH001")),
+            "{summary}"
+        );
+    }
+
+    #[test]
+    fn a_dependencys_linkage_with_cgo_on_cannot_be_told() {
+        let files = [
+            (
+                "go.mod",
+                "module example.com/app\n\ngo 1.22\n\nrequire github.com/x/y v1.0.0\n",
+            ),
+            (
+                "main.go",
+                "package main\n\nimport \"github.com/x/y\"\n\nfunc main() { y.Do() }\n",
+            ),
+        ];
+        let df = "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nFROM alpine:3.19\nCOPY --from=build /app /app\nENTRYPOINT [\"/app\"]\n";
+        let (targets, _) = follow(&files, df, &[], None, None);
+        assert_eq!(targets[1], (Verdict::CannotTell, Some("LIBC001")));
+    }
+
+    #[test]
+    fn target_names_the_stage_built() {
+        let files = [("go.mod", GOMOD), ("main.go", NET)];
+        let df = "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /app .\nCMD [\"/app\"]\nFROM scratch\nCOPY --from=build /app /app\nENTRYPOINT [\"/app\"]\n";
+        let (targets, summary) = follow(&files, df, &[], None, Some("build"));
+        assert_eq!(targets[1].0, Verdict::Runs);
+        assert!(
+            summary.contains("FROM golang:1.22) will hold /app"),
+            "{summary}"
+        );
+    }
+
     #[test]
     fn golang_tags_are_known() {
         let b = base_of("golang:1.22-alpine");
