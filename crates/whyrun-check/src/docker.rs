@@ -437,6 +437,9 @@ pub fn check(req: &DockerRequest, config: &Config) -> Outcome {
         Ok(d) => d,
         Err(e) => return fail(format!("{shown}:{}", e.line), e.message),
     };
+    if parsed.stages.is_empty() {
+        return fail(shown, "no FROM: not a Dockerfile".into());
+    }
     let context = req.context.clone().unwrap_or_else(|| {
         req.dockerfile
             .parent()
