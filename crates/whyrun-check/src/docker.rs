@@ -346,7 +346,10 @@ fn base_of(name: &str) -> Base {
                 "bookworm" => Some("debian-12".into()),
                 "bullseye" => Some("debian-11".into()),
                 "trixie" => Some("debian-13".into()),
-                // docker-library/golang: the default variant of Go 1.21-1.24 is bookworm.
+                // docker-library/golang: `golang:X.Y` is the first non-Alpine variant of
+                // versions.json (generate-stackbrew-library.sh, defaultDebianVariant):
+                // bookworm for 1.21 and 1.22 (versions.json at 893a2c9), 1.23 and 1.24
+                // (at 04edff0); trixie from 1.26.
                 "" if go.as_ref().is_some_and(|g| g.at_least(1, 21) && !g.at_least(1, 25)) => {
                     Some("debian-12".into())
                 }
