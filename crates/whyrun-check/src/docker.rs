@@ -1264,7 +1264,53 @@ impl Run<'_> {
             }
         }
         let mut findings = whyrun_rules::run(Input::Build(&subject));
-        let imports: Vec<String> = subject.imports.iter().map(|i| i.path.clone()).collect();
+        let mut imports: Vec<String> = subject.imports.iter().map(|i| i.path.clone()).collect();
+        let own = subject.module_path().map(str::to_string);
+        let is_own = |p: &str| {
+            own.as_deref()
+                .is_some_and(|m| p == m || p.starts_with(&format!("{m}/")))
+        };
+        // Dependencies in a vendor/ tree are read like the module's own packages; the
+        // others are not (their imports stay unknown).
+        let mut unread: Vec<String> = Vec::new();
+        if let Some(root) = whyrun_facts::gosrc::find_module_root(&dir) {
+            let ctx = whyrun_facts::gosrc::BuildContext {
+                goos: goos.clone(),
+                goarch: goarch.clone(),
+                cgo: get("CGO_ENABLED").as_deref() != Some("0"),
+                go_minor: st.base.go.as_ref().map(|g| g.minor),
+                tags: tags
+                    .split(',')
+                    .filter(|t| !t.is_empty())
+                    .map(str::to_string)
+                    .collect(),
+            };
+            let mut queue: Vec<String> = imports
+                .iter()
+                .filter(|p| !whyrun_facts::gosrc::is_std_path(p) && !is_own(p))
+                .cloned()
+                .collect();
+            let mut seen = std::collections::BTreeSet::new();
+            while let Some(p) = queue.pop() {
+                if !seen.insert(p.clone()) || seen.len() > 1000 {
+                    continue;
+                }
+                let vdir = root.join("vendor").join(&p);
+                if !vdir.is_dir() {
+                    unread.push(p);
+                    continue;
+                }
+                for i in whyrun_facts::gosrc::read(&vdir, &ctx).imports {
+                    if whyrun_facts::gosrc::is_std_path(&i.path) {
+                        if !imports.contains(&i.path) {
+                            imports.push(i.path);
+                        }
+                    } else if !is_own(&i.path) {
+                        queue.push(i.path);
+                    }
+                }
+            }
+        }
         // cgo: on when asked, else when a C compiler is found for a native build.
         let native = goarch == st.arch && goos == "linux";
         let cgo_env = get("CGO_ENABLED");
@@ -1273,7 +1319,7 @@ impl Run<'_> {
             .filter(|p| CGO_STD.contains(&p.as_str()) || p.as_str() == "C")
             .cloned()
             .collect();
-        let third_party = imports.iter().any(|p| !whyrun_facts::gosrc::is_std_path(p));
+        let third_party = !unread.is_empty();
         let cgo = match cgo_env.as_deref() {
             Some("1") => Some(true),
             Some(_) => Some(false),
@@ -1321,9 +1367,8 @@ impl Run<'_> {
                 line,
                 format!(
                     "cgo is on and whether a dependency ({}) imports net or os/user, which would link libc dynamically, is not known",
-                    imports
+                    unread
                         .iter()
-                        .filter(|p| !whyrun_facts::gosrc::is_std_path(p))
                         .take(3)
                         .cloned()
                         .collect::<Vec<_>>()

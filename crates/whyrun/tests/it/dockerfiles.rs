@@ -75,6 +75,17 @@ fn verifier() -> Vec<(&'static str, String)> {
     module(&main)
 }
 
+/// A module whose dependency `example.org/greet` is in a vendor/ tree (the build is
+/// offline); `greet_imports` is the dependency's import block.
+fn vendored(greet_imports: &str, greet_body: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("go.mod", "module example.com/app\n\ngo 1.22\n\nrequire example.org/greet v1.0.0\n".into()),
+        ("main.go", "package main\n\nimport (\n\t\"fmt\"\n\n\t\"example.org/greet\"\n)\n\nfunc main() { fmt.Println(greet.Hello()) }\n".into()),
+        ("vendor/modules.txt", "# example.org/greet v1.0.0\n## explicit; go 1.22\nexample.org/greet\n".into()),
+        ("vendor/example.org/greet/greet.go", format!("package greet\n\nimport (\n{greet_imports})\n\nfunc Hello() string {{\n{greet_body}}}\n")),
+    ]
+}
+
 fn cases() -> Vec<Case> {
     let build_glibc =
         "FROM golang:1.22-bookworm AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/app .\n";
@@ -259,6 +270,22 @@ fn cases() -> Vec<Case> {
             expect: "ok",
             code: None,
             says: "hello",
+        },
+        Case {
+            name: "vendored-dependency-into-alpine",
+            files: vendored("\t\"strings\"\n", "\treturn strings.ToLower(\"HELLO\")\n"),
+            dockerfile: "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/app .\nFROM alpine:3.19\nCOPY --from=build /out/app /app\nENTRYPOINT [\"/app\"]\n",
+            expect: "ok",
+            code: None,
+            says: "hello",
+        },
+        Case {
+            name: "vendored-dependency-with-net-into-alpine",
+            files: vendored("\t\"net/http\"\n", "\t_ = http.DefaultServeMux\n\treturn \"hello\"\n"),
+            dockerfile: "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/app .\nFROM alpine:3.19\nCOPY --from=build /out/app /app\nENTRYPOINT [\"/app\"]\n",
+            expect: "run",
+            code: Some("LIBC001"),
+            says: "exec /app: no such file or directory",
         },
         Case {
             name: README_CASE,
