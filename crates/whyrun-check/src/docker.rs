@@ -13,6 +13,12 @@
 //! Debian variants install `gcc` and `libc6-dev` (`1.26/bookworm/Dockerfile`), the Alpine
 //! variants no C compiler (`1.26/alpine3.23/Dockerfile`); both set `GOTOOLCHAIN=local`,
 //! `GOPATH=/go`, `WORKDIR /go` and carry the CA bundle.
+//!
+//! The automatic platform ARGs (`TARGETARCH`, `BUILDPLATFORM`, …) are in the global scope:
+//! `FROM` sees them, a stage only after `ARG NAME`, and their value wins over a default
+//! given there (Dockerfile reference, "Automatic platform ARGs in the global scope";
+//! docker/buildx#510; seen here with buildah 1.28: `${TARGETARCH}` is empty in a `RUN`
+//! before `ARG TARGETARCH` and `amd64` after it).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
