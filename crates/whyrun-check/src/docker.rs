@@ -139,11 +139,14 @@ struct Predicted {
 #[derive(Debug, Clone, Default)]
 struct StageState {
     name: Option<String>,
+    /// The image it starts from (a stage built FROM another inherits that one's).
     base: Base,
-    /// The stage it is built FROM, when it is one.
+    /// `ENV`, the base's first.
     env: Vec<(String, String)>,
+    /// The `ARG`s declared in the stage, with their values.
     args: BTreeMap<String, Option<String>>,
     workdir: String,
+    /// What the stage copied, built or made, by path; later entries win.
     files: Vec<(String, Origin)>,
     user: Option<(String, usize)>,
     entrypoint: Option<(Command, usize)>,
@@ -508,7 +511,7 @@ pub fn check(req: &DockerRequest, config: &Config) -> Outcome {
         };
         states.push(state);
     }
-    run.report(&states[final_index], final_index, config)
+    run.report(&states[final_index], config)
 }
 
 /// Reads a text file of at most `cap` bytes.
@@ -1269,7 +1272,7 @@ impl Run<'_> {
                 }
             }
         }
-        let mut findings = whyrun_rules::run(Input::Build(&subject));
+        let findings = whyrun_rules::run(Input::Build(&subject));
         let mut imports: Vec<String> = subject.imports.iter().map(|i| i.path.clone()).collect();
         let own = subject.module_path().map(str::to_string);
         let is_own = |p: &str| {
@@ -1350,7 +1353,6 @@ impl Run<'_> {
         if blocks {
             self.failed = true;
         }
-        findings.retain(|_| true);
         self.build_findings.extend(findings);
         self.build_subject = Some(subject.clone());
         if self.failed {
@@ -1473,7 +1475,7 @@ impl Run<'_> {
     }
 
     /// The report: the build (toolchain) and, when it builds, the final stage.
-    fn report(mut self, last: &StageState, _index: usize, config: &Config) -> Outcome {
+    fn report(mut self, last: &StageState, config: &Config) -> Outcome {
         let mut launch: Vec<whyrun_rules::Finding> = Vec::new();
         let mut binary_facts = None;
         let mut program_path = String::new();
