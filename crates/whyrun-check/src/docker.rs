@@ -1329,6 +1329,20 @@ impl Run<'_> {
             .cloned()
             .collect();
         let third_party = !unread.is_empty();
+        // Go 1.20 stopped shipping a precompiled standard library and turns cgo off by
+        // default where no C compiler is found (Go 1.20 release notes); Go 1.19 and older
+        // keep cgo on and build net with the precompiled runtime/cgo, linked dynamically:
+        // without gcc there, what they write is not predicted.
+        let before_120 = st.base.go.as_ref().is_some_and(|g| !g.at_least(1, 20));
+        if before_120 && st.gcc == Some(false) && cgo_env.as_deref() != Some("0") {
+            st.unfollowed.push((
+                line,
+                "go build by Go 1.19 or older with cgo and no C compiler (its precompiled standard library decides the linkage)".into(),
+            ));
+            self.build_findings.extend(findings);
+            self.build_subject = Some(subject);
+            return;
+        }
         let cgo = match cgo_env.as_deref() {
             Some("1") => Some(true),
             Some(_) => Some(false),
@@ -2032,6 +2046,21 @@ mod tests {
             summary.contains("FROM golang:1.22) will hold /app"),
             "{summary}"
         );
+    }
+
+    #[test]
+    fn go_119_without_gcc_is_not_predicted() {
+        let files = [
+            ("go.mod", "module example.com/app\n\ngo 1.19\n"),
+            ("main.go", NET),
+        ];
+        let df = "FROM golang:1.19-alpine AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=1 go build -o /app .\nFROM alpine:3.19\nCOPY --from=build /app /app\nENTRYPOINT [\"/app\"]\n";
+        let (targets, _) = follow(&files, df, &[], None, None);
+        assert!(
+            targets.iter().all(|t| t.1 != Some("BUILD008")),
+            "{targets:?}"
+        );
+        assert_eq!(targets[1].0, Verdict::CannotTell, "{targets:?}");
     }
 
     #[test]

@@ -12,7 +12,9 @@ crate::declare_rule! {
     /// A `go build` (or `go install`) in a Dockerfile stage with `CGO_ENABLED=1` — on the
     /// `RUN` line or in an `ENV` — whose base image has no C compiler (`golang:*-alpine`
     /// installs none), for a program that imports a package built with cgo (`net`,
-    /// `os/user`, or its own `import "C"`).
+    /// `os/user`, or its own `import "C"`), with Go 1.20 or newer. Go 1.19 and older ship
+    /// a precompiled standard library and build `net` without a compiler (dynamically
+    /// linked): whyrun does not predict those builds.
     ///
     /// ## Why it breaks
     /// With cgo on, the go command compiles the C parts of those packages with `gcc`
