@@ -325,6 +325,7 @@ fn base_of(name: &str) -> Base {
             files: [
                 "/etc/ssl/certs/ca-certificates.crt",
                 "/etc/passwd",
+                "/bin/sh",
                 "/go",
                 "/go/bin",
                 "/lib",
@@ -406,6 +407,11 @@ fn base_of(name: &str) -> Base {
                 users = Some(m.users.iter().map(|u| u.name.clone()).collect());
                 libc = m.libc.as_ref().map(|l| l.family);
             }
+            let shell = model.as_ref().is_some_and(|m| m.libc.is_some())
+                && !p.name.starts_with("distroless");
+            if shell {
+                files.push("/bin/sh".into());
+            }
             Base {
                 name: name.into(),
                 profile: Some(p.name.clone()),
@@ -419,10 +425,7 @@ fn base_of(name: &str) -> Base {
                 users,
                 has_passwd,
                 go: None,
-                shell: Some(
-                    model.as_ref().is_some_and(|m| m.libc.is_some())
-                        && !p.name.starts_with("distroless"),
-                ),
+                shell: Some(shell),
                 only_system_paths: model.is_some(),
             }
         }
@@ -720,20 +723,59 @@ impl Run<'_> {
                     ..
                 } => self.copy(&mut st, step.line, from.as_deref(), sources, dest, states),
                 StepKind::Run {
-                    command, heredocs, ..
+                    command,
+                    heredocs,
+                    mounts,
                 } => {
                     let script = match (command, heredocs.first()) {
                         (_, Some(body)) => Some(body.clone()),
                         (Command::Shell(s), None) => Some(s.clone()),
                         (Command::Exec(words), None) => Some(words.join(" ")),
                     };
+                    // Bind mounts of the context are there for this RUN line only.
+                    let at = st.files.len();
+                    let bound = self.bind_mounts(&st, mounts);
+                    let n = bound.len();
+                    st.files.extend(bound);
                     self.run_line(&mut st, step.line, script.as_deref().unwrap_or(""));
+                    if st.files.len() >= at + n {
+                        st.files.drain(at..at + n);
+                    }
                 }
                 StepKind::Other(_) => {}
                 _ => {}
             }
         }
         st
+    }
+
+    /// `--mount=type=bind,source=S,target=T` of the build context (no `from=`): T holds
+    /// the context's S (the whole context without `source`) while the RUN line runs.
+    fn bind_mounts(&self, st: &StageState, mounts: &[String]) -> Vec<(String, Origin)> {
+        let mut out = Vec::new();
+        for m in mounts {
+            let fields: Vec<(&str, &str)> = m
+                .split(',')
+                .map(|f| f.split_once('=').unwrap_or((f, "")))
+                .collect();
+            let get = |k: &str| fields.iter().find(|(key, _)| *key == k).map(|(_, v)| *v);
+            if get("type") != Some("bind") || get("from").is_some() {
+                continue;
+            }
+            let Some(target) = get("target").or(get("dst")).or(get("destination")) else {
+                continue;
+            };
+            let source = clean(&st.expand(get("source").or(get("src")).unwrap_or(".")));
+            let rel = source.trim_start_matches('/');
+            if !rel.is_empty() && self.ignore.excludes(rel) {
+                continue;
+            }
+            let path = self.context.join(rel);
+            if path.exists() {
+                out.push((st.abs(&st.expand(target)), Origin::Context(path)));
+            }
+        }
+        out
     }
 
     fn copy(

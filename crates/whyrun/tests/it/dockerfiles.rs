@@ -312,6 +312,17 @@ fn cases() -> Vec<Case> {
             says: "exec: \"/bin/sh\": stat /bin/sh: no such file or directory",
         },
         Case {
+            // The Go template of `docker init`: sources bound, not copied (targets made
+            // absolute: buildah 1.28 refuses a relative one, which BuildKit takes as
+            // relative to WORKDIR).
+            name: "bind-mounted-sources",
+            files: vec![("go.mod", GOMOD.into()), ("go.sum", String::new()), ("main.go", HELLO.into())],
+            dockerfile: "ARG GO_VERSION=1.22\nFROM --platform=$BUILDPLATFORM golang:${GO_VERSION} AS build\nWORKDIR /src\nRUN --mount=type=cache,target=/go/pkg/mod/ \\\n    --mount=type=bind,source=go.sum,target=/src/go.sum \\\n    --mount=type=bind,source=go.mod,target=/src/go.mod \\\n    go mod download -x\nARG TARGETARCH\nRUN --mount=type=cache,target=/go/pkg/mod/ \\\n    --mount=type=bind,target=/src \\\n    go build -o /bin/server .\n\nFROM alpine:3.19 AS final\nCOPY --from=build /bin/server /bin/\nENTRYPOINT [ \"/bin/server\" ]\n",
+            expect: "run",
+            code: Some("LIBC001"),
+            says: "exec /bin/server: no such file or directory",
+        },
+        Case {
             name: README_CASE,
             files: module(HELLO),
             dockerfile: README_DOCKERFILE,
