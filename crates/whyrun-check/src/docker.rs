@@ -7,7 +7,7 @@
 //! (`whyrun_facts::predicted`) and judged by the binary rules against the final stage's
 //! base (a built-in profile, with the files copied into the stage), and the launch of
 //! the final stage (`USER`, `ENTRYPOINT`/`CMD`). Nothing is built or run; what cannot be
-//! followed is "cannot tell" (BUILD010).
+//! followed is "cannot tell" (BUILD017).
 //!
 //! What the official `golang` images hold is taken from docker-library/golang: the
 //! Debian variants install `gcc` and `libc6-dev` (`1.26/bookworm/Dockerfile`), the Alpine
@@ -1653,7 +1653,7 @@ impl Run<'_> {
         }
         let docker_findings = whyrun_rules::run(Input::Docker(&self.subject));
         let (build_side, run_side): (Vec<_>, Vec<_>) = docker_findings.into_iter().partition(|f| {
-            f.severity == whyrun_rules::Severity::BlocksBuild || f.code == "BUILD010" && self.failed
+            f.severity == whyrun_rules::Severity::BlocksBuild || f.code == "BUILD017" && self.failed
         });
         let mut report = CheckReport::default();
         let mut targets = Vec::new();
@@ -2040,7 +2040,7 @@ mod tests {
         let (targets, _) = follow(&files, df, &[], None, None);
         assert_eq!(targets[1], (Verdict::WontStart, Some("LIBC001")));
         let (targets, _) = follow(&files, df, &[("VARIANT", "alpine")], None, None);
-        assert_eq!(targets, [(Verdict::WontBuild, Some("BUILD008"))]);
+        assert_eq!(targets, [(Verdict::WontBuild, Some("BUILD015"))]);
     }
 
     #[test]
@@ -2099,7 +2099,7 @@ mod tests {
         let df = "FROM golang:1.19-alpine AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=1 go build -o /app .\nFROM alpine:3.19\nCOPY --from=build /app /app\nENTRYPOINT [\"/app\"]\n";
         let (targets, _) = follow(&files, df, &[], None, None);
         assert!(
-            targets.iter().all(|t| t.1 != Some("BUILD008")),
+            targets.iter().all(|t| t.1 != Some("BUILD015")),
             "{targets:?}"
         );
         assert_eq!(targets[1].0, Verdict::CannotTell, "{targets:?}");

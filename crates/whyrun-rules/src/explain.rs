@@ -296,7 +296,7 @@ pub static KNOWN_ERRORS: &[KnownError] = &[
         patterns: &["cgo: c compiler"],
         origin: "the go command building a package with cgo (runtime/cgo for net or os/user, or an import \"C\"): CGO_ENABLED=1 and $CC (gcc) is not in PATH",
         causes: &[
-            cause("BUILD008", "CGO_ENABLED=1 in a Dockerfile stage without a C compiler (golang:*-alpine installs none)"),
+            cause("BUILD015", "CGO_ENABLED=1 in a Dockerfile stage without a C compiler (golang:*-alpine installs none)"),
             other("CC names a compiler that is not installed, or PATH leaves it out"),
         ],
     },
@@ -305,14 +305,14 @@ pub static KNOWN_ERRORS: &[KnownError] = &[
         patterns: &["copier: stat:", "failed to compute cache key", "failed to calculate checksum of ref"],
         origin: "the image builder resolving a COPY or ADD source before copying (buildah `copier: stat: \"/go.sum\": no such file or directory`, BuildKit `failed to compute cache key: … not found`)",
         causes: &[
-            cause("BUILD009", "the source is not in the build context (go.sum of a module without one, a file .dockerignore leaves out) or the stage named by --from never wrote that path"),
+            cause("BUILD016", "the source is not in the build context (go.sum of a module without one, a file .dockerignore leaves out) or the stage named by --from never wrote that path"),
         ],
     },
     KnownError {
         id: "container-user",
         patterns: &["unable to find user", "no matching entries in passwd file"],
         origin: "the container runtime (runc, crun) resolving the image's USER in the container's /etc/passwd before it starts the process",
-        causes: &[cause("LAUNCH008", "the final stage's USER names a user its /etc/passwd does not have (scratch has no passwd at all); a numeric USER needs no entry")],
+        causes: &[cause("LAUNCH013", "the final stage's USER names a user its /etc/passwd does not have (scratch has no passwd at all); a numeric USER needs no entry")],
     },
     KnownError {
         id: "container-command-missing",

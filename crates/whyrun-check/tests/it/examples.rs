@@ -825,28 +825,28 @@ const GOMOD: &str = "module example.com/app\n\ngo 1.22\n";
 const NET_MAIN: &str =
     "package main\n\nimport \"net/http\"\n\nfunc main() { _ = http.DefaultServeMux }\n";
 
-fn build008() -> Scenario {
+fn build015() -> Scenario {
     Scenario::dockerfile(
         &[("go.mod", GOMOD), ("main.go", NET_MAIN)],
         "FROM golang:1.22-alpine AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=1 go build -o /out/app .\n",
     )
 }
 
-fn build009() -> Scenario {
+fn build016() -> Scenario {
     Scenario::dockerfile(
         &[("go.mod", GOMOD), ("main.go", NET_MAIN)],
         "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\n",
     )
 }
 
-fn build010() -> Scenario {
+fn build017() -> Scenario {
     Scenario::dockerfile(
         &[("go.mod", GOMOD), ("main.go", NET_MAIN)],
         "FROM corp/go-builder:3 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/app .\n",
     )
 }
 
-fn launch008() -> Scenario {
+fn launch013() -> Scenario {
     Scenario::dockerfile(
         &[("go.mod", GOMOD), ("main.go", NET_MAIN)],
         "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/app .\n\nFROM alpine:3.19\nCOPY --from=build /out/app /app\nUSER appuser\nENTRYPOINT [\"/app\"]\n",
@@ -914,10 +914,10 @@ examples! {
     build005: "BUILD005",
     build006: "BUILD006",
     build007: "BUILD007",
-    build008: "BUILD008",
-    build009: "BUILD009",
-    build010: "BUILD010",
-    launch008: "LAUNCH008",
+    build015: "BUILD015",
+    build016: "BUILD016",
+    build017: "BUILD017",
+    launch013: "LAUNCH013",
 }
 
 /// A new rule gets its example from a scenario here, or this fails.

@@ -2,7 +2,7 @@
 //! while following them as BuildKit would — a `COPY` whose source is not there, a `go
 //! build` with cgo on and no C compiler, a `USER` the final stage's passwd lacks, a step
 //! it could not follow — as plain data with the Dockerfile line of each. The rules
-//! `BUILD008`…`BUILD010` and `LAUNCH008` judge it; the binary the final stage will hold is
+//! `BUILD015`…`BUILD017` and `LAUNCH013` judge it; the binary the final stage will hold is
 //! judged by the binary rules, not here.
 
 /// The stages of one Dockerfile, followed.

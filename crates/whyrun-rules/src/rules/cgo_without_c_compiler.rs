@@ -1,4 +1,4 @@
-//! BUILD008: a Dockerfile stage builds Go with cgo on and has no C compiler.
+//! BUILD015: a Dockerfile stage builds Go with cgo on and has no C compiler.
 
 use crate::build::at_line;
 use crate::build::docker::DockerSubject;
@@ -26,7 +26,7 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// BUILD008 blocks build  go build with CGO_ENABLED=1 in golang:1.22-alpine, which has no C compiler
+    /// BUILD015 blocks build  go build with CGO_ENABLED=1 in golang:1.22-alpine, which has no C compiler
     ///   · CGO_ENABLED=1 on the RUN line  [app/Dockerfile:4:1]
     ///   · packages built with cgo: net/http  [go build]
     ///   · go build stops with "cgo: C compiler "gcc" not found: exec: "gcc": executable file not found in $PATH"  [go build]
@@ -46,7 +46,7 @@ crate::declare_rule! {
     /// - `cmd/go/internal/work/exec.go` (`C compiler %q not found`).
     /// - docker-library/golang `1.26/alpine3.23/Dockerfile`: no gcc in the alpine variant.
     pub struct CgoWithoutCCompiler {
-        code: "BUILD008",
+        code: "BUILD015",
         name: "cgo-without-c-compiler",
         family: Family::Build,
         subject: Subject::BuildInputs,
@@ -111,7 +111,7 @@ mod tests {
             ..Default::default()
         };
         let f = CgoWithoutCCompiler::run(&s);
-        assert_eq!(f[0].code, "BUILD008");
+        assert_eq!(f[0].code, "BUILD015");
         assert!(f[0].evidence[2]
             .what
             .contains("C compiler \"gcc\" not found"));

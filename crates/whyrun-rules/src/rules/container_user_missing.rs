@@ -1,4 +1,4 @@
-//! LAUNCH008: the final stage's `USER` is not in its `/etc/passwd`.
+//! LAUNCH013: the final stage's `USER` is not in its `/etc/passwd`.
 
 use crate::build::at_line;
 use crate::build::docker::DockerSubject;
@@ -21,7 +21,7 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// LAUNCH008 blocks start  USER appuser: alpine:3.19 has no such user
+    /// LAUNCH013 blocks start  USER appuser: alpine:3.19 has no such user
     ///   · USER appuser  [app/Dockerfile:8:1]
     ///   · the runtime stops with "unable to find user appuser: no matching entries in passwd file"  [container runtime]
     ///   fix Create the user in the final stage, or run as a numeric uid
@@ -38,7 +38,7 @@ crate::declare_rule! {
     /// - runc `libcontainer/user` (`no matching entries in passwd file`).
     /// - Dockerfile reference, `USER`.
     pub struct ContainerUserMissing {
-        code: "LAUNCH008",
+        code: "LAUNCH013",
         name: "container-user-missing",
         family: Family::Launch,
         subject: Subject::BuildInputs,

@@ -1,4 +1,4 @@
-//! BUILD009: a Dockerfile `COPY` whose source is not there.
+//! BUILD016: a Dockerfile `COPY` whose source is not there.
 
 use crate::build::at_line;
 use crate::build::docker::DockerSubject;
@@ -24,7 +24,7 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// BUILD009 blocks build  COPY go.sum: not in the build context
+    /// BUILD016 blocks build  COPY go.sum: not in the build context
     ///   · COPY go.sum  [app/Dockerfile:3:1]
     ///   · no such file  [go.sum]
     ///   · the build stops with "copier: stat: "/go.sum": no such file or directory"  [buildah]
@@ -41,7 +41,7 @@ crate::declare_rule! {
     /// - Dockerfile reference, `COPY` (`--from`, sources relative to the context).
     /// - buildah `copier/copier.go` (`copier: stat:`); BuildKit `cache/contenthash` (`not found`).
     pub struct CopySourceMissing {
-        code: "BUILD009",
+        code: "BUILD016",
         name: "copy-source-missing",
         family: Family::Build,
         subject: Subject::BuildInputs,

@@ -1,4 +1,4 @@
-//! BUILD010: a Dockerfile step whyrun cannot follow, where it decides the outcome.
+//! BUILD017: a Dockerfile step whyrun cannot follow, where it decides the outcome.
 
 use crate::build::at_line;
 use crate::build::docker::DockerSubject;
@@ -21,7 +21,7 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// BUILD010 cannot tell  the base image "corp/go-builder:3" is not one whyrun knows
+    /// BUILD017 cannot tell  the base image "corp/go-builder:3" is not one whyrun knows
     ///   · FROM corp/go-builder:3: its libc, C compiler, files and users decide the outcome  [app/Dockerfile:1:1]
     ///   fix Check against a known base, or build the image and check it with --image
     ///       whyrun check --image app.tar
@@ -34,7 +34,7 @@ crate::declare_rule! {
     /// ## References
     /// - Dockerfile reference, `FROM`, `RUN`.
     pub struct DockerfileNotFollowed {
-        code: "BUILD010",
+        code: "BUILD017",
         name: "dockerfile-not-followed",
         family: Family::Build,
         subject: Subject::BuildInputs,

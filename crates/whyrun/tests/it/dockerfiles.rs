@@ -136,7 +136,7 @@ fn cases() -> Vec<Case> {
             files: module(HELLO),
             dockerfile: "FROM golang:1.22-alpine AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=1 go build -o /out/app .\nFROM alpine:3.19\nCOPY --from=build /out/app /app\nENTRYPOINT [\"/app\"]\n",
             expect: "build",
-            code: Some("BUILD008"),
+            code: Some("BUILD015"),
             says: "cgo: C compiler \"gcc\" not found: exec: \"gcc\": executable file not found in $PATH",
         },
         Case {
@@ -171,7 +171,7 @@ fn cases() -> Vec<Case> {
             files: module(PLAIN),
             dockerfile: "FROM golang:1.22-bookworm AS build\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/app .\nFROM scratch\nCOPY --from=build /out/app /app\nENTRYPOINT [\"/app\"]\n",
             expect: "build",
-            code: Some("BUILD009"),
+            code: Some("BUILD016"),
             says: "copier: stat: \"/go.sum\": no such file or directory",
         },
         Case {
@@ -179,7 +179,7 @@ fn cases() -> Vec<Case> {
             files: module(PLAIN),
             dockerfile: leak(format!("{build_static}FROM scratch\nCOPY --from=build /out/server /app\nENTRYPOINT [\"/app\"]\n")),
             expect: "build",
-            code: Some("BUILD009"),
+            code: Some("BUILD016"),
             says: "copier: stat: \"/out/server\": no such file or directory",
         },
         Case {
@@ -195,7 +195,7 @@ fn cases() -> Vec<Case> {
             files: module(PLAIN),
             dockerfile: leak(format!("{build_static}FROM alpine:3.19\nCOPY --from=build /out/app /app\nUSER appuser\nENTRYPOINT [\"/app\"]\n")),
             expect: "run",
-            code: Some("LAUNCH008"),
+            code: Some("LAUNCH013"),
             says: "unable to find user appuser: no matching entries in passwd file",
         },
         Case {
@@ -248,7 +248,7 @@ fn cases() -> Vec<Case> {
             ],
             dockerfile: "FROM golang:1.22-bookworm AS build\nWORKDIR /src\nCOPY go.mod go.sum ./\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/app .\nFROM scratch\nCOPY --from=build /out/app /app\nENTRYPOINT [\"/app\"]\n",
             expect: "build",
-            code: Some("BUILD009"),
+            code: Some("BUILD016"),
             says: "copied (1 filtered out using ",
         },
         Case {
@@ -614,7 +614,7 @@ fn unknown_bases_cannot_tell_and_bad_files_name_their_line() {
         .unwrap();
     let text = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(3), "{text}");
-    assert!(text.contains("BUILD010"), "{text}");
+    assert!(text.contains("BUILD017"), "{text}");
     assert!(text.contains("corp/go-builder:3"), "{text}");
 
     std::fs::write(&df, "FROM debian:12\nRUN echo\nFROOM x\n").unwrap();
