@@ -92,11 +92,93 @@ pub fn is_go_tree(dir: &Path) -> bool {
 
 /// Judges the tree in `req.dir`.
 pub fn check(req: &BuildRequest, config: &Config) -> Outcome {
-    let shown = req.dir.display().to_string();
-    let fail = |message: String| Outcome {
-        report: CheckReport::default(),
-        errors: vec![InputError::new(shown.clone(), message)],
+    let (subject, warnings) = match subject(req) {
+        Ok(s) => s,
+        Err(e) => {
+            return Outcome {
+                report: CheckReport::default(),
+                errors: vec![e],
+            }
+        }
     };
+    let shown = subject.dir.clone();
+    let findings = whyrun_rules::run(Input::Build(&subject));
+    let (path, summary) = match &subject.built_from {
+        Some(b) => (
+            b.path.clone(),
+            format!(
+                "{}, against the source in {shown}: {}",
+                b.build_info.go_version,
+                summary(&subject)
+            ),
+        ),
+        None => (shown.clone(), summary(&subject)),
+    };
+    let mut report = CheckReport::default();
+    report.binaries.push(BinaryReport {
+        path,
+        summary,
+        targets: vec![toolchain_report(&subject, findings, config)],
+    });
+    if let Some(input) = config.report() {
+        report.inputs.push(input);
+    }
+    Outcome {
+        report,
+        errors: warnings
+            .into_iter()
+            .map(|w| InputError::new(shown.clone(), w))
+            .collect(),
+    }
+}
+
+/// The report of the toolchain as a target, with the configuration applied.
+pub fn toolchain_report(
+    subject: &BuildSubject,
+    findings: Vec<whyrun_rules::Finding>,
+    config: &Config,
+) -> TargetReport {
+    let mut target = TargetReport {
+        target: match &subject.toolchain {
+            Some(t) => format!("go {t}"),
+            None => "go (not named)".into(),
+        },
+        kind: "toolchain".into(),
+        path_in_target: subject.dir.clone(),
+        verdict: Verdict::of(&findings),
+        findings,
+        ignored: Vec::new(),
+        image: None,
+        rebuild: None,
+    };
+    config.apply(&mut target, &subject.dir);
+    target
+}
+
+/// One line on the module: its path, go line and number of imports.
+pub fn summary(subject: &BuildSubject) -> String {
+    match (&subject.gomod, subject.go_line()) {
+        (Some(_), Some((_, _, raw))) => format!(
+            "Go module {}, go {raw}, imports: {}",
+            subject.module_path().unwrap_or("(no module line)"),
+            subject.imports.len()
+        ),
+        (Some(_), None) => format!(
+            "Go module {}, no go line, imports: {}",
+            subject.module_path().unwrap_or("(no module line)"),
+            subject.imports.len()
+        ),
+        (None, _) => format!(
+            "Go sources without go.mod, imports: {}",
+            subject.imports.len()
+        ),
+    }
+}
+
+/// Reads the tree in `req.dir` into the build subject, with the warnings of reading it.
+pub fn subject(req: &BuildRequest) -> Result<(BuildSubject, Vec<String>), InputError> {
+    let shown = req.dir.display().to_string();
+    let fail = |message: String| Err(InputError::new(shown.clone(), message));
     let built = match &req.binary {
         Some(b) => {
             let facts = match whyrun_facts::inspect_path(b) {
@@ -166,13 +248,10 @@ pub fn check(req: &BuildRequest, config: &Config) -> Outcome {
             parsed: m.clone(),
         }),
         (Some(Err(e)), Some(root)) => {
-            return Outcome {
-                report: CheckReport::default(),
-                errors: vec![InputError::new(
-                    format!("{}:{}", shown_path(&req.dir, &root.join("go.mod")), e.line),
-                    &e.message,
-                )],
-            }
+            return Err(InputError::new(
+                format!("{}:{}", shown_path(&req.dir, &root.join("go.mod")), e.line),
+                &e.message,
+            ))
         }
         _ => None,
     };
@@ -186,6 +265,7 @@ pub fn check(req: &BuildRequest, config: &Config) -> Outcome {
             .map(|(index, r)| ReplaceDir {
                 index,
                 exists: root.join(&r.new_path).is_dir(),
+                no_go_mod_at: None,
             })
             .collect(),
         _ => Vec::new(),
@@ -228,13 +308,10 @@ pub fn check(req: &BuildRequest, config: &Config) -> Outcome {
                 })
             }
             Ok(Err(e)) => {
-                return Outcome {
-                    report: CheckReport::default(),
-                    errors: vec![InputError::new(
-                        format!("{}:{}", shown_path(&req.dir, &p), e.line),
-                        &e.message,
-                    )],
-                }
+                return Err(InputError::new(
+                    format!("{}:{}", shown_path(&req.dir, &p), e.line),
+                    &e.message,
+                ))
             }
             Err(e) => return fail(format!("{}: {e}", p.display())),
         },
@@ -308,64 +385,7 @@ pub fn check(req: &BuildRequest, config: &Config) -> Outcome {
         own_dir_elsewhere,
         built_from,
     };
-    let findings = whyrun_rules::run(Input::Build(&subject));
-    let mut target = TargetReport {
-        target: match &toolchain {
-            Some(t) => format!("go {t}"),
-            None => "go (not named)".into(),
-        },
-        kind: "toolchain".into(),
-        path_in_target: shown.clone(),
-        verdict: Verdict::of(&findings),
-        findings,
-        ignored: Vec::new(),
-        image: None,
-        rebuild: None,
-    };
-    config.apply(&mut target, &shown);
-    let summary = match (&subject.gomod, subject.go_line()) {
-        (Some(_), Some((_, _, raw))) => format!(
-            "Go module {}, go {raw}, imports: {}",
-            subject.module_path().unwrap_or("(no module line)"),
-            subject.imports.len()
-        ),
-        (Some(_), None) => format!(
-            "Go module {}, no go line, imports: {}",
-            subject.module_path().unwrap_or("(no module line)"),
-            subject.imports.len()
-        ),
-        (None, _) => format!(
-            "Go sources without go.mod, imports: {}",
-            subject.imports.len()
-        ),
-    };
-    let mut report = CheckReport::default();
-    let (path, summary) = match &subject.built_from {
-        Some(b) => (
-            b.path.clone(),
-            format!(
-                "{}, against the source in {shown}: {summary}",
-                b.build_info.go_version
-            ),
-        ),
-        None => (shown.clone(), summary),
-    };
-    report.binaries.push(BinaryReport {
-        path,
-        summary,
-        targets: vec![target],
-    });
-    if let Some(input) = config.report() {
-        report.inputs.push(input);
-    }
-    Outcome {
-        report,
-        errors: sources
-            .warnings
-            .into_iter()
-            .map(|w| InputError::new(shown.clone(), w))
-            .collect(),
-    }
+    Ok((subject, sources.warnings))
 }
 
 /// `-tags a,b` or `-tags=a,b` in GOFLAGS.

@@ -5,11 +5,13 @@
 //! The file is mapped, never read whole: only the pages holding the headers and the parts
 //! named by them are touched.
 
+pub mod dockerfile;
 pub mod elf;
 mod error;
 pub mod go;
 pub mod gosrc;
 pub mod link;
+pub mod predicted;
 pub mod rust;
 pub mod script;
 

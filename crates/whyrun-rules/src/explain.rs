@@ -363,9 +363,38 @@ pub static KNOWN_ERRORS: &[KnownError] = &[
     },
     KnownError {
         id: "replace-directory-missing",
-        patterns: &["replacement directory"],
+        patterns: &["replacement directory", "(replaced by "],
         origin: "the go command loading a module that a go.mod replace points at a directory",
-        causes: &[cause("BUILD007", "the replace directive's directory does not exist (a sibling checkout not cloned, or outside the Docker build context)")],
+        causes: &[cause("BUILD007", "the replace directive's directory does not exist, or holds no go.mod (a sibling checkout not cloned, or outside the Docker build context: ../lib from /src is the image's own /lib)")],
+    },
+    KnownError {
+        id: "cgo-no-compiler",
+        patterns: &["cgo: c compiler"],
+        origin: "the go command building a package with cgo (runtime/cgo for net or os/user, or an import \"C\"): CGO_ENABLED=1 and $CC (gcc) is not in PATH",
+        causes: &[
+            cause("BUILD015", "CGO_ENABLED=1 in a Dockerfile stage without a C compiler (golang:*-alpine installs none)"),
+            other("CC names a compiler that is not installed, or PATH leaves it out"),
+        ],
+    },
+    KnownError {
+        id: "copy-source-missing",
+        patterns: &["copier: stat:", "failed to compute cache key", "failed to calculate checksum of ref"],
+        origin: "the image builder resolving a COPY or ADD source before copying (buildah `copier: stat: \"/go.sum\": no such file or directory`, BuildKit `failed to compute cache key: … not found`)",
+        causes: &[
+            cause("BUILD016", "the source is not in the build context (go.sum of a module without one, a file .dockerignore leaves out) or the stage named by --from never wrote that path"),
+        ],
+    },
+    KnownError {
+        id: "container-user",
+        patterns: &["unable to find user", "no matching entries in passwd file"],
+        origin: "the container runtime (runc, crun) resolving the image's USER in the container's /etc/passwd before it starts the process",
+        causes: &[cause("LAUNCH013", "the final stage's USER names a user its /etc/passwd does not have (scratch has no passwd at all); a numeric USER needs no entry")],
+    },
+    KnownError {
+        id: "container-command-missing",
+        patterns: &["executable file not found in $path", "oci runtime attempted to invoke a command that was not found"],
+        origin: "the container runtime (runc) looking up the image's command (exec.LookPath) before execve: `exec: \"/server\": stat /server: no such file or directory`",
+        causes: &[cause("FS003", "the ENTRYPOINT or CMD names a path where the Dockerfile copied nothing, or a bare name in none of PATH's directories")],
     },
 ];
 
@@ -393,9 +422,16 @@ pub fn match_message(message: &str) -> Vec<&'static KnownError> {
                 | "unknown-time-zone"
                 | "go-mod-not-found"
                 | "replace-directory-missing"
+                | "cgo-no-compiler"
+                | "copy-source-missing"
+                | "container-command-missing"
         )
     }) {
         hits.retain(|k| k.id != "no-such-file");
+    }
+    // The go command's lookup of gcc is not the runtime's lookup of the command.
+    if hits.iter().any(|k| k.id == "cgo-no-compiler") {
+        hits.retain(|k| k.id != "container-command-missing");
     }
     if hits.iter().any(|k| k.id == "cxx-version") {
         hits.retain(|k| k.id != "glibc-version");
@@ -541,6 +577,23 @@ mod tests {
             ("go: go.mod file not found in current directory or any parent directory; see 'go help modules'", "go-mod-not-found"),
             ("main.go:2:8: cannot find package \"example.com/e/lib\" in any of:", "gopath-cannot-find-package"),
             ("main.go:2:8: example.com/lib@v0.0.0: replacement directory ../lib does not exist", "replace-directory-missing"),
+        ] {
+            assert_eq!(ids(msg), [id], "{msg}");
+        }
+    }
+
+    /// The builders' and the runtime's words for a Dockerfile that does not build or whose
+    /// container does not start, as buildah 1.28 and podman 4.3 with runc print them (seen
+    /// in tests/it/dockerfiles.rs).
+    #[test]
+    fn recognises_dockerfile_messages() {
+        for (msg, id) in [
+            ("# runtime/cgo\ncgo: C compiler \"gcc\" not found: exec: \"gcc\": executable file not found in $PATH", "cgo-no-compiler"),
+            ("Error: building at STEP \"COPY go.mod go.sum ./\": checking on sources under \"/ctx\": copier: stat: \"/go.sum\": no such file or directory", "copy-source-missing"),
+            ("main.go:3:8: example.com/lib@v0.0.0 (replaced by ../lib): reading /lib/go.mod: open /lib/go.mod: no such file or directory", "replace-directory-missing"),
+            ("Error: unable to find user appuser: no matching entries in passwd file", "container-user"),
+            ("Error: runc: runc create failed: unable to start container process: exec: \"/server\": stat /server: no such file or directory: OCI runtime attempted to invoke a command that was not found", "container-command-missing"),
+            ("exec /app: no such file or directory", "no-such-file"),
         ] {
             assert_eq!(ids(msg), [id], "{msg}");
         }

@@ -193,6 +193,8 @@ pub enum Input<'a> {
     Script(&'a ScriptSubject),
     /// A Go source tree to be built.
     Build(&'a crate::build::BuildSubject),
+    /// A Dockerfile's stages, followed.
+    Docker(&'a crate::build::docker::DockerSubject),
     /// How a program is launched: a systemd unit, or `--user`/`--port`/`--reads`/`--writes`.
     Launch(&'a crate::launch::LaunchSubject),
 }

@@ -226,6 +226,18 @@ pub struct CheckArgs {
     /// GOTOOLCHAIN, GO111MODULE, GOFLAGS, CGO_ENABLED, GOOS, GOARCH, GOPATH, GOPROXY.
     #[arg(long = "env", value_name = "KEY=VALUE", value_parser = whyrun_check::build::parse_env)]
     pub env: Vec<(String, String)>,
+    /// A Dockerfile to follow as BuildKit would: its build stage judged before it builds,
+    /// the binary it will produce judged against its final stage. With it, `--target`
+    /// names the stage to build (as `docker build --target`) and `--platform` the target
+    /// platform.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["binary", "inside", "go", "env"])]
+    pub dockerfile: Option<PathBuf>,
+    /// With --dockerfile: the build context (default: the Dockerfile's directory).
+    #[arg(long, value_name = "DIR", requires = "dockerfile")]
+    pub context: Option<PathBuf>,
+    /// With --dockerfile: a build argument (repeatable), as `docker build --build-arg`.
+    #[arg(long = "build-arg", value_name = "KEY=VALUE", requires = "dockerfile", value_parser = parse_build_arg)]
+    pub build_args: Vec<(String, String)>,
     #[command(flatten)]
     pub targets: TargetArgs,
     /// The binary is already in the target, at this path.
@@ -462,4 +474,12 @@ pub enum Shell {
     Fish,
     Elvish,
     Powershell,
+}
+
+/// `KEY=VALUE` of `--build-arg`.
+fn parse_build_arg(s: &str) -> Result<(String, String), String> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("--build-arg {s}: expected KEY=VALUE"))?;
+    Ok((k.to_string(), v.to_string()))
 }

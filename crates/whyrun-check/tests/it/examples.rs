@@ -42,6 +42,9 @@ struct Scenario {
     /// Go sources judged before they are built (`whyrun check DIR --go …`), and the
     /// temporary directory they are in, left out of the rendered paths.
     build: Option<(whyrun_check::build::BuildRequest, String)>,
+    /// A Dockerfile followed (`whyrun check --dockerfile …`), and the temporary directory
+    /// it is in, left out of the rendered paths.
+    docker: Option<(whyrun_check::docker::DockerRequest, String)>,
 }
 
 impl Scenario {
@@ -76,6 +79,7 @@ impl Scenario {
             launch: None,
             _temp: None,
             build: None,
+            docker: None,
         }
     }
 
@@ -92,6 +96,7 @@ impl Scenario {
             launch: None,
             _temp: None,
             build: None,
+            docker: None,
         }
     }
 
@@ -116,6 +121,28 @@ impl Scenario {
         let strip = format!("{}/", t.path().display());
         Scenario {
             build: Some((request, strip)),
+            ..Scenario::on("debian-12", small("go124-hello"), "/usr/local/bin/hello")
+        }
+        .keeping(t)
+    }
+
+    /// A build context in `app/` of a temporary directory with `files` and a
+    /// `Dockerfile` (`whyrun check --dockerfile app/Dockerfile`).
+    fn dockerfile(files: &[(&str, &str)], dockerfile: &str) -> Scenario {
+        let t = temp();
+        let app = t.path().join("app");
+        std::fs::create_dir_all(&app).unwrap();
+        for (path, text) in files {
+            std::fs::write(app.join(path), text).unwrap();
+        }
+        std::fs::write(app.join("Dockerfile"), dockerfile).unwrap();
+        let request = whyrun_check::docker::DockerRequest {
+            dockerfile: app.join("Dockerfile"),
+            ..Default::default()
+        };
+        let strip = format!("{}/", t.path().display());
+        Scenario {
+            docker: Some((request, strip)),
             ..Scenario::on("debian-12", small("go124-hello"), "/usr/local/bin/hello")
         }
         .keeping(t)
@@ -1014,6 +1041,38 @@ fn launch012() -> Scenario {
     )
 }
 
+const GOMOD: &str = "module example.com/app\n\ngo 1.22\n";
+const NET_MAIN: &str =
+    "package main\n\nimport \"net/http\"\n\nfunc main() { _ = http.DefaultServeMux }\n";
+
+fn build015() -> Scenario {
+    Scenario::dockerfile(
+        &[("go.mod", GOMOD), ("main.go", NET_MAIN)],
+        "FROM golang:1.22-alpine AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=1 go build -o /out/app .\n",
+    )
+}
+
+fn build016() -> Scenario {
+    Scenario::dockerfile(
+        &[("go.mod", GOMOD), ("main.go", NET_MAIN)],
+        "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY go.mod go.sum ./\nRUN go mod download\n",
+    )
+}
+
+fn build017() -> Scenario {
+    Scenario::dockerfile(
+        &[("go.mod", GOMOD), ("main.go", NET_MAIN)],
+        "FROM corp/go-builder:3 AS build\nWORKDIR /src\nCOPY . .\nRUN go build -o /out/app .\n",
+    )
+}
+
+fn launch013() -> Scenario {
+    Scenario::dockerfile(
+        &[("go.mod", GOMOD), ("main.go", NET_MAIN)],
+        "FROM golang:1.22 AS build\nWORKDIR /src\nCOPY . .\nRUN CGO_ENABLED=0 go build -o /out/app .\n\nFROM alpine:3.19\nCOPY --from=build /out/app /app\nUSER appuser\nENTRYPOINT [\"/app\"]\n",
+    )
+}
+
 /// One test per scenario, named after it, and the list of the codes they cover.
 macro_rules! examples {
     ($($scenario:ident: $code:literal),* $(,)?) => {
@@ -1087,6 +1146,10 @@ examples! {
     build012: "BUILD012",
     build013: "BUILD013",
     build014: "BUILD014",
+    build015: "BUILD015",
+    build016: "BUILD016",
+    build017: "BUILD017",
+    launch013: "LAUNCH013",
 }
 
 /// A new rule gets its example from a scenario here, or this fails.
@@ -1112,6 +1175,9 @@ fn every_rule_has_a_scenario() {
 fn example(code: &str, scenario: fn() -> Scenario) {
     let s = scenario();
     let outcome = match (&s.build, &s.launch) {
+        _ if s.docker.is_some() => {
+            whyrun_check::docker::check(&s.docker.as_ref().unwrap().0, &s.config)
+        }
         (Some((request, _)), _) => whyrun_check::build::check(request, &s.config),
         (None, Some(req)) => whyrun_check::launch::check(&s.targets, req, &s.config),
         (None, None) => whyrun_check::check(&s.targets, &s.placement, &s.options, &s.config),
@@ -1123,6 +1189,9 @@ fn example(code: &str, scenario: fn() -> Scenario) {
     );
     let mut text = render(code, &outcome.report);
     if let Some((_, strip)) = &s.build {
+        text = text.replace(strip.as_str(), "");
+    }
+    if let Some((_, strip)) = &s.docker {
         text = text.replace(strip.as_str(), "");
     }
 

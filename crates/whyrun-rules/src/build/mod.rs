@@ -5,6 +5,7 @@
 //! compiles anything (refuse the go.mod, switch toolchains) is decided once here, so every
 //! rule agrees on which failure comes first.
 
+pub mod docker;
 pub mod go_std;
 mod std_since;
 
@@ -102,7 +103,11 @@ pub struct GoModFile {
 pub struct ReplaceDir {
     /// Index into the go.mod's `replace` list.
     pub index: usize,
+    /// Whether the directory holds what the go command needs (it and its go.mod).
     pub exists: bool,
+    /// When the directory is there but has no go.mod: its path as the go command opens
+    /// it (`/lib` for `../lib` from `/src` in a container, where `/lib` is the system's).
+    pub no_go_mod_at: Option<String>,
 }
 
 /// The go command's environment for the build: each value as given with `--env`, `None`

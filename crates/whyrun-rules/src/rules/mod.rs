@@ -60,14 +60,23 @@ mod gopath_package_not_found;
 mod replace_directory_missing;
 mod requirement_excluded;
 mod std_package_newer_than_toolchain;
+// Dockerfile stages (BUILD, LAUNCH).
+mod cgo_without_c_compiler;
+mod container_user_missing;
+mod copy_source_missing;
+mod dockerfile_not_followed;
 
 pub use arm_float_abi_mismatch::ArmFloatAbiMismatch;
 pub use binary_not_from_source::BinaryNotFromSource;
 pub use build_machine_rpath::BuildMachineRpath;
 pub use cgo_resolver_without_nss::CgoResolverWithoutNss;
 pub use cgo_stub_linked::CgoStubLinked;
+pub use cgo_without_c_compiler::CgoWithoutCCompiler;
+pub use container_user_missing::ContainerUserMissing;
+pub use copy_source_missing::CopySourceMissing;
 pub use cxx_abi_version_missing::CxxAbiVersionMissing;
 pub use dirty_vcs_build::DirtyVcsBuild;
+pub use dockerfile_not_followed::DockerfileNotFollowed;
 pub use glibc_binary_on_musl::GlibcBinaryOnMusl;
 pub use go_line_newer_than_old_toolchain::GoLineNewerThanOldToolchain;
 pub use go_mod_not_found::GoModNotFound;
@@ -207,6 +216,12 @@ register! {
         ImportNotProvided,
         RequirementExcluded,
         BinaryNotFromSource,
+    ],
+    Docker: [
+        CgoWithoutCCompiler,
+        CopySourceMissing,
+        DockerfileNotFollowed,
+        ContainerUserMissing,
     ],
     Launch: [
         LaunchEnvironmentFileMissing,

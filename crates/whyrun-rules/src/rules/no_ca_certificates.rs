@@ -49,6 +49,7 @@ crate::declare_rule! {
     ///   · called by the program's own code (a handler or a command, say), so it fails when that code runs: example.com/ginapp/internal/selfcheck.Default.func2 → crypto/x509.SystemCertPool  [/usr/local/bin/ginapp]
     ///   · none of the CA bundles Go reads exists, and no certificate directory has certificates  [/etc/ssl/certs]
     ///   · SSL_CERT_FILE and SSL_CERT_DIR are not set  [environment]
+    ///   · verification stops with "x509: certificate signed by unknown authority"  [/usr/local/bin/ginapp]
     ///   fix Copy a CA bundle into the image from the build stage, or start from gcr.io/distroless/static-debian12, which has one; or embed Mozilla's roots as a fallback: import golang.org/x/crypto/x509roots/fallback and rebuild
     ///       COPY --from=build /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs/ca-certificates.crt
     ///       FROM gcr.io/distroless/static-debian12
@@ -246,6 +247,12 @@ impl NoCaCertificates {
                 .undecided()
         };
         finding = finding.evidence("SSL_CERT_FILE and SSL_CERT_DIR are not set", "environment");
+        if severity != Severity::Info {
+            finding = finding.evidence(
+                "verification stops with \"x509: certificate signed by unknown authority\"",
+                binary.clone(),
+            );
+        }
         vec![fix(ctx, finding)]
     }
 }

@@ -73,11 +73,38 @@ impl ReplaceDirectoryMissing {
             else {
                 continue;
             };
-            let words = format!(
-                "{}@{}: replacement directory {} does not exist",
-                req.path, req.version, r.new_path
-            );
+            let words = match &rd.no_go_mod_at {
+                Some(abs) => {
+                    // cmd/go's base.ShortPath: the path relative to the working directory
+                    // (the module's) when that is shorter than the absolute one.
+                    let abs_mod = format!("{}/go.mod", abs.trim_end_matches('/'));
+                    let rel_mod = format!("{}/go.mod", r.new_path.trim_end_matches('/'));
+                    let short = if rel_mod.len() < abs_mod.len() {
+                        &rel_mod
+                    } else {
+                        &abs_mod
+                    };
+                    format!(
+                        "{}@{} (replaced by {}): reading {short}: open {abs_mod}: no such file or directory",
+                        req.path, req.version, r.new_path
+                    )
+                }
+                None => format!(
+                    "{}@{}: replacement directory {} does not exist",
+                    req.path, req.version, r.new_path
+                ),
+            };
             let (said, at) = go_says(&words);
+            let message = match &rd.no_go_mod_at {
+                Some(abs) => format!(
+                    "replace {} => {}: the build sees {abs}, which is not the module",
+                    r.path, r.new_path
+                ),
+                None => format!(
+                    "replace {} => {}: the directory does not exist",
+                    r.path, r.new_path
+                ),
+            };
             let shown = if dir.is_empty() {
                 r.new_path.clone()
             } else {
@@ -85,15 +112,18 @@ impl ReplaceDirectoryMissing {
             };
             out.push(
                 Self::META
-                    .finding(format!(
-                        "replace {} => {}: the directory does not exist",
-                        r.path, r.new_path
-                    ))
+                    .finding(message)
                     .evidence(
                         format!("replace {} => {}", r.path, r.new_path),
                         at_line(&path, r.line, 1),
                     )
-                    .evidence("no such directory", shown.as_str())
+                    .evidence(
+                        match &rd.no_go_mod_at {
+                            Some(abs) => format!("{abs} in the build holds no go.mod"),
+                            None => "no such directory".to_string(),
+                        },
+                        shown.as_str(),
+                    )
                     .evidence(said, at)
                     .fix(
                         "Put the replacement where the go.mod points, or drop the replace and require a published version",
@@ -119,6 +149,7 @@ mod tests {
         s.replace_dirs = vec![ReplaceDir {
             index: 0,
             exists: false,
+            no_go_mod_at: None,
         }];
         let f = ReplaceDirectoryMissing::run(&s);
         assert_eq!(f.len(), 1);
@@ -134,10 +165,12 @@ mod tests {
             ReplaceDir {
                 index: 0,
                 exists: true,
+                no_go_mod_at: None,
             },
             ReplaceDir {
                 index: 1,
                 exists: false,
+                no_go_mod_at: None,
             },
         ];
         assert!(ReplaceDirectoryMissing::run(&s).is_empty());

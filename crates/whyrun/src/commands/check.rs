@@ -24,6 +24,21 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             return Ok(exit::INPUT_ERROR);
         }
     };
+    if let Some(file) = &args.dockerfile {
+        let t = &args.targets;
+        if t.targets.len() > 1 || !t.roots.is_empty() || !t.images.is_empty() {
+            bail!("with --dockerfile, --target names the one stage to build; --root and --image do not apply");
+        }
+        let request = whyrun_check::docker::DockerRequest {
+            dockerfile: file.clone(),
+            context: args.context.clone(),
+            build_args: args.build_args.clone(),
+            target: t.targets.first().cloned(),
+            platform: t.platform.clone(),
+        };
+        let outcome = whyrun_check::docker::check(&request, &config);
+        return finish(args, &outcome);
+    }
     if let (Some(dir), Some(binary)) = (&args.source, &args.binary) {
         return crate::commands::check_build::run_source(args, binary, dir, &config);
     }
