@@ -559,7 +559,8 @@ fn dockerfiles_match_real_builds_and_runs() {
 
 /// The README's session, word for word: `whyrun check --dockerfile Dockerfile` in the
 /// context of [`README_CASE`] (whose real build and run the test above checks), against
-/// `fixtures/docker/readme-session.txt`. Regenerate with `WHYRUN_BLESS_README=1`.
+/// `fixtures/docker/readme-session.txt`, which README.md shows. Regenerate with
+/// `WHYRUN_BLESS_README=1` (and copy it into README.md).
 #[test]
 fn the_readme_session_is_what_whyrun_prints() {
     let case = cases().into_iter().find(|c| c.name == README_CASE).unwrap();
@@ -591,6 +592,12 @@ fn the_readme_session_is_what_whyrun_prints() {
         file.display()
     );
     assert_eq!(out.status.code(), Some(1));
+    let readme = std::fs::read_to_string(fixtures::repo().join("README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("```console\n{want}```")),
+        "README.md does not show {} as it is",
+        file.display()
+    );
 }
 
 /// Nothing is guessed: a base image whyrun does not know gives "cannot tell" (exit 3)
