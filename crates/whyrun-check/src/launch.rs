@@ -225,11 +225,20 @@ fn file_caps(view: &dyn FileView, path: &str) -> Option<FileCaps> {
 
 /// The target's SELinux mode and the program's label against its policy; `None` when the
 /// target has no SELinux configuration. A policy that cannot be read is an input error.
-fn selinux_label(view: &dyn FileView, path: &str) -> Result<Option<SelinuxLabel>, String> {
+fn selinux_label(
+    view: &dyn FileView,
+    model: &TargetModel,
+    path: &str,
+) -> Result<Option<SelinuxLabel>, String> {
     use whyrun_target::selinux;
-    let Some(config) = selinux::config(view) else {
+    let Some(mut config) = selinux::config(view) else {
         return Ok(None);
     };
+    // The running kernel's mode, when the target is this machine, over the configured one.
+    if let Some(live) = model.security.get("selinux") {
+        config.mode = live.value.clone();
+        config.at = live.from.clone();
+    }
     let contexts = selinux::file_contexts(view, &config.policy)?;
     let label = match view.xattr(Path::new(path), "security.selinux") {
         Some(Ok(Some(bytes))) => Some(
@@ -873,7 +882,7 @@ fn subject(
     }
     let address_families = address_families(u);
     let selinux = match (view, exec.as_ref().and_then(|e| e.found.as_ref())) {
-        (Some(v), Some(f)) if unit.is_some() => selinux_label(v, &f.path)?,
+        (Some(v), Some(f)) if unit.is_some() => selinux_label(v, model, &f.path)?,
         _ => None,
     };
     let apparmor = match (view, exec.as_ref().and_then(|e| e.found.as_ref())) {

@@ -57,7 +57,16 @@ pub struct TargetModel {
     /// where it was read: the running machine's `/proc/sys`, or the sysctl configuration
     /// (`FILE:LINE`) of a root or image. A key not set keeps the kernel's default.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
-    pub sysctls: BTreeMap<String, Sysctl>,
+    pub sysctls: BTreeMap<String, Reading>,
+    /// The security modules' state: `selinux` (`enforcing`, `permissive`, `disabled`),
+    /// `selinux-policy` (`targeted`), `apparmor` (`enabled`, `disabled`), each with where
+    /// it was read (the running kernel's `/sys`, else the target's configuration).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub security: BTreeMap<String, Reading>,
+    /// Installed versions of the packages that start programs (`systemd`, `podman`,
+    /// `docker.io`, `containerd`, `runc`, `cri-o`, …), from the package database.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub packages: BTreeMap<String, Reading>,
     /// Where each fact of a built-in profile comes from: field name to source.
     pub sources: BTreeMap<String, String>,
     /// What could not be read while describing (a file too large, unreadable, malformed);
@@ -65,9 +74,9 @@ pub struct TargetModel {
     pub warnings: Vec<String>,
 }
 
-/// A kernel setting's value and where it was read.
+/// A value read from the target, and where it was read.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Sysctl {
+pub struct Reading {
     pub value: String,
     pub from: String,
 }

@@ -10,6 +10,7 @@ mod libraries;
 mod machine;
 mod os_release;
 mod runtime;
+mod services;
 mod sysctl;
 
 use std::collections::BTreeMap;
@@ -132,8 +133,10 @@ pub fn describe(view: &dyn FileView, opts: &DescribeOptions<'_>) -> TargetModel 
     };
     m.sysctls = sysctls
         .into_iter()
-        .map(|(k, (value, from))| (k, crate::model::Sysctl { value, from }))
+        .map(|(k, (value, from))| (k, crate::model::Reading { value, from }))
         .collect();
+    m.security = services::security(view, opts.machine.filter(|_| opts.mounts));
+    m.packages = services::packages(view, &mut warnings);
     if opts.mounts {
         if let Some(machine) = opts.machine {
             m.mounts = machine::mounts(machine, &mut warnings);

@@ -774,7 +774,8 @@ fn each_unknown_profile_fact_is_cannot_tell_with_exit_3() {
 }
 
 /// A snapshot keeps the running machine's `net.ipv4.ip_unprivileged_port_start` (what the
-/// launch rules compare ports with), as `/proc/sys` says it.
+/// launch rules compare ports with), as `/proc/sys` says it, the versions of the service
+/// manager and container runtimes, and the security modules' state.
 #[test]
 fn a_snapshot_records_the_unprivileged_port_start() {
     let out = whyrun().arg("snapshot").output().unwrap();
@@ -784,6 +785,14 @@ fn a_snapshot_records_the_unprivileged_port_start() {
     let s = &json["sysctls"]["net.ipv4.ip_unprivileged_port_start"];
     assert_eq!(s["value"], proc.trim(), "{s}");
     assert_eq!(s["from"], "/proc/sys/net/ipv4/ip_unprivileged_port_start");
+    // The service manager's version, as dpkg has it.
+    let dpkg = fixtures::run("dpkg-query", &["-W", "-f=${Version}", "systemd"]);
+    assert_eq!(json["packages"]["systemd"]["value"], dpkg.trim());
+    // No SELinux in this kernel: the live state, not the installed policy's config.
+    let enforcing = std::path::Path::new("/sys/fs/selinux/enforce").exists();
+    if !enforcing {
+        assert_eq!(json["security"]["selinux"]["value"], "disabled");
+    }
 }
 
 /// Every command that prints, into a pipe whose reader has gone (`whyrun … | head -1`):
