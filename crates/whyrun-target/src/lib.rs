@@ -3,6 +3,7 @@
 //! `ld.so.conf`, musl's path file) and the dynamic loader's search emulated over it.
 //! Never reads a host path while describing another root; never runs a binary.
 
+pub mod container;
 pub mod cpu;
 pub mod describe;
 pub mod fs;
@@ -16,6 +17,7 @@ pub mod profiles;
 pub mod resolution;
 pub mod snapshot;
 pub mod unit;
+pub mod yaml;
 
 use std::path::Path;
 use std::sync::Arc;
