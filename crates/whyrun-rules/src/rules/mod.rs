@@ -19,6 +19,7 @@ mod launch_environment_file_missing;
 mod launch_exec_not_runnable;
 mod launch_privileged_port;
 mod launch_read_permission_denied;
+mod launch_run_as_non_root_unverifiable;
 mod launch_service_user_missing;
 mod launch_working_directory_missing;
 mod launch_write_read_only;
@@ -71,6 +72,7 @@ pub use launch_environment_file_missing::LaunchEnvironmentFileMissing;
 pub use launch_exec_not_runnable::LaunchExecNotRunnable;
 pub use launch_privileged_port::LaunchPrivilegedPort;
 pub use launch_read_permission_denied::LaunchReadPermissionDenied;
+pub use launch_run_as_non_root_unverifiable::LaunchRunAsNonRootUnverifiable;
 pub use launch_service_user_missing::LaunchServiceUserMissing;
 pub use launch_working_directory_missing::LaunchWorkingDirectoryMissing;
 pub use launch_write_read_only::LaunchWriteReadOnly;
@@ -185,6 +187,7 @@ register! {
         LaunchPrivilegedPort,
         LaunchWriteReadOnly,
         LaunchReadPermissionDenied,
+        LaunchRunAsNonRootUnverifiable,
     ];
     // The execute bit of a binary and of a script.
     Several: [NotExecutable],
