@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod config;
+pub mod container;
 pub mod launch;
 mod script;
 

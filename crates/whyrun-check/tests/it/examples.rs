@@ -42,6 +42,9 @@ struct Scenario {
     /// Go sources judged before they are built (`whyrun check DIR --go …`), and the
     /// temporary directory they are in, left out of the rendered paths.
     build: Option<(whyrun_check::build::BuildRequest, String)>,
+    /// A container launch (`--image` with `--manifest`, `--compose`, `--runtime` …), and
+    /// the temporary directory its files are in, left out of the rendered paths.
+    container: Option<(whyrun_check::container::ContainerRequest, String)>,
 }
 
 impl Scenario {
@@ -76,6 +79,7 @@ impl Scenario {
             launch: None,
             _temp: None,
             build: None,
+            container: None,
         }
     }
 
@@ -92,6 +96,7 @@ impl Scenario {
             launch: None,
             _temp: None,
             build: None,
+            container: None,
         }
     }
 
@@ -794,6 +799,36 @@ fn launch007() -> Scenario {
     )
 }
 
+/// A Deployment with `runAsNonRoot: true` on an image whose `User` is a name.
+fn launch008() -> Scenario {
+    let t = temp();
+    let hello = std::fs::read(small("go124-hello")).unwrap();
+    let passwd = b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/sbin/nologin\n";
+    let image = fixtures::oci_image_with(
+        &t.path().join("image"),
+        &[("etc/passwd", 0o644, passwd), ("app/server", 0o755, &hello)],
+        r#""Entrypoint":["/app/server"],"User":"app""#,
+    );
+    let manifest = t.path().join("k8s.yaml");
+    std::fs::write(
+        &manifest,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      securityContext:\n        runAsNonRoot: true\n      containers:\n        - name: app\n          image: registry.example/app:1\n",
+    )
+    .unwrap();
+    let strip = format!("{}/", t.path().display());
+    Scenario {
+        container: Some((
+            whyrun_check::container::ContainerRequest {
+                manifest: Some(manifest),
+                ..Default::default()
+            },
+            strip,
+        )),
+        ..Scenario::entrypoint_of(image)
+    }
+    .keeping(t)
+}
+
 /// One test per scenario, named after it, and the list of the codes they cover.
 macro_rules! examples {
     ($($scenario:ident: $code:literal),* $(,)?) => {
@@ -848,6 +883,7 @@ examples! {
     launch005: "LAUNCH005",
     launch006: "LAUNCH006",
     launch007: "LAUNCH007",
+    launch008: "LAUNCH008",
     build001: "BUILD001",
     build002: "BUILD002",
     build003: "BUILD003",
@@ -880,6 +916,10 @@ fn every_rule_has_a_scenario() {
 fn example(code: &str, scenario: fn() -> Scenario) {
     let s = scenario();
     let outcome = match (&s.build, &s.launch) {
+        _ if s.container.is_some() => {
+            let (req, _) = s.container.as_ref().unwrap();
+            whyrun_check::container::check(&s.targets, req, &s.config)
+        }
         (Some((request, _)), _) => whyrun_check::build::check(request, &s.config),
         (None, Some(req)) => whyrun_check::launch::check(&s.targets, req, &s.config),
         (None, None) => whyrun_check::check(&s.targets, &s.placement, &s.options, &s.config),
@@ -891,6 +931,9 @@ fn example(code: &str, scenario: fn() -> Scenario) {
     );
     let mut text = render(code, &outcome.report);
     if let Some((_, strip)) = &s.build {
+        text = text.replace(strip.as_str(), "");
+    }
+    if let Some((_, strip)) = &s.container {
         text = text.replace(strip.as_str(), "");
     }
 

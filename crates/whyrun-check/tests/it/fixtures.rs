@@ -181,6 +181,16 @@ fn run(cmd: &mut Command) {
 /// contents) and the config's `Entrypoint`: what `buildah push oci:DIR` writes, for a
 /// check with `--image DIR`.
 pub fn oci_image(dir: &Path, files: &[(&str, u32, &[u8])], entrypoint: &[&str]) -> PathBuf {
+    oci_image_with(
+        dir,
+        files,
+        &format!(r#""Entrypoint":{}"#, serde_json_array(entrypoint)),
+    )
+}
+
+/// [`oci_image`] with the config's fields written as JSON members
+/// (`"Entrypoint":["/app"],"User":"app"`).
+pub fn oci_image_with(dir: &Path, files: &[(&str, u32, &[u8])], config: &str) -> PathBuf {
     use sha2::{Digest, Sha256};
     let blobs = dir.join("blobs/sha256");
     std::fs::create_dir_all(&blobs).unwrap();
@@ -202,8 +212,7 @@ pub fn oci_image(dir: &Path, files: &[(&str, u32, &[u8])], entrypoint: &[&str]) 
     }
     let (layer_digest, layer_size) = put(&layer.into_inner().unwrap());
     let config = format!(
-        r#"{{"architecture":"amd64","os":"linux","config":{{"Entrypoint":{}}},"rootfs":{{"type":"layers","diff_ids":["{layer_digest}"]}}}}"#,
-        serde_json_array(entrypoint)
+        r#"{{"architecture":"amd64","os":"linux","config":{{{config}}},"rootfs":{{"type":"layers","diff_ids":["{layer_digest}"]}}}}"#
     );
     let (config_digest, config_size) = put(config.as_bytes());
     let manifest = format!(
