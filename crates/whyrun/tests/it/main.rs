@@ -8,6 +8,7 @@ mod call_reach;
 mod check_cli;
 mod config;
 mod containers;
+mod containers_launch;
 mod e2e;
 mod elf_conformance;
 mod fix_runs;

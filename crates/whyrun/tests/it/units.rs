@@ -35,7 +35,7 @@ const WHYRUN: &str = env!("CARGO_BIN_EXE_whyrun");
 const ROOT: &str = "bookworm-systemd";
 const SCRIPT: &str = "fixtures/e2e/build-systemd-root.sh";
 
-const PROBE_C: &str = r#"
+pub(crate) const PROBE_C: &str = r#"
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -93,12 +93,12 @@ fn cache() -> PathBuf {
     PathBuf::from(home).join(".cache/whyrun/units")
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The probe, built once per source.
-fn probe() -> PathBuf {
+pub(crate) fn probe() -> PathBuf {
     let dir = cache();
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join(format!("probe-{}", &hex(&Sha256::digest(PROBE_C))[..16]));
