@@ -413,7 +413,7 @@ services:
         );
         let w = &s[0];
         assert_eq!(w.user.as_ref().unwrap().value, "app:app");
-        assert_eq!(w.read_only_root.as_ref().unwrap().value, true);
+        assert!(w.read_only_root.as_ref().unwrap().value);
         assert_eq!(w.cap_drop[0].value, "ALL");
         assert_eq!(w.cap_add[0].value, "NET_BIND_SERVICE");
         assert_eq!(

@@ -418,9 +418,9 @@ metadata: {name: web}
         // The container's runAsUser wins over the pod's.
         assert_eq!(c.user.as_ref().unwrap().value, "0");
         assert_eq!(c.user.as_ref().unwrap().at, "k8s.yaml:25");
-        assert_eq!(c.run_as_non_root.as_ref().unwrap().value, true);
+        assert!(c.run_as_non_root.as_ref().unwrap().value);
         assert_eq!(c.fs_group.as_ref().unwrap().value, 2000);
-        assert_eq!(c.read_only_root.as_ref().unwrap().value, true);
+        assert!(c.read_only_root.as_ref().unwrap().value);
         assert_eq!(c.cap_add[0].value, "NET_BIND_SERVICE");
         assert_eq!(c.cap_drop[0].value, "ALL");
         assert_eq!(c.ports[0].value, 80);

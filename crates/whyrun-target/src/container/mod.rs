@@ -95,7 +95,7 @@ pub struct ContainerSpec {
 }
 
 impl ContainerSpec {
-    pub(crate) fn new(kind: SpecKind, file: &str, owner: String, name: String) -> Self {
+    pub fn new(kind: SpecKind, file: &str, owner: String, name: String) -> Self {
         ContainerSpec {
             kind,
             file: file.to_string(),
