@@ -291,12 +291,107 @@ fn projected_file(m: &spec::MountSpec, path: &str, fs_group: Option<u32>) -> Opt
 
 type Evaluated = (TargetReport, String, String);
 
+/// The LAUNCH findings of an image's own config (`whyrun check --image IMG` with no
+/// launch flags): its `User`, `ExposedPorts`, command line and environment, for a
+/// runtime nobody named.
+pub fn image_config_findings(t: &OpenTarget) -> Vec<whyrun_rules::Finding> {
+    if t.model.image.is_none() {
+        return Vec::new();
+    }
+    match subject(t, None, &ContainerRequest::default(), None) {
+        Ok((s, _)) => whyrun_rules::run(Input::Launch(&s)),
+        Err(_) => Vec::new(),
+    }
+}
+
 fn evaluate(
     t: &OpenTarget,
     s: Option<&ContainerSpec>,
     req: &ContainerRequest,
     runtime: Option<Runtime>,
 ) -> Result<Evaluated, String> {
+    let (subject, config) = subject(t, s, req, runtime)?;
+    let mut findings = whyrun_rules::run(Input::Launch(&subject));
+    let run_as = subject.run_as.clone();
+    let view = t.view.as_deref();
+    let origin = s
+        .map(|s| s.describe())
+        .unwrap_or_else(|| "the image config".into());
+    // The program itself, judged for the user the container runs as.
+    let view_ok = view.ok_or("the image has no files")?;
+    let (placement, shown) = match whyrun_target::image::entrypoint(view_ok, &config) {
+        Ok(e) => {
+            let p = e.path.display().to_string();
+            (Some(Placement::Inside(p.clone())), p)
+        }
+        // The image's own command, unchanged, that cannot be named: the image check says
+        // why (FS004, a missing command).
+        Err(_)
+            if whyrun_target::image::command(&config)
+                == whyrun_target::image::command(model_image(t)) =>
+        {
+            (
+                Some(Placement::Entrypoint),
+                "the image entrypoint".to_string(),
+            )
+        }
+        Err(e) => {
+            let first = whyrun_target::image::command(&config)
+                .first()
+                .cloned()
+                .unwrap_or_default();
+            return Err(format!(
+                "{origin}: the program {first} cannot be named: {e}"
+            ));
+        }
+    };
+    let mut path_in_target = shown.clone();
+    let mut about = String::new();
+    if let Some(p) = &placement {
+        let options = CheckOptions {
+            run_as: run_as.uid.map(|u| match run_as.gid {
+                Some(g) => format!("{u}:{g}"),
+                None => u.to_string(),
+            }),
+        };
+        let e = crate::evaluate(t, p, None, &options)?;
+        path_in_target = e.report.path_in_target.clone();
+        about = e.facts.as_deref().map(crate::summarize).unwrap_or_default();
+        findings.extend(e.report.findings);
+    }
+    whyrun_rules::precedence::rank(&mut findings);
+    Ok((
+        TargetReport {
+            target: t.model.name.clone(),
+            kind: t.model.source.label().to_string(),
+            path_in_target,
+            verdict: Verdict::of(&findings),
+            findings,
+            ignored: Vec::new(),
+            image: t.image.clone(),
+            rebuild: None,
+        },
+        shown,
+        about,
+    ))
+}
+
+fn model_image(t: &OpenTarget) -> &ImageConfig {
+    static EMPTY: std::sync::OnceLock<ImageConfig> = std::sync::OnceLock::new();
+    t.model
+        .image
+        .as_ref()
+        .unwrap_or_else(|| EMPTY.get_or_init(ImageConfig::default))
+}
+
+/// The launch subject of container `s` (or of the image config alone) on image `t`, and
+/// the image config as the launch overrides it.
+fn subject(
+    t: &OpenTarget,
+    s: Option<&ContainerSpec>,
+    req: &ContainerRequest,
+    runtime: Option<Runtime>,
+) -> Result<(LaunchSubject, ImageConfig), String> {
     let model = &t.model;
     let view = t.view.as_deref();
     let image = model.image.clone().unwrap_or_default();
@@ -601,54 +696,7 @@ fn evaluate(
         },
         container: Some(container),
     };
-    let mut findings = whyrun_rules::run(Input::Launch(&subject));
-
-    // The program itself, judged for the user the container runs as.
-    let view_ok = view.ok_or("the image has no files")?;
-    let (placement, shown) = match whyrun_target::image::entrypoint(view_ok, &config) {
-        Ok(e) => {
-            let p = e.path.display().to_string();
-            (Some(Placement::Inside(p.clone())), p)
-        }
-        Err(e) => {
-            let first = whyrun_target::image::command(&config)
-                .first()
-                .cloned()
-                .unwrap_or_default();
-            return Err(format!(
-                "{origin}: the program {first} cannot be named: {e}"
-            ));
-        }
-    };
-    let mut path_in_target = shown.clone();
-    let mut about = String::new();
-    if let Some(p) = &placement {
-        let options = CheckOptions {
-            run_as: run_as.uid.map(|u| match run_as.gid {
-                Some(g) => format!("{u}:{g}"),
-                None => u.to_string(),
-            }),
-        };
-        let e = crate::evaluate(t, p, None, &options)?;
-        path_in_target = e.report.path_in_target.clone();
-        about = e.facts.as_deref().map(crate::summarize).unwrap_or_default();
-        findings.extend(e.report.findings);
-    }
-    whyrun_rules::precedence::rank(&mut findings);
-    Ok((
-        TargetReport {
-            target: t.model.name.clone(),
-            kind: t.model.source.label().to_string(),
-            path_in_target,
-            verdict: Verdict::of(&findings),
-            findings,
-            ignored: Vec::new(),
-            image: t.image.clone(),
-            rebuild: None,
-        },
-        shown,
-        about,
-    ))
+    Ok((subject, config))
 }
 
 #[cfg(test)]

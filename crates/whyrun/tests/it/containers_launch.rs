@@ -49,23 +49,34 @@ const GROUP: &str = "root:x:0:\napp:x:1000:\nappconf:x:1001:\nnogroup:x:65534:\n
 struct ImageSpec {
     user: Option<&'static str>,
     workdir: Option<&'static str>,
+    /// `ExposedPorts`.
+    port: Option<&'static str>,
 }
 
 const APP: ImageSpec = ImageSpec {
     user: Some("app"),
     workdir: None,
+    port: None,
 };
 const ROOT: ImageSpec = ImageSpec {
     user: None,
     workdir: None,
+    port: None,
 };
 const GHOST: ImageSpec = ImageSpec {
     user: Some("ghost"),
     workdir: None,
+    port: None,
 };
 const WORKDIR: ImageSpec = ImageSpec {
     user: Some("app"),
     workdir: Some("/srv/made-by-runtime"),
+    port: None,
+};
+const EXPOSED: ImageSpec = ImageSpec {
+    user: Some("app"),
+    workdir: None,
+    port: Some("80"),
 };
 
 fn cache() -> PathBuf {
@@ -133,6 +144,7 @@ fn image(dir: &Path, probe: &Path, spec: ImageSpec) -> Image {
         &std::fs::read(probe).unwrap(),
         spec.user.unwrap_or("").as_bytes(),
         spec.workdir.unwrap_or("").as_bytes(),
+        spec.port.unwrap_or("").as_bytes(),
         versions(dir).as_bytes(),
     ]);
     let tag = format!("localhost/whyrun-launch-test:{key}");
@@ -169,6 +181,9 @@ fn image(dir: &Path, probe: &Path, spec: ImageSpec) -> Image {
     }
     if let Some(w) = spec.workdir {
         config.extend(["--workingdir", w]);
+    }
+    if let Some(p) = spec.port {
+        config.extend(["--port", p]);
     }
     config.push(&name);
     run(dir, "buildah", &config);
@@ -1157,6 +1172,7 @@ fn container_launches_agree_with_runc_and_podman() {
             vers.as_bytes(),
             c.image.user.unwrap_or("").as_bytes(),
             c.image.workdir.unwrap_or("").as_bytes(),
+            c.image.port.unwrap_or("").as_bytes(),
             c.args.join(" ").as_bytes(),
             settings.as_bytes(),
         ]);
@@ -1229,6 +1245,22 @@ fn an_unnamed_runtime_is_cannot_tell_and_a_manifest_means_containerd() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(3), "{stdout}");
     assert!(stdout.contains("--runtime"), "{stdout}");
+    // The image config alone: USER app, EXPOSE 80.
+    let exposed = {
+        let _store = containers::lock();
+        image(&dir, &probe, EXPOSED)
+    };
+    let out = Command::new(WHYRUN)
+        .args(["check", "--no-config", "--image"])
+        .arg(&exposed.archive)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(3), "{stdout}");
+    assert!(
+        stdout.contains("LAUNCH005") && stdout.contains("ExposedPorts 80"),
+        "{stdout}"
+    );
     let t = tempfile::tempdir().unwrap();
     let m = t.path().join("k8s.yaml");
     std::fs::write(
