@@ -373,8 +373,15 @@ impl Container {
         if podman && (under("/tmp") || under("/var/tmp") || under("/run")) {
             return None;
         }
+        let setting = if ro.at == "--read-only" {
+            "--read-only"
+        } else if self.kubernetes {
+            "readOnlyRootFilesystem: true"
+        } else {
+            "read_only: true"
+        };
         Some(Blocked {
-            by: format!("the root file system is read-only ({})", self.origin),
+            by: format!("the root file system is read-only ({setting})"),
             at: ro.at.clone(),
             errno: "read-only file system",
         })

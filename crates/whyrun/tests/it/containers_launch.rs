@@ -317,6 +317,8 @@ struct Bundle {
     port_start: Option<u16>,
     mounts: Vec<BMount>,
     cwd: &'static str,
+    /// No network namespace of its own: the host's (`--network host`, `hostNetwork`).
+    host_net: bool,
 }
 
 impl Bundle {
@@ -330,6 +332,7 @@ impl Bundle {
             port_start: None,
             mounts: Vec::new(),
             cwd: "/",
+            host_net: false,
         }
     }
 
@@ -348,7 +351,7 @@ impl Bundle {
             })
             .collect();
         format!(
-            "{}:{} {:?} b{:?} e{:?} p{:?} i{:?} a{:?} ro={} port={:?} {mounts:?} cwd={}",
+            "{}:{} {:?} b{:?} e{:?} p{:?} i{:?} a{:?} ro={} port={:?} {mounts:?} cwd={} hostnet={}",
             self.uid,
             self.gid,
             self.groups,
@@ -359,7 +362,8 @@ impl Bundle {
             self.caps.ambient,
             self.readonly,
             self.port_start,
-            self.cwd
+            self.cwd,
+            self.host_net
         )
     }
 }
@@ -377,6 +381,8 @@ struct K8s {
     config_map_mode: Option<&'static str>,
     empty_dir: Option<&'static str>,
     port: Option<u16>,
+    supplemental_groups: Vec<u32>,
+    host_network: bool,
     /// `--runtime` given to whyrun, and the runtime the bundle imitates.
     runtime: Option<&'static str>,
 }
@@ -389,6 +395,14 @@ impl K8s {
         }
         if let Some(g) = self.fs_group {
             pod_sc.push(format!("        fsGroup: {g}"));
+        }
+        if !self.supplemental_groups.is_empty() {
+            let g: Vec<String> = self
+                .supplemental_groups
+                .iter()
+                .map(|g| g.to_string())
+                .collect();
+            pod_sc.push(format!("        supplementalGroups: [{}]", g.join(", ")));
         }
         let mut c_sc = vec![format!(
             "            readOnlyRootFilesystem: {}",
@@ -424,7 +438,8 @@ impl K8s {
         }
         let args: Vec<String> = args.iter().map(|a| format!("\"{a}\"")).collect();
         let mut text = format!(
-            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: app-config}}\ndata: {{config: \"setting: 1\"}}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      securityContext:\n{}\n      containers:\n        - name: app\n          image: registry.example/app:1\n          args: [{}]\n          securityContext:\n{}\n",
+            "apiVersion: v1\nkind: ConfigMap\nmetadata: {{name: app-config}}\ndata: {{config: \"setting: 1\"}}\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      hostNetwork: {}\n      securityContext:\n{}\n      containers:\n        - name: app\n          image: registry.example/app:1\n          args: [{}]\n          securityContext:\n{}\n",
+            self.host_network,
             if pod_sc.is_empty() { "        {}".to_string() } else { pod_sc.join("\n") },
             args.join(", "),
             c_sc.join("\n")
@@ -452,9 +467,12 @@ impl K8s {
         if let Some(g) = self.fs_group {
             b.groups.push(g);
         }
+        b.groups.extend(&self.supplemental_groups);
         b.readonly = self.read_only_root;
+        b.host_net = self.host_network;
         let runtime = self.runtime.unwrap_or("containerd");
-        if runtime == "containerd" || runtime.starts_with("containerd@2") {
+        // containerd sets it only for a pod with its own network namespace.
+        if (runtime == "containerd" || runtime.starts_with("containerd@2")) && !self.host_network {
             b.port_start = Some(0);
         }
         if let Some(m) = self.config_map_mode {
@@ -819,7 +837,65 @@ fn cases() -> Vec<Case> {
             flags: &["--runtime", "runc", "--workdir", "/srv/absent"],
             expect: "runs",
         },
+        Case {
+            name: "runc-docker-host-network-user-port-80",
+            image: APP,
+            args: &["--addr", ":80"],
+            how: How::Runc(Bundle {
+                host_net: true,
+                ..app(Caps::three(&[], false))
+            }),
+            flags: &["--runtime", "docker", "--host-network", "--port", "80"],
+            expect: "LAUNCH005",
+        },
+        Case {
+            name: "compose-group-add-read",
+            image: APP,
+            args: &["--read", "/etc/app/config"],
+            how: How::Compose(
+                &["--group-add", "appconf"],
+                "services:\n  app:\n    image: app\n    group_add: [appconf]\n",
+            ),
+            flags: &["--runtime", "podman", "--reads", "/etc/app/config"],
+            expect: "runs",
+        },
         // Kubernetes manifests, run as the runc bundle their runtime would make.
+        Case {
+            name: "k8s-host-network-user-port-80-containerd",
+            image: APP,
+            args: &["--addr", ":80"],
+            how: How::Kube(K8s {
+                run_as_user: Some(1000),
+                port: Some(80),
+                host_network: true,
+                ..Default::default()
+            }),
+            flags: &[],
+            expect: "LAUNCH005",
+        },
+        Case {
+            name: "k8s-read-group-only",
+            image: APP,
+            args: &["--read", "/etc/app/config"],
+            how: How::Kube(K8s {
+                run_as_user: Some(1000),
+                ..Default::default()
+            }),
+            flags: &["--reads", "/etc/app/config"],
+            expect: "LAUNCH007",
+        },
+        Case {
+            name: "k8s-read-supplemental-group",
+            image: APP,
+            args: &["--read", "/etc/app/config"],
+            how: How::Kube(K8s {
+                run_as_user: Some(1000),
+                supplemental_groups: vec![1001],
+                ..Default::default()
+            }),
+            flags: &["--reads", "/etc/app/config"],
+            expect: "runs",
+        },
         Case {
             name: "k8s-user-port-80-containerd",
             image: APP,
@@ -1010,6 +1086,10 @@ fn runc_run(b: &Bundle, probe: &Path, args: &[&str], name: &str) -> Real {
         "ambient": b.caps.ambient,
     });
     c["root"]["readonly"] = json!(b.readonly);
+    if b.host_net {
+        let ns = c["linux"]["namespaces"].as_array_mut().unwrap();
+        ns.retain(|n| n["type"] != "network");
+    }
     if let Some(p) = b.port_start {
         c["linux"]["sysctl"] = json!({"net.ipv4.ip_unprivileged_port_start": p.to_string()});
     }
