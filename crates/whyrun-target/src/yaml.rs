@@ -30,6 +30,8 @@ use saphyr_parser::{Event, Parser, ScalarStyle};
 const MAX_NODES: usize = 200_000;
 /// The deepest nesting accepted.
 const MAX_DEPTH: usize = 128;
+/// The most bytes of scalar text one file may expand to (aliases included).
+const MAX_BYTES: usize = 64 << 20;
 
 /// One node of a document.
 #[derive(Debug, Clone, PartialEq)]
@@ -236,6 +238,7 @@ pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
     let mut stack: Vec<Open> = Vec::new();
     let mut anchors: HashMap<usize, Node> = HashMap::new();
     let mut count = 0usize;
+    let mut bytes = 0usize;
     for ev in Parser::new_from_str(text) {
         let (ev, span) = ev.map_err(|e| YamlError {
             line: e.marker().line(),
@@ -245,6 +248,7 @@ pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
         let done: Option<(usize, Node)> = match ev {
             Event::Scalar(v, style, anchor, _tag) => {
                 count += 1;
+                bytes += v.len();
                 Some((
                     anchor,
                     Node {
@@ -261,7 +265,15 @@ pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
                     line,
                     message: "an alias names an unknown anchor".into(),
                 })?;
-                count += size(&n);
+                let (nodes, text) = size(&n);
+                count += nodes;
+                bytes += text;
+                if bytes > MAX_BYTES {
+                    return Err(YamlError {
+                        line,
+                        message: format!("aliases expand to more than {MAX_BYTES} bytes of text"),
+                    });
+                }
                 Some((0, n))
             }
             Event::SequenceStart(anchor, _) => {
@@ -321,11 +333,16 @@ pub fn parse(text: &str) -> Result<Vec<Node>, YamlError> {
     Ok(docs)
 }
 
-fn size(n: &Node) -> usize {
+/// A node's count of nodes and bytes of scalar text.
+fn size(n: &Node) -> (usize, usize) {
+    let add = |a: (usize, usize), b: (usize, usize)| (a.0 + b.0, a.1 + b.1);
     match &n.kind {
-        Kind::Scalar { .. } => 1,
-        Kind::Seq(items) => 1 + items.iter().map(size).sum::<usize>(),
-        Kind::Map(e) => 1 + e.iter().map(|(k, v)| size(k) + size(v)).sum::<usize>(),
+        Kind::Scalar { text, .. } => (1, text.len()),
+        Kind::Seq(items) => items.iter().map(size).fold((1, 0), add),
+        Kind::Map(e) => e
+            .iter()
+            .map(|(k, v)| add(size(k), size(v)))
+            .fold((1, 0), add),
     }
 }
 
@@ -387,5 +404,12 @@ mod tests {
             ));
         }
         assert!(parse(&t).unwrap_err().message.contains("nodes"));
+        // Few nodes, many bytes: a long scalar aliased many times.
+        let mut t = format!("a: &a {}\nb: [", "x".repeat(1 << 20));
+        for _ in 0..100 {
+            t.push_str("*a, ");
+        }
+        t.push_str("*a]\n");
+        assert!(parse(&t).unwrap_err().message.contains("bytes"));
     }
 }
