@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use whyrun_report::{BinaryReport, CheckReport, TargetReport};
 use whyrun_rules::access::{FileMode, RunAs};
-use whyrun_rules::container::{cap_name, Container, Decided, Mount, Runtime};
+use whyrun_rules::container::{cap_name, Container, Decided, Mount, Runtime, WriteTarget};
 use whyrun_rules::launch::{Account, Capabilities, LaunchSubject, Port, ReadPath, Sandbox, Set};
 use whyrun_rules::{CheckOptions, Input, Verdict};
 use whyrun_target::container::{self as spec, ContainerSpec, SpecKind, Volume};
@@ -604,6 +604,7 @@ fn subject(
         let exists = on_mount || view.is_some_and(|v| v.exists(Path::new(&p)));
         (p, exists, at)
     });
+    let spec_mounts = s.map(|s| s.mounts.as_slice()).unwrap_or_default();
     let container = Container {
         origin: origin.clone(),
         runtime,
@@ -627,11 +628,21 @@ fn subject(
         }),
         image_user: image_user.clone(),
         workdir,
+        writes: req
+            .writes
+            .iter()
+            .filter(|p| !spec_mounts.iter().any(|m| under(p, &m.target)))
+            .map(|p| WriteTarget {
+                path: p.clone(),
+                at: "--writes".into(),
+                file: view.and_then(|v| file_mode(v, p)).map(|(m, _)| m),
+                dirs: view.map(|v| dirs_of(v, p)).unwrap_or_default(),
+            })
+            .collect(),
     };
 
     // What it reads: ConfigMap and Secret files as kubelet writes them; other volumes
     // are not in the image (not judged); the rest from the image.
-    let spec_mounts = s.map(|s| s.mounts.as_slice()).unwrap_or_default();
     let mut reads = Vec::new();
     for p in &req.reads {
         let mount = spec_mounts

@@ -6,6 +6,7 @@
 //! runtime" and the rules say "cannot tell", naming `--runtime`. Pure data and functions:
 //! nothing here reads a file.
 
+use crate::access::FileMode;
 use crate::launch::{Blocked, Set};
 
 /// A container runtime, as `--runtime NAME[@VERSION]` names it.
@@ -105,6 +106,18 @@ pub struct Mount {
     pub at: String,
 }
 
+/// A path the program writes, with the modes the permission check needs, as the image
+/// has them (paths on a mounted volume are not listed: the image does not say).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WriteTarget {
+    pub path: String,
+    pub at: String,
+    /// The file's mode and owner, when it exists in the image.
+    pub file: Option<FileMode>,
+    /// Every directory from `/` down to the file's parent, with its mode.
+    pub dirs: Vec<(String, FileMode)>,
+}
+
 /// How a container is started, beyond what any launch has (user, ports, paths).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Container {
@@ -128,6 +141,8 @@ pub struct Container {
     /// The working directory, when the launch names it (`--workdir`, Compose
     /// `working_dir`, `workingDir`) rather than the image: path, exists in the image, where.
     pub workdir: Option<(String, bool, String)>,
+    /// The paths written outside any mount, with their modes in the image.
+    pub writes: Vec<WriteTarget>,
 }
 
 /// An answer, or what runtimes disagree on.
@@ -496,6 +511,7 @@ pub(crate) fn sample(runtime: Option<RuntimeName>) -> Container {
         run_as_user: None,
         image_user: None,
         workdir: None,
+        writes: Vec::new(),
     }
 }
 

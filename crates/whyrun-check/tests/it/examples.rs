@@ -829,6 +829,37 @@ fn launch008() -> Scenario {
     .keeping(t)
 }
 
+/// An image run as `app` whose data directory was created by root (`0755`).
+fn launch009() -> Scenario {
+    let t = temp();
+    let hello = std::fs::read(small("go124-hello")).unwrap();
+    let passwd = b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/sbin/nologin\n";
+    let image = fixtures::oci_image_with(
+        &t.path().join("image"),
+        &[
+            ("etc/passwd", 0o644, passwd),
+            ("app/server", 0o755, &hello),
+            ("var/", 0o755, b""),
+            ("var/lib/", 0o755, b""),
+            ("var/lib/app/", 0o755, b""),
+        ],
+        r#""Entrypoint":["/app/server"],"User":"app""#,
+    );
+    let strip = format!("{}/", t.path().display());
+    Scenario {
+        container: Some((
+            whyrun_check::container::ContainerRequest {
+                runtime: Some("docker".into()),
+                writes: vec!["/var/lib/app/state".into()],
+                ..Default::default()
+            },
+            strip,
+        )),
+        ..Scenario::entrypoint_of(image)
+    }
+    .keeping(t)
+}
+
 /// One test per scenario, named after it, and the list of the codes they cover.
 macro_rules! examples {
     ($($scenario:ident: $code:literal),* $(,)?) => {
@@ -884,6 +915,7 @@ examples! {
     launch006: "LAUNCH006",
     launch007: "LAUNCH007",
     launch008: "LAUNCH008",
+    launch009: "LAUNCH009",
     build001: "BUILD001",
     build002: "BUILD002",
     build003: "BUILD003",

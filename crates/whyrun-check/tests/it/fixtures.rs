@@ -207,7 +207,12 @@ pub fn oci_image_with(dir: &Path, files: &[(&str, u32, &[u8])], config: &str) ->
         let mut h = tar::Header::new_ustar();
         h.set_size(data.len() as u64);
         h.set_mode(*mode);
-        h.set_entry_type(tar::EntryType::Regular);
+        // A path ending in `/` is a directory.
+        h.set_entry_type(if path.ends_with('/') {
+            tar::EntryType::Directory
+        } else {
+            tar::EntryType::Regular
+        });
         layer.append_data(&mut h, path, *data).unwrap();
     }
     let (layer_digest, layer_size) = put(&layer.into_inner().unwrap());

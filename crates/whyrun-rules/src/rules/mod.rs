@@ -22,6 +22,7 @@ mod launch_read_permission_denied;
 mod launch_run_as_non_root_unverifiable;
 mod launch_service_user_missing;
 mod launch_working_directory_missing;
+mod launch_write_permission_denied;
 mod launch_write_read_only;
 mod library_not_found;
 mod missing_interpreter;
@@ -75,6 +76,7 @@ pub use launch_read_permission_denied::LaunchReadPermissionDenied;
 pub use launch_run_as_non_root_unverifiable::LaunchRunAsNonRootUnverifiable;
 pub use launch_service_user_missing::LaunchServiceUserMissing;
 pub use launch_working_directory_missing::LaunchWorkingDirectoryMissing;
+pub use launch_write_permission_denied::LaunchWritePermissionDenied;
 pub use launch_write_read_only::LaunchWriteReadOnly;
 pub use library_not_found::LibraryNotFound;
 pub use missing_interpreter::MissingInterpreter;
@@ -188,6 +190,7 @@ register! {
         LaunchWriteReadOnly,
         LaunchReadPermissionDenied,
         LaunchRunAsNonRootUnverifiable,
+        LaunchWritePermissionDenied,
     ];
     // The execute bit of a binary and of a script.
     Several: [NotExecutable],

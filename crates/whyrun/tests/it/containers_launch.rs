@@ -39,7 +39,7 @@ use crate::units::{probe, PROBE_C};
 
 const WHYRUN: &str = env!("CARGO_BIN_EXE_whyrun");
 /// Bumped when the way images, bundles or outcomes are made changes.
-const RECIPE: &str = "whyrun-containers-launch/1";
+const RECIPE: &str = "whyrun-containers-launch/2";
 
 const PASSWD: &str = "root:x:0:0:root:/root:/sbin/nologin\napp:x:1000:1000::/home/app:/sbin/nologin\nnobody:x:65534:65534::/nonexistent:/sbin/nologin\n";
 const GROUP: &str = "root:x:0:\napp:x:1000:\nappconf:x:1001:\nnogroup:x:65534:\n";
@@ -94,12 +94,14 @@ fn chmod(path: &Path, mode: u32) {
 }
 
 /// The image's files in `dir`: /etc/passwd, /etc/group, /app/probe, /etc/app/config
-/// (`root:appconf 0640`), /var/lib/app (`root 0755`), /tmp (1777), /data.
+/// (`root:appconf 0640`), /var/lib/app (`root 0755`), /var/lib/app-owned (`app 0755`),
+/// /tmp (1777), /data.
 fn write_rootfs(dir: &Path, probe: &Path) {
     for (d, mode) in [
         ("etc/app", 0o755),
         ("app", 0o755),
         ("var/lib/app", 0o755),
+        ("var/lib/app-owned", 0o755),
         ("var/tmp", 0o1777),
         ("tmp", 0o1777),
         ("data", 0o755),
@@ -112,6 +114,7 @@ fn write_rootfs(dir: &Path, probe: &Path) {
         std::fs::create_dir_all(&p).unwrap();
         chmod(&p, mode);
     }
+    chown(&dir.join("var/lib/app-owned"), 1000, 1000);
     std::fs::write(dir.join("etc/passwd"), PASSWD).unwrap();
     std::fs::write(dir.join("etc/group"), GROUP).unwrap();
     std::fs::write(dir.join("etc/app/config"), "setting: 1\n").unwrap();
@@ -667,6 +670,27 @@ fn cases() -> Vec<Case> {
             expect: "runs",
         },
         Case {
+            name: "podman-user-write-root-dir",
+            image: APP,
+            args: &["--write", "/var/lib/app/state"],
+            how: How::Podman(&[]),
+            flags: &["--runtime", "podman", "--writes", "/var/lib/app/state"],
+            expect: "LAUNCH009",
+        },
+        Case {
+            name: "podman-user-write-owned-dir",
+            image: APP,
+            args: &["--write", "/var/lib/app-owned/state"],
+            how: How::Podman(&[]),
+            flags: &[
+                "--runtime",
+                "podman",
+                "--writes",
+                "/var/lib/app-owned/state",
+            ],
+            expect: "runs",
+        },
+        Case {
             name: "podman-read-group-only",
             image: APP,
             args: &["--read", "/etc/app/config"],
@@ -827,6 +851,17 @@ fn cases() -> Vec<Case> {
             expect: "runs",
         },
         Case {
+            name: "runc-docker-user-write-root-dir",
+            image: APP,
+            args: &["--write", "/var/lib/app/x"],
+            how: How::Runc(Bundle {
+                port_start: Some(0),
+                ..app(Caps::three(&[], false))
+            }),
+            flags: &["--runtime", "docker", "--writes", "/var/lib/app/x"],
+            expect: "LAUNCH009",
+        },
+        Case {
             name: "runc-cwd-missing",
             image: APP,
             args: &[],
@@ -962,6 +997,17 @@ fn cases() -> Vec<Case> {
             expect: "LAUNCH006",
         },
         Case {
+            name: "k8s-user-write-root-dir",
+            image: APP,
+            args: &["--write", "/var/lib/app/x"],
+            how: How::Kube(K8s {
+                run_as_user: Some(1000),
+                ..Default::default()
+            }),
+            flags: &["--writes", "/var/lib/app/x"],
+            expect: "LAUNCH009",
+        },
+        Case {
             name: "k8s-read-only-root-empty-dir",
             image: APP,
             args: &["--write", "/var/lib/app/x"],
@@ -1035,6 +1081,8 @@ fn classify(text: &str) -> &'static str {
             "LAUNCH002"
         }
         _ if text.contains("workdir") && text.contains("does not exist") => "LAUNCH003",
+        // The probe's write failing with EACCES (its exit 19, "anything else").
+        "19" if text.contains("open ") && text.contains("Permission denied") => "LAUNCH009",
         _ => "unexpected",
     }
 }
@@ -1284,7 +1332,7 @@ fn container_launches_agree_with_runc_and_podman() {
         let class = classify(&real);
         let expected_verdict = match class {
             "runs" => "runs",
-            "LAUNCH005" | "LAUNCH006" | "LAUNCH007" => "fails-at-runtime",
+            "LAUNCH005" | "LAUNCH006" | "LAUNCH007" | "LAUNCH009" => "fails-at-runtime",
             _ => "wont-start",
         };
         let whyrun_class = if top.is_empty() { "runs" } else { top.as_str() };
