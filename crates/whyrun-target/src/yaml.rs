@@ -201,7 +201,9 @@ fn is_null(t: &str) -> bool {
 
 /// An integer as YAML 1.1 (and go-yaml v2, which sigs.k8s.io/yaml uses) resolves a plain
 /// scalar: `0b1010` binary, `0x1F` hexadecimal, a leading `0` octal (`0400` = 256), `_`
-/// separators ignored, else decimal. `None` for anything else (`08` is not an integer).
+/// separators ignored, else decimal. A leading `0` that is not octal (`08`) is read as
+/// decimal, as go-yaml's float fallback does (kubernetes/kubernetes#33475: "8 or 08 is a
+/// decimal number, and it's read like that"). `None` for anything else.
 pub fn int_yaml11(text: &str) -> Option<i64> {
     let t: String = text.chars().filter(|c| *c != '_').collect();
     let (neg, t) = match t.strip_prefix('-') {
@@ -215,8 +217,13 @@ pub fn int_yaml11(text: &str) -> Option<i64> {
         i64::from_str_radix(b, 2).ok()?
     } else if let Some(h) = t.strip_prefix("0x") {
         i64::from_str_radix(h, 16).ok()?
-    } else if t.len() > 1 && t.starts_with('0') {
-        i64::from_str_radix(&t[1..], 8).ok()?
+    } else if let Some(o) = t.strip_prefix("0o") {
+        // Go's strconv.ParseInt with base 0, which go-yaml tries first, takes `0o`.
+        i64::from_str_radix(o, 8).ok()?
+    } else if t.len() > 1 && t.starts_with('0') && t.bytes().all(|b| b.is_ascii_digit()) {
+        i64::from_str_radix(&t[1..], 8)
+            .ok()
+            .or_else(|| t.parse().ok())?
     } else if t.bytes().all(|b| b.is_ascii_digit()) {
         t.parse().ok()?
     } else {
@@ -358,7 +365,9 @@ mod tests {
         assert_eq!(int_yaml11("0x1F"), Some(31));
         assert_eq!(int_yaml11("0b101"), Some(5));
         assert_eq!(int_yaml11("1_000"), Some(1000));
-        assert_eq!(int_yaml11("08"), None);
+        assert_eq!(int_yaml11("08"), Some(8));
+        assert_eq!(int_yaml11("0_400"), Some(256));
+        assert_eq!(int_yaml11("0o400"), Some(256));
         assert_eq!(int_yaml11("0"), Some(0));
         assert_eq!(int_yaml11("abc"), None);
     }

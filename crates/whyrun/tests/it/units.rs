@@ -105,9 +105,12 @@ pub(crate) fn probe() -> PathBuf {
     if out.is_file() {
         return out;
     }
-    let src = dir.join("probe.c");
+    // Two tests may build it at once (units, containers_launch): each in files of its own.
+    let own =
+        format!("{}-{:?}", std::process::id(), std::thread::current().id()).replace(['(', ')'], "");
+    let src = dir.join(format!("probe-{own}.c"));
     std::fs::write(&src, PROBE_C).unwrap();
-    let tmp = out.with_extension("tmp");
+    let tmp = out.with_extension(format!("tmp-{own}"));
     let st = Command::new("gcc")
         .args(["-static", "-O2", "-o"])
         .arg(&tmp)
@@ -116,6 +119,7 @@ pub(crate) fn probe() -> PathBuf {
         .expect("gcc is missing: run scripts/install-deps.sh");
     assert!(st.success(), "gcc -static failed for the probe");
     std::fs::rename(&tmp, &out).unwrap();
+    let _ = std::fs::remove_file(&src);
     out
 }
 
