@@ -638,6 +638,23 @@ fn cases() -> Vec<Case> {
             flags: &["--runtime", "podman"],
             expect: "LAUNCH002",
         },
+        // The image config alone (no launch flags): whyrun's plain check of the image.
+        Case {
+            name: "podman-image-user-missing-plain-check",
+            image: GHOST,
+            args: &[],
+            how: How::Podman(&[]),
+            flags: &[],
+            expect: "LAUNCH002",
+        },
+        Case {
+            name: "podman-image-exposed-80-user",
+            image: EXPOSED,
+            args: &["--addr", ":80"],
+            how: How::Podman(&[]),
+            flags: &["--runtime", "podman"],
+            expect: "LAUNCH005",
+        },
         Case {
             name: "podman-numeric-user-without-entry",
             image: APP,
