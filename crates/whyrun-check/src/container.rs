@@ -76,6 +76,7 @@ fn specs(req: &ContainerRequest, errors: &mut Vec<InputError>) -> Vec<Option<Con
         SpecKind::Kubernetes => spec::k8s::read(&name, &text),
         SpecKind::Compose => spec::compose::read(&name, &text),
     };
+    let unreadable = !bad.is_empty();
     for e in bad {
         let input = match e.line {
             Some(l) => format!("{}:{l}", e.file),
@@ -92,7 +93,8 @@ fn specs(req: &ContainerRequest, errors: &mut Vec<InputError>) -> Vec<Option<Con
         .filter(|s| wanted.as_ref().is_none_or(|w| &s.name == w))
         .map(Some)
         .collect();
-    if chosen.is_empty() {
+    // A file that could not be read has said why already.
+    if chosen.is_empty() && !(unreadable && wanted.is_none()) {
         errors.push(InputError::new(
             name,
             match wanted {

@@ -56,8 +56,8 @@ impl Runtime {
             "runc" => RuntimeName::Runc,
             other => {
                 return Err(format!(
-                "--runtime {other}: not a runtime whyrun knows (docker, podman, containerd, cri-o, runc)"
-            ))
+                    "{other}: not a runtime whyrun knows (docker, podman, containerd, cri-o, runc)"
+                ))
             }
         };
         let version = match version {
@@ -68,11 +68,7 @@ impl Runtime {
                 let minor = it.next().map_or(Some(0), |x| x.parse().ok());
                 match (major, minor) {
                     (Some(a), Some(b)) => Some((a, b)),
-                    _ => {
-                        return Err(format!(
-                            "--runtime {s}: the version must be MAJOR[.MINOR[.PATCH]]"
-                        ))
-                    }
+                    _ => return Err(format!("{s}: the version must be MAJOR[.MINOR[.PATCH]]")),
                 }
             }
         };

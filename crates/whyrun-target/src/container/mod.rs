@@ -125,9 +125,14 @@ impl ContainerSpec {
         }
     }
 
-    /// `k8s.yaml: Deployment web, container app`.
+    /// `k8s.yaml: Deployment web, container app`, `compose.yaml: service web`.
     pub fn describe(&self) -> String {
-        format!("{}: {}, container {}", self.file, self.owner, self.name)
+        match self.kind {
+            SpecKind::Kubernetes => {
+                format!("{}: {}, container {}", self.file, self.owner, self.name)
+            }
+            SpecKind::Compose => format!("{}: {}", self.file, self.owner),
+        }
     }
 }
 
