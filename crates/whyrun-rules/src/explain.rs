@@ -101,7 +101,7 @@ pub static KNOWN_ERRORS: &[KnownError] = &[
             "container has runasnonroot and image has an invalid user id",
         ],
         origin: "kubelet, before it asks the runtime to create the container (pkg/kubelet/kuberuntime verifyRunAsNonRoot): the pod stays in CreateContainerConfigError",
-        causes: &[cause("LAUNCH008", "runAsNonRoot: true with an image USER that is a name (kubelet cannot know its uid), 0 or not set, or with runAsUser: 0")],
+        causes: &[cause("LAUNCH014", "runAsNonRoot: true with an image USER that is a name (kubelet cannot know its uid), 0 or not set, or with runAsUser: 0")],
     },
     KnownError {
         id: "runc-cwd",

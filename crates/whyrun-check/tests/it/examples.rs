@@ -800,7 +800,7 @@ fn launch007() -> Scenario {
 }
 
 /// A Deployment with `runAsNonRoot: true` on an image whose `User` is a name.
-fn launch008() -> Scenario {
+fn launch014() -> Scenario {
     let t = temp();
     let hello = std::fs::read(small("go124-hello")).unwrap();
     let passwd = b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/sbin/nologin\n";
@@ -830,7 +830,7 @@ fn launch008() -> Scenario {
 }
 
 /// An image run as `app` whose data directory was created by root (`0755`).
-fn launch009() -> Scenario {
+fn launch015() -> Scenario {
     let t = temp();
     let hello = std::fs::read(small("go124-hello")).unwrap();
     let passwd = b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/sbin/nologin\n";
@@ -914,8 +914,8 @@ examples! {
     launch005: "LAUNCH005",
     launch006: "LAUNCH006",
     launch007: "LAUNCH007",
-    launch008: "LAUNCH008",
-    launch009: "LAUNCH009",
+    launch014: "LAUNCH014",
+    launch015: "LAUNCH015",
     build001: "BUILD001",
     build002: "BUILD002",
     build003: "BUILD003",

@@ -1,4 +1,4 @@
-//! LAUNCH008: kubelet refuses a container whose `runAsNonRoot` it cannot verify or that
+//! LAUNCH014: kubelet refuses a container whose `runAsNonRoot` it cannot verify or that
 //! would run as root.
 
 use crate::container::kubelet_non_root_refusal;
@@ -23,7 +23,7 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// LAUNCH008 blocks start  the container (k8s.yaml: Deployment web, container app): kubelet refuses it: container has runAsNonRoot and image has non-numeric user (app), cannot verify user is non-root
+    /// LAUNCH014 blocks start  the container (k8s.yaml: Deployment web, container app): kubelet refuses it: container has runAsNonRoot and image has non-numeric user (app), cannot verify user is non-root
     ///   · runAsNonRoot: true  [k8s.yaml:9]
     ///   · the image's User is app  [image config]
     ///   fix Give the container a numeric user
@@ -39,7 +39,7 @@ crate::declare_rule! {
     ///   (verifyRunAsNonRoot) and kuberuntime_container.go (getImageUser: no user is root).
     /// - Kubernetes API, `SecurityContext.runAsNonRoot`.
     pub struct LaunchRunAsNonRootUnverifiable {
-        code: "LAUNCH008",
+        code: "LAUNCH014",
         name: "run-as-non-root-unverifiable",
         family: Family::Launch,
         subject: Subject::Launch,

@@ -1,4 +1,4 @@
-//! LAUNCH009: a path a container's program writes is not writable by the user it runs as.
+//! LAUNCH015: a path a container's program writes is not writable by the user it runs as.
 
 use crate::access::{self, Perm};
 use crate::finding::{Finding, Severity};
@@ -24,7 +24,7 @@ crate::declare_rule! {
     ///
     /// ## Example
     /// ```text
-    /// LAUNCH009 fails at run time  the container (the image config) cannot write /var/lib/app/state: the directory /var/lib/app (0755, owner uid 0) does not let app (uid 1000, gid 1000) create files (permission denied)
+    /// LAUNCH015 fails at run time  the container (the image config) cannot write /var/lib/app/state: the directory /var/lib/app (0755, owner uid 0) does not let app (uid 1000, gid 1000) create files (permission denied)
     ///   · mode 0755 (rwxr-xr-x), owner uid 0, group gid 0  [/var/lib/app]
     ///   · runs as app (uid 1000, gid 1000)  [image config User]
     ///   · writes /var/lib/app/state  [--writes]
@@ -41,7 +41,7 @@ crate::declare_rule! {
     /// - open(2), `EACCES`; path_resolution(7) (search permission on every directory).
     /// - capabilities(7), `CAP_DAC_OVERRIDE` (kept by root in every runtime's default set).
     pub struct LaunchWritePermissionDenied {
-        code: "LAUNCH009",
+        code: "LAUNCH015",
         name: "write-permission-denied",
         family: Family::Launch,
         subject: Subject::Launch,

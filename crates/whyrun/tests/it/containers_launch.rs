@@ -692,7 +692,7 @@ fn cases() -> Vec<Case> {
             args: &["--write", "/var/lib/app/state"],
             how: How::Podman(&[]),
             flags: &["--runtime", "podman", "--writes", "/var/lib/app/state"],
-            expect: "LAUNCH009",
+            expect: "LAUNCH015",
         },
         Case {
             name: "podman-user-write-owned-dir",
@@ -876,7 +876,7 @@ fn cases() -> Vec<Case> {
                 ..app(Caps::three(&[], false))
             }),
             flags: &["--runtime", "docker", "--writes", "/var/lib/app/x"],
-            expect: "LAUNCH009",
+            expect: "LAUNCH015",
         },
         Case {
             name: "runc-cwd-missing",
@@ -1022,7 +1022,7 @@ fn cases() -> Vec<Case> {
                 ..Default::default()
             }),
             flags: &["--writes", "/var/lib/app/x"],
-            expect: "LAUNCH009",
+            expect: "LAUNCH015",
         },
         Case {
             name: "k8s-read-only-root-empty-dir",
@@ -1099,7 +1099,7 @@ fn classify(text: &str) -> &'static str {
         }
         _ if text.contains("workdir") && text.contains("does not exist") => "LAUNCH003",
         // The probe's write failing with EACCES (its exit 19, "anything else").
-        "19" if text.contains("open ") && text.contains("Permission denied") => "LAUNCH009",
+        "19" if text.contains("open ") && text.contains("Permission denied") => "LAUNCH015",
         _ => "unexpected",
     }
 }
@@ -1349,7 +1349,7 @@ fn container_launches_agree_with_runc_and_podman() {
         let class = classify(&real);
         let expected_verdict = match class {
             "runs" => "runs",
-            "LAUNCH005" | "LAUNCH006" | "LAUNCH007" | "LAUNCH009" => "fails-at-runtime",
+            "LAUNCH005" | "LAUNCH006" | "LAUNCH007" | "LAUNCH015" => "fails-at-runtime",
             _ => "wont-start",
         };
         let whyrun_class = if top.is_empty() { "runs" } else { top.as_str() };
@@ -1469,5 +1469,5 @@ fn a_bad_manifest_document_is_one_line_and_the_rest_is_checked() {
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
     let t = &v["binaries"][0]["targets"][0];
     // The good Pod: runAsNonRoot with the image's named user, refused by kubelet.
-    assert_eq!(t["findings"][0]["code"], "LAUNCH008", "{t}");
+    assert_eq!(t["findings"][0]["code"], "LAUNCH014", "{t}");
 }
