@@ -193,7 +193,7 @@ fn evaluate(
     ))
 }
 
-fn file_mode(view: &dyn FileView, path: &str) -> Option<(FileMode, FileKind)> {
+pub(crate) fn file_mode(view: &dyn FileView, path: &str) -> Option<(FileMode, FileKind)> {
     view.metadata(Path::new(path)).ok().map(|m| {
         (
             FileMode {
@@ -207,7 +207,7 @@ fn file_mode(view: &dyn FileView, path: &str) -> Option<(FileMode, FileKind)> {
     })
 }
 
-fn dirs_of(view: &dyn FileView, path: &str) -> Vec<(String, FileMode)> {
+pub(crate) fn dirs_of(view: &dyn FileView, path: &str) -> Vec<(String, FileMode)> {
     parents(path)
         .into_iter()
         .filter_map(|d| file_mode(view, &d).map(|(m, _)| (d, m)))
@@ -426,7 +426,11 @@ const ALL_CAPS: &[&str] = &[
 
 /// Ports learned from the unit without ambiguity: `--addr :80`, `--listen=0.0.0.0:443`,
 /// `--port 80`, `-port=80` arguments, and `PORT=80` in `Environment=`.
-fn learned_ports(args: &[String], env: &[(String, String, String)], at: &str) -> Vec<Port> {
+pub(crate) fn learned_ports(
+    args: &[String],
+    env: &[(String, String, String)],
+    at: &str,
+) -> Vec<Port> {
     let mut out = Vec::new();
     let port_of = |flag: &str, v: &str| -> Option<u16> {
         if flag == "port" {
@@ -987,6 +991,7 @@ fn subject(
         writes,
         reads,
         unprivileged_port_start,
+        container: None,
     })
 }
 

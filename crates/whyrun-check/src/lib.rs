@@ -6,6 +6,7 @@
 
 pub mod build;
 pub mod config;
+pub mod container;
 pub mod docker;
 pub mod launch;
 mod script;
@@ -149,6 +150,15 @@ pub fn check(
     for (t, e) in opened.iter().zip(evaluations) {
         match e {
             Ok(mut e) => {
+                if matches!(placement, Placement::Entrypoint) {
+                    // The image config is a launch too: its User, ExposedPorts, command.
+                    let launch = container::image_config_findings(t);
+                    if !launch.is_empty() {
+                        e.report.findings.extend(launch);
+                        whyrun_rules::precedence::rank(&mut e.report.findings);
+                        e.report.verdict = Verdict::of(&e.report.findings);
+                    }
+                }
                 config.apply(&mut e.report, &placement.display());
                 if let Some(facts) = e.facts.as_deref() {
                     e.report.rebuild =

@@ -117,6 +117,60 @@ pub static KNOWN_ERRORS: &[KnownError] = &[
         causes: &[cause("LAUNCH001", "an EnvironmentFile= without the - prefix does not exist")],
     },
     KnownError {
+        id: "container-user-missing",
+        patterns: &["unable to find user", "no matching entries in passwd file"],
+        origin: "the container runtime creating the container (Docker, podman: moby/sys/user GetExecUser, \"unable to find user %s: no matching entries in passwd file\"; podman exits 126): the user name is looked up in the image's /etc/passwd",
+        causes: &[
+            cause("LAUNCH002", "the image's USER, --user or Compose user names a user the image's /etc/passwd lacks (a number needs no entry)"),
+            cause("LAUNCH013", "a Dockerfile's final stage has a USER its /etc/passwd does not have (scratch has no passwd at all; the build stage's users are not copied)"),
+        ],
+    },
+    KnownError {
+        id: "container-group-missing",
+        patterns: &["unable to find group", "no matching entries in group file"],
+        origin: "the container runtime creating the container: the group name is looked up in the image's /etc/group",
+        causes: &[cause("LAUNCH002", "the group of --user USER:GROUP, USER or Compose user is not in the image's /etc/group")],
+    },
+    KnownError {
+        id: "podman-workdir-missing",
+        patterns: &["does not exist on container"],
+        origin: "podman creating the container (libpod resolveWorkDir: \"workdir %q does not exist on container %s\", exit 126): a --workdir the image lacks; an image's own WorkingDir is created",
+        causes: &[cause("LAUNCH003", "--workdir (or Compose working_dir run by podman) names a directory the image does not have")],
+    },
+    KnownError {
+        id: "kubelet-run-as-non-root",
+        patterns: &[
+            "container has runasnonroot and image has non-numeric user",
+            "container has runasnonroot and image will run as root",
+            "container's runasuser breaks non-root policy",
+            "container has runasnonroot and image has an invalid user id",
+        ],
+        origin: "kubelet, before it asks the runtime to create the container (pkg/kubelet/kuberuntime verifyRunAsNonRoot): the pod stays in CreateContainerConfigError",
+        causes: &[cause("LAUNCH014", "runAsNonRoot: true with an image USER that is a name (kubelet cannot know its uid), 0 or not set, or with runAsUser: 0")],
+    },
+    KnownError {
+        id: "runc-cwd",
+        patterns: &["chdir to cwd"],
+        origin: "runc starting the container's process (\"chdir to cwd (%q) set in config.json failed\"): runc creates a missing cwd, so the directory exists but the process's user may not enter it",
+        causes: &[other("the working directory (or a directory above it) is not searchable by the container's user")],
+    },
+    KnownError {
+        id: "read-only-file-system",
+        patterns: &["read-only file system"],
+        origin: "the kernel (EROFS) when the program opens a file for writing, printed by Go as `open PATH: read-only file system`",
+        causes: &[
+            cause("LAUNCH006", "the path is read-only for the process: systemd's ProtectSystem=/ProtectHome=/ReadOnlyPaths=, a container's read-only root (--read-only, read_only, readOnlyRootFilesystem) without a writable volume there, or a volume mounted read-only (:ro, readOnly, a ConfigMap or Secret)"),
+        ],
+    },
+    KnownError {
+        id: "open-permission-denied",
+        patterns: &["open /"],
+        origin: "the kernel (EACCES) when the program opens a file, printed by Go as `open PATH: permission denied`",
+        causes: &[
+            cause("LAUNCH007", "the file's mode and owner do not let the process's user read it (not the owner, not in its group: check supplementary groups, fsGroup, a ConfigMap's defaultMode), or a directory above it is not searchable"),
+        ],
+    },
+    KnownError {
         id: "goamd64-level",
         patterns: &["this program can only be run on amd64 processors with"],
         origin: "the Go runtime, before main: the binary was built with GOAMD64=v2/v3/v4 and the CPU lacks a required feature",
@@ -385,12 +439,6 @@ pub static KNOWN_ERRORS: &[KnownError] = &[
         ],
     },
     KnownError {
-        id: "container-user",
-        patterns: &["unable to find user", "no matching entries in passwd file"],
-        origin: "the container runtime (runc, crun) resolving the image's USER in the container's /etc/passwd before it starts the process",
-        causes: &[cause("LAUNCH013", "the final stage's USER names a user its /etc/passwd does not have (scratch has no passwd at all); a numeric USER needs no entry")],
-    },
-    KnownError {
         id: "container-command-missing",
         patterns: &["executable file not found in $path", "oci runtime attempted to invoke a command that was not found"],
         origin: "the container runtime (runc) looking up the image's command (exec.LookPath) before execve: `exec: \"/server\": stat /server: no such file or directory`",
@@ -409,6 +457,18 @@ pub fn match_message(message: &str) -> Vec<&'static KnownError> {
         .collect();
     // `bind: permission denied` is not an exec failure.
     if hits.iter().any(|k| k.id == "bind-permission") {
+        hits.retain(|k| k.id != "permission-denied");
+    }
+    // `open PATH: permission denied` is a file the program reads; an `open PATH` with
+    // another error is not this entry's.
+    if !lower.contains(": permission denied") {
+        hits.retain(|k| k.id != "open-permission-denied");
+    }
+    // A file the program opens or runc's chdir is not an execve either.
+    if hits
+        .iter()
+        .any(|k| matches!(k.id, "open-permission-denied" | "runc-cwd"))
+    {
         hits.retain(|k| k.id != "permission-denied");
     }
     // A glibc version message also contains "not found": it is not ENOENT.
@@ -564,6 +624,30 @@ mod tests {
     }
 
     /// The go command's messages, as the real Go 1.19 to 1.24 print them.
+    /// The messages runc, podman and kubelet print for container launches, as seen here
+    /// (podman 4.3, runc 1.1) or as kubelet formats them.
+    #[test]
+    fn recognises_container_messages() {
+        for (msg, id) in [
+            ("Error: unable to find user ghost: no matching entries in passwd file", "container-user-missing"),
+            ("Error: unable to find group ghosts: no matching entries in group file", "container-group-missing"),
+            ("Error: workdir \"/srv/absent\" does not exist on container 1ec6edcccd21832fffcbb02f4a907971fc1fa9a4a642ec7ea63d5b9ff38e97e4", "podman-workdir-missing"),
+            ("Error: container has runAsNonRoot and image has non-numeric user (app), cannot verify user is non-root (pod: \"web-5d8f_default(1)\", container: app)", "kubelet-run-as-non-root"),
+            ("Error: container's runAsUser breaks non-root policy (pod: \"web_default(1)\", container: app)", "kubelet-run-as-non-root"),
+            ("open /var/lib/app/state: Read-only file system", "read-only-file-system"),
+            ("open /etc/app/config: Permission denied", "open-permission-denied"),
+            ("runc run failed: unable to start container process: chdir to cwd (\"/srv/app\") set in config.json failed: permission denied", "runc-cwd"),
+        ] {
+            assert_eq!(ids(msg), [id], "{msg}");
+        }
+        // An execve failure is still one.
+        assert_eq!(
+            ids("bash: ./server: Permission denied"),
+            ["permission-denied"]
+        );
+        assert!(!ids("open /etc/x: no such file or directory").contains(&"open-permission-denied"));
+    }
+
     #[test]
     fn recognises_build_messages() {
         for (msg, id) in [
@@ -591,7 +675,7 @@ mod tests {
             ("# runtime/cgo\ncgo: C compiler \"gcc\" not found: exec: \"gcc\": executable file not found in $PATH", "cgo-no-compiler"),
             ("Error: building at STEP \"COPY go.mod go.sum ./\": checking on sources under \"/ctx\": copier: stat: \"/go.sum\": no such file or directory", "copy-source-missing"),
             ("main.go:3:8: example.com/lib@v0.0.0 (replaced by ../lib): reading /lib/go.mod: open /lib/go.mod: no such file or directory", "replace-directory-missing"),
-            ("Error: unable to find user appuser: no matching entries in passwd file", "container-user"),
+            ("Error: unable to find user appuser: no matching entries in passwd file", "container-user-missing"),
             ("Error: runc: runc create failed: unable to start container process: exec: \"/server\": stat /server: no such file or directory: OCI runtime attempted to invoke a command that was not found", "container-command-missing"),
             ("exec /app: no such file or directory", "no-such-file"),
         ] {

@@ -438,14 +438,18 @@ pub struct LaunchSubject {
     /// `net.ipv4.ip_unprivileged_port_start` of the network namespace, and where it comes
     /// from.
     pub unprivileged_port_start: Set<u16>,
+    /// A container's launch (image config, `--runtime`, a manifest or Compose file): the
+    /// LAUNCH rules judge it with what its runtime really gives it.
+    pub container: Option<crate::container::Container>,
 }
 
 impl LaunchSubject {
     /// The unit's name, or `the program` for plain flags.
     pub fn what(&self) -> String {
-        match &self.unit {
-            Some((name, _)) => name.clone(),
-            None => "the program".into(),
+        match (&self.unit, &self.container) {
+            (Some((name, _)), _) => name.clone(),
+            (None, Some(c)) => format!("the container ({})", c.origin),
+            (None, None) => "the program".into(),
         }
     }
 
@@ -509,6 +513,7 @@ pub(crate) fn sample() -> LaunchSubject {
             value: 1024,
             at: "kernel default".into(),
         },
+        container: None,
     }
 }
 

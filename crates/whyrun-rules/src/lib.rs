@@ -7,6 +7,7 @@ pub mod aarch32;
 pub mod access;
 pub mod arch;
 pub mod build;
+pub mod container;
 pub mod context;
 pub mod distro;
 pub mod explain;

@@ -4,6 +4,7 @@
 //! Never reads a host path while describing another root; never runs a binary.
 
 pub mod apparmor;
+pub mod container;
 pub mod cpu;
 pub mod describe;
 pub mod filecaps;
@@ -19,6 +20,7 @@ pub mod resolution;
 pub mod selinux;
 pub mod snapshot;
 pub mod unit;
+pub mod yaml;
 
 use std::path::Path;
 use std::sync::Arc;

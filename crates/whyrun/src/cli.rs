@@ -250,6 +250,8 @@ pub struct CheckArgs {
     pub user: Option<String>,
     #[command(flatten)]
     pub launch: LaunchArgs,
+    #[command(flatten)]
+    pub container: ContainerArgs,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
@@ -307,6 +309,55 @@ impl LaunchArgs {
             || !self.reads.is_empty()
             || !self.writes.is_empty()
     }
+}
+
+/// How a container of the `--image` is started: a Kubernetes manifest, a Compose file or
+/// the flags, and the runtime that starts it.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ContainerArgs {
+    /// A Kubernetes manifest (Pod, Deployment, StatefulSet, DaemonSet, ReplicaSet, Job,
+    /// CronJob; several documents per file): its containers are judged on the --image, with
+    /// their securityContext, command/args, env, workingDir, ports and volumes. Without
+    /// --runtime, containerd.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "compose",
+        requires = "images"
+    )]
+    pub manifest: Option<PathBuf>,
+    /// With --manifest: only the container of this name.
+    #[arg(long, value_name = "NAME", requires = "manifest")]
+    pub container: Option<String>,
+    /// A Compose file: its services are judged on the --image (user, cap_add/cap_drop,
+    /// read_only, ports, volumes, tmpfs, working_dir, entrypoint/command, environment,
+    /// sysctls, network_mode). Without --runtime, Docker.
+    #[arg(long, value_name = "FILE", requires = "images")]
+    pub compose: Option<PathBuf>,
+    /// With --compose: only the service of this name.
+    #[arg(long, value_name = "NAME", requires = "compose")]
+    pub service: Option<String>,
+    /// The runtime that starts the container, NAME[@VERSION]: docker, podman, containerd,
+    /// cri-o, runc. It decides what a non-root user gets from an added capability and
+    /// net.ipv4.ip_unprivileged_port_start; where that matters and no runtime is named, the
+    /// verdict is "cannot tell".
+    #[arg(long, value_name = "NAME[@VERSION]", requires = "images")]
+    pub runtime: Option<String>,
+    /// A capability added to the container (repeatable), as --cap-add: NET_BIND_SERVICE.
+    #[arg(long = "cap", value_name = "CAP", requires = "images")]
+    pub caps: Vec<String>,
+    /// The container's root file system is read-only (--read-only).
+    #[arg(long, requires = "images")]
+    pub read_only: bool,
+    /// The working directory the container is started in (--workdir).
+    #[arg(long, value_name = "DIR", requires = "images")]
+    pub workdir: Option<String>,
+    /// A sysctl of the container (repeatable): net.ipv4.ip_unprivileged_port_start=0.
+    #[arg(long = "sysctl", value_name = "KEY=VALUE", requires = "images")]
+    pub sysctls: Vec<String>,
+    /// The container shares the host's network namespace (--network host).
+    #[arg(long, requires = "images")]
+    pub host_network: bool,
 }
 
 /// Which findings are reported, and how loudly: `whyrun.toml` and its overrides.

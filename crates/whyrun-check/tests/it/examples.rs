@@ -45,6 +45,9 @@ struct Scenario {
     /// A Dockerfile followed (`whyrun check --dockerfile …`), and the temporary directory
     /// it is in, left out of the rendered paths.
     docker: Option<(whyrun_check::docker::DockerRequest, String)>,
+    /// A container launch (`--image` with `--manifest`, `--compose`, `--runtime` …), and
+    /// the temporary directory its files are in, left out of the rendered paths.
+    container: Option<(whyrun_check::container::ContainerRequest, String)>,
 }
 
 impl Scenario {
@@ -80,6 +83,7 @@ impl Scenario {
             _temp: None,
             build: None,
             docker: None,
+            container: None,
         }
     }
 
@@ -97,6 +101,7 @@ impl Scenario {
             _temp: None,
             build: None,
             docker: None,
+            container: None,
         }
     }
 
@@ -1073,6 +1078,67 @@ fn launch013() -> Scenario {
     )
 }
 
+/// A Deployment with `runAsNonRoot: true` on an image whose `User` is a name.
+fn launch014() -> Scenario {
+    let t = temp();
+    let hello = std::fs::read(small("go124-hello")).unwrap();
+    let passwd = b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/sbin/nologin\n";
+    let image = fixtures::oci_image_with(
+        &t.path().join("image"),
+        &[("etc/passwd", 0o644, passwd), ("app/server", 0o755, &hello)],
+        r#""Entrypoint":["/app/server"],"User":"app""#,
+    );
+    let manifest = t.path().join("k8s.yaml");
+    std::fs::write(
+        &manifest,
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  template:\n    spec:\n      securityContext:\n        runAsNonRoot: true\n      containers:\n        - name: app\n          image: registry.example/app:1\n",
+    )
+    .unwrap();
+    let strip = format!("{}/", t.path().display());
+    Scenario {
+        container: Some((
+            whyrun_check::container::ContainerRequest {
+                manifest: Some(manifest),
+                ..Default::default()
+            },
+            strip,
+        )),
+        ..Scenario::entrypoint_of(image)
+    }
+    .keeping(t)
+}
+
+/// An image run as `app` whose data directory was created by root (`0755`).
+fn launch015() -> Scenario {
+    let t = temp();
+    let hello = std::fs::read(small("go124-hello")).unwrap();
+    let passwd = b"root:x:0:0:root:/root:/bin/sh\napp:x:1000:1000::/home/app:/sbin/nologin\n";
+    let image = fixtures::oci_image_with(
+        &t.path().join("image"),
+        &[
+            ("etc/passwd", 0o644, passwd),
+            ("app/server", 0o755, &hello),
+            ("var/", 0o755, b""),
+            ("var/lib/", 0o755, b""),
+            ("var/lib/app/", 0o755, b""),
+        ],
+        r#""Entrypoint":["/app/server"],"User":"app""#,
+    );
+    let strip = format!("{}/", t.path().display());
+    Scenario {
+        container: Some((
+            whyrun_check::container::ContainerRequest {
+                runtime: Some("docker".into()),
+                writes: vec!["/var/lib/app/state".into()],
+                ..Default::default()
+            },
+            strip,
+        )),
+        ..Scenario::entrypoint_of(image)
+    }
+    .keeping(t)
+}
+
 /// One test per scenario, named after it, and the list of the codes they cover.
 macro_rules! examples {
     ($($scenario:ident: $code:literal),* $(,)?) => {
@@ -1132,6 +1198,8 @@ examples! {
     launch010: "LAUNCH010",
     launch011: "LAUNCH011",
     launch012: "LAUNCH012",
+    launch014: "LAUNCH014",
+    launch015: "LAUNCH015",
     build001: "BUILD001",
     build002: "BUILD002",
     build003: "BUILD003",
@@ -1178,6 +1246,10 @@ fn example(code: &str, scenario: fn() -> Scenario) {
         _ if s.docker.is_some() => {
             whyrun_check::docker::check(&s.docker.as_ref().unwrap().0, &s.config)
         }
+        _ if s.container.is_some() => {
+            let (req, _) = s.container.as_ref().unwrap();
+            whyrun_check::container::check(&s.targets, req, &s.config)
+        }
         (Some((request, _)), _) => whyrun_check::build::check(request, &s.config),
         (None, Some(req)) => whyrun_check::launch::check(&s.targets, req, &s.config),
         (None, None) => whyrun_check::check(&s.targets, &s.placement, &s.options, &s.config),
@@ -1192,6 +1264,9 @@ fn example(code: &str, scenario: fn() -> Scenario) {
         text = text.replace(strip.as_str(), "");
     }
     if let Some((_, strip)) = &s.docker {
+        text = text.replace(strip.as_str(), "");
+    }
+    if let Some((_, strip)) = &s.container {
         text = text.replace(strip.as_str(), "");
     }
 

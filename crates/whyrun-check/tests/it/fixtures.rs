@@ -181,6 +181,16 @@ fn run(cmd: &mut Command) {
 /// contents) and the config's `Entrypoint`: what `buildah push oci:DIR` writes, for a
 /// check with `--image DIR`.
 pub fn oci_image(dir: &Path, files: &[(&str, u32, &[u8])], entrypoint: &[&str]) -> PathBuf {
+    oci_image_with(
+        dir,
+        files,
+        &format!(r#""Entrypoint":{}"#, serde_json_array(entrypoint)),
+    )
+}
+
+/// [`oci_image`] with the config's fields written as JSON members
+/// (`"Entrypoint":["/app"],"User":"app"`).
+pub fn oci_image_with(dir: &Path, files: &[(&str, u32, &[u8])], config: &str) -> PathBuf {
     use sha2::{Digest, Sha256};
     let blobs = dir.join("blobs/sha256");
     std::fs::create_dir_all(&blobs).unwrap();
@@ -197,13 +207,17 @@ pub fn oci_image(dir: &Path, files: &[(&str, u32, &[u8])], entrypoint: &[&str]) 
         let mut h = tar::Header::new_ustar();
         h.set_size(data.len() as u64);
         h.set_mode(*mode);
-        h.set_entry_type(tar::EntryType::Regular);
+        // A path ending in `/` is a directory.
+        h.set_entry_type(if path.ends_with('/') {
+            tar::EntryType::Directory
+        } else {
+            tar::EntryType::Regular
+        });
         layer.append_data(&mut h, path, *data).unwrap();
     }
     let (layer_digest, layer_size) = put(&layer.into_inner().unwrap());
     let config = format!(
-        r#"{{"architecture":"amd64","os":"linux","config":{{"Entrypoint":{}}},"rootfs":{{"type":"layers","diff_ids":["{layer_digest}"]}}}}"#,
-        serde_json_array(entrypoint)
+        r#"{{"architecture":"amd64","os":"linux","config":{{{config}}},"rootfs":{{"type":"layers","diff_ids":["{layer_digest}"]}}}}"#
     );
     let (config_digest, config_size) = put(config.as_bytes());
     let manifest = format!(

@@ -1,6 +1,7 @@
 //! LAUNCH005: the program listens on a port below the unprivileged limit without
 //! `CAP_NET_BIND_SERVICE` in its effective set.
 
+use crate::container::{Container, Decided};
 use crate::finding::{Finding, Severity};
 use crate::launch::LaunchSubject;
 use crate::precedence::Stage;
@@ -27,6 +28,13 @@ crate::declare_rule! {
     /// unless the process has `no_new_privs`: `NoNewPrivileges=yes`, or for a user other
     /// than root a setting systemd enforces with seccomp (`RestrictAddressFamilies=`,
     /// `SystemCallFilter=`, `DynamicUser=`, …), which implies it.
+    ///
+    /// In a container (`--image`, `--manifest`, `--compose`), the runtime decides: Docker
+    /// 20.10+ and containerd 2.x set `ip_unprivileged_port_start=0` in the container's
+    /// network namespace (any user binds :80); podman, CRI-O and runc leave 1024, and of
+    /// them only podman makes an added capability (`--cap-add`) effective for a non-root
+    /// user. When the answer depends on a runtime that was not named, the finding is
+    /// "cannot tell" and names `--runtime`.
     ///
     /// ## Why it breaks
     /// The program starts; its `bind(2)` fails with `EACCES`. Go prints
@@ -70,6 +78,9 @@ crate::declare_rule! {
 
 impl LaunchPrivilegedPort {
     pub fn run(s: &LaunchSubject) -> Vec<Finding> {
+        if let Some(c) = &s.container {
+            return Self::in_container(s, c);
+        }
         let limit = s.unprivileged_port_start.value;
         let Some(p) = s.ports.iter().find(|p| p.port < limit) else {
             return Vec::new();
@@ -152,6 +163,73 @@ impl LaunchPrivilegedPort {
     }
 }
 
+impl LaunchPrivilegedPort {
+    /// A container: the runtime decides both the port limit of its network namespace and
+    /// what an added capability gives a non-root user (`crate::container`).
+    fn in_container(s: &LaunchSubject, c: &Container) -> Vec<Finding> {
+        let Some(uid) = s.run_as.uid else {
+            return Vec::new();
+        };
+        for p in &s.ports {
+            match c.can_bind(p.port, uid) {
+                Decided::Known((true, _)) => continue,
+                Decided::Known((false, why)) => {
+                    let mut f = Self::META
+                        .finding(format!(
+                            "{}: port {} needs {CAP}, which {} will not have (bind: permission denied)",
+                            s.what(),
+                            p.port,
+                            s.run_as.describe()
+                        ))
+                        .evidence(
+                            format!("listens on port {}: {}", p.port, p.how),
+                            p.at.as_str(),
+                        );
+                    for w in &why {
+                        f = f.evidence(w.clone(), c.runtime_at().as_str());
+                    }
+                    let fix = if c.kubernetes {
+                        vec![
+                            "securityContext:  # of the pod".to_string(),
+                            "  sysctls: [{name: net.ipv4.ip_unprivileged_port_start, value: \"0\"}]"
+                                .to_string(),
+                        ]
+                    } else {
+                        vec![
+                            "--sysctl net.ipv4.ip_unprivileged_port_start=0   (Compose: sysctls:)"
+                                .to_string(),
+                        ]
+                    };
+                    return vec![f.fix(
+                        "Let the container's network namespace open low ports, or listen on a port from 1024",
+                        fix,
+                    )];
+                }
+                Decided::DependsOnRuntime(why) => {
+                    return vec![Self::META
+                        .finding(format!(
+                            "{}: whether {} can bind port {} depends on the container runtime: name it with --runtime",
+                            s.what(),
+                            s.run_as.describe(),
+                            p.port
+                        ))
+                        .evidence(
+                            format!("listens on port {}: {}", p.port, p.how),
+                            p.at.as_str(),
+                        )
+                        .evidence(why, "--runtime")
+                        .fix(
+                            "Name the runtime that starts the container",
+                            vec!["--runtime docker|podman|containerd|cri-o|runc[@VERSION]".to_string()],
+                        )
+                        .undecided()];
+                }
+            }
+        }
+        Vec::new()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -176,6 +254,26 @@ mod tests {
         s.caps.bounding = Some(vec!["CAP_CHOWN".into()]);
         let f = LaunchPrivilegedPort::run(&s);
         assert!(f[0].evidence.iter().any(|e| e.what.contains("drops it")));
+    }
+
+    #[test]
+    fn in_a_container_the_runtime_decides() {
+        use crate::container::{sample as container, RuntimeName};
+        let mut s = with_port(80);
+        s.run_as = app_user();
+        s.container = Some(container(None));
+        let f = LaunchPrivilegedPort::run(&s);
+        assert_eq!(crate::Verdict::of(&f), crate::Verdict::CannotTell);
+        assert!(f[0].message.contains("--runtime"));
+        s.container = Some(container(Some(RuntimeName::Docker)));
+        assert!(LaunchPrivilegedPort::run(&s).is_empty());
+        s.container = Some(container(Some(RuntimeName::Podman)));
+        assert_eq!(
+            crate::Verdict::of(&LaunchPrivilegedPort::run(&s)),
+            crate::Verdict::FailsAtRuntime
+        );
+        s.run_as = crate::launch::sample().run_as;
+        assert!(LaunchPrivilegedPort::run(&s).is_empty());
     }
 
     #[test]

@@ -109,10 +109,20 @@ impl LaunchReadPermissionDenied {
                 .evidence(format!("reads {}", rp.path), r.at.as_str())
                 .fix(
                     "Give the service's user read access: put it in the file's group, or widen the mode",
-                    vec![
-                        format!("SupplementaryGroups={group}"),
-                        format!("chmod o+r {}", rp.path),
-                    ],
+                    match &s.container {
+                        None => vec![
+                            format!("SupplementaryGroups={group}"),
+                            format!("chmod o+r {}", rp.path),
+                        ],
+                        Some(c) if c.kubernetes => vec![
+                            "securityContext: {fsGroup: GID}   (the pod's: kubelet gives a ConfigMap or Secret file that group and g+r)".into(),
+                            format!("or a mode that lets uid {} read it (defaultMode: 0444)", who.uid.map_or("?".into(), |u| u.to_string())),
+                        ],
+                        Some(_) => vec![
+                            format!("--group-add {gid}   (Compose: group_add)"),
+                            format!("chmod o+r {}   (in the image)", rp.path),
+                        ],
+                    },
                 )];
         }
         Vec::new()

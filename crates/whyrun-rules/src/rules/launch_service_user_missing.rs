@@ -14,6 +14,10 @@ crate::declare_rule! {
     /// `DynamicUser=yes` units are not judged (systemd allocates their user), nor commands
     /// prefixed with `+`, `!` or `!!`.
     ///
+    ///
+    /// In a container, a user or group *name* (image `USER`, `--user`, Compose `user`)
+    /// missing from the image's /etc/passwd or /etc/group; a number needs no entry.
+    ///
     /// ## Why it breaks
     /// The service's child process resolves the user before it does anything else
     /// (`exec_child()` → `get_fixed_user()`, src/core/execute.c) and exits with status 217
@@ -55,6 +59,9 @@ crate::declare_rule! {
 
 impl LaunchServiceUserMissing {
     pub fn run(s: &LaunchSubject) -> Vec<Finding> {
+        if s.container.is_some() {
+            return Self::in_container(s);
+        }
         if s.unit.is_none() || s.dynamic_user || s.exec.as_ref().is_some_and(|e| e.privileged) {
             return Vec::new();
         }
@@ -94,6 +101,42 @@ impl LaunchServiceUserMissing {
                 )];
         }
         Vec::new()
+    }
+}
+
+impl LaunchServiceUserMissing {
+    /// A container: Docker, podman and containerd resolve a user or group name in the
+    /// image's /etc/passwd and /etc/group and refuse to create the container without it
+    /// (moby/sys/user, GetExecUser: "unable to find user %s: no matching entries in passwd
+    /// file"); a number needs no entry.
+    fn in_container(s: &LaunchSubject) -> Vec<Finding> {
+        let (what, file, a) = match (&s.user, &s.group) {
+            (Some(u), _) if !u.found && u.name.parse::<u32>().is_err() => ("user", "passwd", u),
+            (_, Some(g)) if !g.found && g.name.parse::<u32>().is_err() => ("group", "group", g),
+            _ => return Vec::new(),
+        };
+        vec![Self::META
+            .finding(format!(
+                "{} cannot start: unable to find {what} {}: no matching entries in {file} file",
+                s.what(),
+                a.name
+            ))
+            .evidence(format!("{what} {}", a.name), a.at.as_str())
+            .evidence(
+                format!("no entry for {} in the image's /etc/{file}", a.name),
+                format!("/etc/{file}").as_str(),
+            )
+            .fix(
+                format!("Create the {what} in the image, or run as a number"),
+                vec![if what == "user" {
+                    format!(
+                        "RUN useradd --system --no-create-home {}   (in the Dockerfile)",
+                        a.name
+                    )
+                } else {
+                    format!("RUN groupadd --system {}   (in the Dockerfile)", a.name)
+                }],
+            )]
     }
 }
 

@@ -1,5 +1,6 @@
 //! LAUNCH003: the unit's `WorkingDirectory=` does not exist in the target.
 
+use crate::container::{Container, Decided};
 use crate::finding::{Finding, Severity};
 use crate::launch::LaunchSubject;
 use crate::precedence::Stage;
@@ -10,6 +11,11 @@ crate::declare_rule! {
     /// ## What it finds
     /// A systemd unit whose `WorkingDirectory=` names a directory that does not exist in
     /// the target, without the `-` prefix that makes a missing directory fine.
+    ///
+    ///
+    /// In a container, a working directory named by the launch (`--workdir`, Compose
+    /// `working_dir`, `workingDir`) that the image lacks: podman refuses it, Docker,
+    /// containerd, CRI-O and runc create it; an image's own `WorkingDir` is created by all.
     ///
     /// ## Why it breaks
     /// The service's child process changes into the directory after it has taken the
@@ -49,6 +55,9 @@ crate::declare_rule! {
 
 impl LaunchWorkingDirectoryMissing {
     pub fn run(s: &LaunchSubject) -> Vec<Finding> {
+        if let Some(c) = &s.container {
+            return Self::in_container(s, c);
+        }
         let Some(w) = s
             .working_directory
             .as_ref()
@@ -68,6 +77,43 @@ impl LaunchWorkingDirectoryMissing {
                 format!("Create {p}, or write WorkingDirectory=-{p}", p = w.path),
                 vec![format!("install -d {}", w.path)],
             )]
+    }
+}
+
+impl LaunchWorkingDirectoryMissing {
+    /// A container whose launch names a working directory the image lacks: podman refuses
+    /// it; the other runtimes create it (`crate::container`).
+    fn in_container(s: &LaunchSubject, c: &Container) -> Vec<Finding> {
+        let Some((path, false, at)) = &c.workdir else {
+            return Vec::new();
+        };
+        let f = |m: String| {
+            Self::META
+                .finding(m)
+                .evidence(format!("working directory {path}"), at.as_str())
+                .evidence("does not exist in the image", path.as_str())
+        };
+        match c.missing_workdir_refused() {
+            Decided::Known(false) => Vec::new(),
+            Decided::Known(true) => vec![f(format!(
+                "{} cannot start: workdir \"{path}\" does not exist on container (podman refuses a missing --workdir)",
+                s.what()
+            ))
+            .fix(
+                "Create the directory in the image",
+                vec![format!("RUN mkdir -p {path}   (or WORKDIR {path} in the Dockerfile)")],
+            )],
+            Decided::DependsOnRuntime(why) => vec![f(format!(
+                "{}: whether a missing working directory {path} stops it depends on the container runtime: name it with --runtime",
+                s.what()
+            ))
+            .evidence(why, "--runtime")
+            .fix(
+                "Name the runtime, or create the directory in the image",
+                vec![format!("RUN mkdir -p {path}")],
+            )
+            .undecided()],
+        }
     }
 }
 

@@ -23,6 +23,12 @@ crate::declare_rule! {
     /// (Go: `open /var/lib/app/db: read-only file system`), or with `ENOENT` for a hidden
     /// home directory.
     ///
+    /// In a container, a read-only root file system (`--read-only`, Compose `read_only`,
+    /// `readOnlyRootFilesystem`) makes every path read-only but its writable mounts
+    /// (`emptyDir`, `tmpfs`, volumes) and /dev; podman also mounts tmpfs on /tmp,
+    /// /var/tmp and /run (`--read-only-tmpfs`, its default). A volume mounted read-only
+    /// (`readOnly: true`, `:ro`, ConfigMaps and Secrets) is read-only whatever the root.
+    ///
     /// ## Example
     /// ```text
     /// LAUNCH006 fails at run time  app.service cannot write /var/lib/app/state: ProtectSystem=strict makes it read-only (read-only file system)
@@ -62,6 +68,32 @@ fn parent(path: &str) -> &str {
 
 impl LaunchWriteReadOnly {
     pub fn run(s: &LaunchSubject) -> Vec<Finding> {
+        if let Some(c) = &s.container {
+            return s
+                .writes
+                .iter()
+                .find_map(|w| c.write_blocked(&w.value).map(|b| (w, b)))
+                .map(|(w, b)| {
+                    Self::META
+                        .finding(format!(
+                            "{} cannot write {}: {} (read-only file system)",
+                            s.what(),
+                            w.value,
+                            b.by
+                        ))
+                        .evidence(b.by.clone(), b.at.as_str())
+                        .evidence(format!("writes {}", w.value), w.at.as_str())
+                        .fix(
+                            "Mount a writable volume there (emptyDir, tmpfs, a named volume)",
+                            vec![format!(
+                                "--tmpfs {dir}   (Kubernetes: an emptyDir volumeMount at {dir})",
+                                dir = parent(&w.value)
+                            )],
+                        )
+                })
+                .into_iter()
+                .collect();
+        }
         s.writes
             .iter()
             .find_map(|w| s.sandbox.write_blocked(&w.value).map(|b| (w, b)))
@@ -103,6 +135,24 @@ mod tests {
         s.writes.push(set("/var/lib/app/state"));
         assert_eq!(LaunchWriteReadOnly::run(&s).len(), 1);
         s.sandbox.read_write.push(set("/var/lib/app"));
+        assert!(LaunchWriteReadOnly::run(&s).is_empty());
+    }
+
+    #[test]
+    fn a_read_only_container_root() {
+        use crate::container::{sample as container, RuntimeName};
+        let mut s = sample();
+        s.unit = None;
+        let mut c = container(Some(RuntimeName::Docker));
+        c.read_only_root = Some(set("true").clone()).map(|x| crate::launch::Set {
+            value: true,
+            at: x.at,
+        });
+        s.container = Some(c);
+        s.writes.push(set("/var/lib/app/state"));
+        let f = LaunchWriteReadOnly::run(&s);
+        assert!(f[0].message.contains("read-only"), "{}", f[0].message);
+        s.writes = vec![set("/dev/shm/x")];
         assert!(LaunchWriteReadOnly::run(&s).is_empty());
     }
 

@@ -27,9 +27,11 @@ mod launch_file_capabilities_refused;
 mod launch_namespace_path_missing;
 mod launch_privileged_port;
 mod launch_read_permission_denied;
+mod launch_run_as_non_root_unverifiable;
 mod launch_selinux_label_not_executable;
 mod launch_service_user_missing;
 mod launch_working_directory_missing;
+mod launch_write_permission_denied;
 mod launch_write_read_only;
 mod library_not_found;
 mod major_version_without_suffix;
@@ -100,9 +102,11 @@ pub use launch_file_capabilities_refused::LaunchFileCapabilitiesRefused;
 pub use launch_namespace_path_missing::LaunchNamespacePathMissing;
 pub use launch_privileged_port::LaunchPrivilegedPort;
 pub use launch_read_permission_denied::LaunchReadPermissionDenied;
+pub use launch_run_as_non_root_unverifiable::LaunchRunAsNonRootUnverifiable;
 pub use launch_selinux_label_not_executable::LaunchSelinuxLabelNotExecutable;
 pub use launch_service_user_missing::LaunchServiceUserMissing;
 pub use launch_working_directory_missing::LaunchWorkingDirectoryMissing;
+pub use launch_write_permission_denied::LaunchWritePermissionDenied;
 pub use launch_write_read_only::LaunchWriteReadOnly;
 pub use library_not_found::LibraryNotFound;
 pub use major_version_without_suffix::MajorVersionWithoutSuffix;
@@ -236,6 +240,8 @@ register! {
         LaunchApparmorProfileDenies,
         LaunchWriteReadOnly,
         LaunchReadPermissionDenied,
+        LaunchRunAsNonRootUnverifiable,
+        LaunchWritePermissionDenied,
     ];
     // The execute bit of a binary and of a script.
     Several: [NotExecutable],

@@ -53,7 +53,30 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     if none_named {
         spec.targets = config.targets.clone();
     }
-    let outcome = if args.launch.any() && args.inside.is_none() {
+    let creq = whyrun_check::container::ContainerRequest {
+        manifest: args.container.manifest.clone(),
+        container: args.container.container.clone(),
+        compose: args.container.compose.clone(),
+        service: args.container.service.clone(),
+        runtime: args.container.runtime.clone(),
+        user: args.user.clone(),
+        caps: args.container.caps.clone(),
+        read_only: args.container.read_only,
+        workdir: args.container.workdir.clone(),
+        sysctls: args.container.sysctls.clone(),
+        host_network: args.container.host_network,
+        ports: args.launch.port.clone(),
+        reads: args.launch.reads.clone(),
+        writes: args.launch.writes.clone(),
+    };
+    let image_launch = !args.targets.images.is_empty()
+        && args.launch.unit.is_none()
+        && args.binary.is_none()
+        && args.inside.is_none()
+        && (creq.any() || args.launch.any());
+    let outcome = if image_launch {
+        whyrun_check::container::check(&spec, &creq, &config)
+    } else if args.launch.any() && args.inside.is_none() {
         let req = whyrun_check::launch::LaunchRequest {
             unit: args.launch.unit.clone(),
             binary: args.binary.clone(),

@@ -9,6 +9,7 @@ mod call_reach;
 mod check_cli;
 mod config;
 mod containers;
+mod containers_launch;
 mod dockerfiles;
 mod e2e;
 mod elf_conformance;

@@ -43,7 +43,7 @@ const WHYRUN: &str = env!("CARGO_BIN_EXE_whyrun");
 const ROOT: &str = "bookworm-systemd";
 const SCRIPT: &str = "fixtures/e2e/build-systemd-root.sh";
 
-const PROBE_C: &str = r#"
+pub(crate) const PROBE_C: &str = r#"
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -104,21 +104,24 @@ fn cache() -> PathBuf {
     PathBuf::from(home).join(".cache/whyrun/units")
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The probe, built once per source.
-fn probe() -> PathBuf {
+pub(crate) fn probe() -> PathBuf {
     let dir = cache();
     std::fs::create_dir_all(&dir).unwrap();
     let out = dir.join(format!("probe-{}", &hex(&Sha256::digest(PROBE_C))[..16]));
     if out.is_file() {
         return out;
     }
-    let src = dir.join("probe.c");
+    // Two tests may build it at once (units, containers_launch): each in files of its own.
+    let own =
+        format!("{}-{:?}", std::process::id(), std::thread::current().id()).replace(['(', ')'], "");
+    let src = dir.join(format!("probe-{own}.c"));
     std::fs::write(&src, PROBE_C).unwrap();
-    let tmp = out.with_extension("tmp");
+    let tmp = out.with_extension(format!("tmp-{own}"));
     let st = Command::new("gcc")
         .args(["-static", "-O2", "-o"])
         .arg(&tmp)
@@ -127,6 +130,7 @@ fn probe() -> PathBuf {
         .expect("gcc is missing: run scripts/install-deps.sh");
     assert!(st.success(), "gcc -static failed for the probe");
     std::fs::rename(&tmp, &out).unwrap();
+    let _ = std::fs::remove_file(&src);
     out
 }
 
