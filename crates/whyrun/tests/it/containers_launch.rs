@@ -1471,3 +1471,108 @@ fn a_bad_manifest_document_is_one_line_and_the_rest_is_checked() {
     // The good Pod: runAsNonRoot with the image's named user, refused by kubelet.
     assert_eq!(t["findings"][0]["code"], "LAUNCH014", "{t}");
 }
+
+/// The README's Kubernetes session, word for word: `whyrun check --image app.tar
+/// --manifest …` on the test image (`USER app`, the probe as its entrypoint), against
+/// `fixtures/kubernetes/readme-session.txt`, which README.md shows. Regenerate with
+/// `WHYRUN_BLESS_README=1` (and copy it into README.md).
+#[test]
+fn the_readme_manifest_session_is_what_whyrun_prints() {
+    const MANIFEST: &str = "apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 1000
+      containers:
+        - name: app
+          image: registry.example.com/web:1.4
+          args: [\"--addr\", \":80\"]
+          ports:
+            - containerPort: 80
+          securityContext:
+            readOnlyRootFilesystem: true
+          volumeMounts:
+            - name: config
+              mountPath: /etc/web
+              readOnly: true
+      volumes:
+        - name: config
+          configMap:
+            name: web-config
+            defaultMode: 0400
+";
+    let fixed = MANIFEST
+        .replace(
+            "        runAsUser: 1000\n",
+            "        runAsUser: 1000\n        fsGroup: 1000\n",
+        )
+        .replace(
+            "              readOnly: true\n",
+            "              readOnly: true\n            - name: cache\n              mountPath: /var/cache/web\n",
+        )
+        .replace(
+            "      volumes:\n",
+            "      volumes:\n        - name: cache\n          emptyDir: {}\n",
+        );
+    let dir = setup();
+    let probe = probe();
+    let img = {
+        let _store = containers::lock();
+        image(&dir, &probe, APP)
+    };
+    let t = tempfile::tempdir().unwrap();
+    std::fs::copy(&img.archive, t.path().join("app.tar")).unwrap();
+    std::fs::write(t.path().join("k8s.yaml"), MANIFEST).unwrap();
+    std::fs::write(t.path().join("k8s-fixed.yaml"), &fixed).unwrap();
+    let mut session = String::from("$ cat k8s.yaml\n");
+    session.push_str(MANIFEST);
+    let paths = "--reads /etc/web/config.yaml --writes /var/cache/web/index";
+    for (shown, code) in [
+        (format!("--manifest k8s.yaml {paths}"), 1),
+        (format!("--manifest k8s-fixed.yaml {paths}"), 0),
+        (
+            format!("--manifest k8s-fixed.yaml {paths} --runtime cri-o"),
+            1,
+        ),
+    ] {
+        let line = format!("whyrun check --image app.tar {shown}");
+        let out = Command::new(WHYRUN)
+            .args(line.split_whitespace().skip(1))
+            .args(["--no-config"])
+            .current_dir(t.path())
+            .output()
+            .unwrap();
+        session.push_str(&format!(
+            "$ {line}\n{}$ echo $?\n{}\n",
+            String::from_utf8_lossy(&out.stdout),
+            out.status.code().unwrap_or(-1)
+        ));
+        assert_eq!(out.status.code(), Some(code), "{line}:\n{session}");
+    }
+    let file = crate::fixtures::repo().join("fixtures/kubernetes/readme-session.txt");
+    if std::env::var_os("WHYRUN_BLESS_README").is_some() {
+        std::fs::write(&file, &session).unwrap();
+    }
+    let want = std::fs::read_to_string(&file).unwrap_or_default();
+    assert_eq!(
+        session,
+        want,
+        "{} differs (WHYRUN_BLESS_README=1 to rewrite)",
+        file.display()
+    );
+    let readme = std::fs::read_to_string(crate::fixtures::repo().join("README.md")).unwrap();
+    assert!(
+        readme.contains(&format!("```console\n{want}```")),
+        "README.md does not show {} as it is",
+        file.display()
+    );
+}
