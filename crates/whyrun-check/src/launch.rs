@@ -35,6 +35,9 @@ pub struct LaunchRequest {
     pub ports: Vec<u16>,
     pub reads: Vec<String>,
     pub writes: Vec<String>,
+    /// The program's own arguments (after `--`), instead of the unit's ExecStart=
+    /// arguments: ports and files are learned from them.
+    pub args: Vec<String>,
 }
 
 const SERVICE: &str = "Service";
@@ -741,18 +744,45 @@ fn subject(
         exec_pre.push(command("ExecStartPre", a)?.0);
     }
     let mut learned = Learned::default();
+    const GIVEN: &str = "the arguments after --";
     if let Some(a) = u.list(SERVICE, "ExecStart").first() {
         let (e, args) = command("ExecStart", a)?;
+        let (args, at) = if req.args.is_empty() {
+            (args, a.location())
+        } else {
+            (req.args.clone(), GIVEN.to_string())
+        };
         if req.ports.is_empty() {
-            ports.extend(learned_ports(&args, &env_lines, &a.location()));
+            ports.extend(
+                learned_ports(&args, &env_lines, &at)
+                    .into_iter()
+                    .map(|mut p| {
+                        if at == GIVEN {
+                            p.how = p.how.replace("ExecStart argument", "argument");
+                        }
+                        p
+                    }),
+            );
         }
-        learned = learned_files(&args, &env_lines, &a.location());
+        learned = learned_files(&args, &env_lines, &at);
         exec = Some(e);
     } else if unit.is_some() {
         return Err(format!(
             "{}: the unit has no ExecStart=",
             u.files.first().cloned().unwrap_or_default()
         ));
+    } else if !req.args.is_empty() {
+        if req.ports.is_empty() {
+            ports.extend(
+                learned_ports(&req.args, &[], GIVEN)
+                    .into_iter()
+                    .map(|mut p| {
+                        p.how = p.how.replace("ExecStart argument", "argument");
+                        p
+                    }),
+            );
+        }
+        learned = learned_files(&req.args, &[], GIVEN);
     }
 
     let path_setting = |a: &unit::Assignment| -> Result<PathSetting, String> {

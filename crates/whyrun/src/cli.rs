@@ -299,6 +299,11 @@ pub struct LaunchArgs {
     /// A path the program writes (repeatable), checked against the unit's sandboxing.
     #[arg(long, value_name = "PATH")]
     pub writes: Vec<String>,
+    /// The program's own arguments, after `--` (instead of the unit's ExecStart=
+    /// arguments): ports (`--addr :80`) and files (`--config PATH`, `--log-file PATH`)
+    /// are learned from them.
+    #[arg(last = true, value_name = "ARGS")]
+    pub program_args: Vec<String>,
 }
 
 impl LaunchArgs {
@@ -308,6 +313,7 @@ impl LaunchArgs {
             || !self.port.is_empty()
             || !self.reads.is_empty()
             || !self.writes.is_empty()
+            || !self.program_args.is_empty()
     }
 }
 

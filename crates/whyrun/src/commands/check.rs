@@ -84,6 +84,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             ports: args.launch.port.clone(),
             reads: args.launch.reads.clone(),
             writes: args.launch.writes.clone(),
+            args: args.launch.program_args.clone(),
         };
         if req.unit.is_none() && req.binary.is_none() {
             bail!("--port, --reads and --writes judge a program: name a BINARY or a --unit");

@@ -1054,3 +1054,29 @@ fn format_and_color_are_the_same_everywhere() {
     assert!(!color("never"));
     assert!(!color("auto"), "a pipe is not a terminal");
 }
+
+/// The program's own arguments after `--`: the port and the config file it names are
+/// judged for the user it runs as, as a unit's ExecStart= arguments are.
+#[test]
+fn arguments_after_double_dash_are_learned_from() {
+    let root = bookworm();
+    let out = whyrun()
+        .args(["check", "--no-config", "--format", "json", "--this-machine"])
+        .arg(fixtures::small("go124-hello"))
+        .args(["--root", root.to_str().unwrap(), "--user", "nobody"])
+        .args(["--", "--addr", ":80", "--config", "/etc/shadow"])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let t = target(&json, 0);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    let codes: Vec<&str> = t["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["code"].as_str())
+        .collect();
+    assert!(codes.contains(&"LAUNCH005"), "{t}");
+    assert!(codes.contains(&"LAUNCH007"), "/etc/shadow is root's: {t}");
+    assert!(t.to_string().contains("the arguments after --"), "{t}");
+}
