@@ -214,6 +214,10 @@ pub struct CheckArgs {
     /// the image's entrypoint); or a directory of Go sources, judged before it is built.
     #[arg(value_name = "BINARY|DIR")]
     pub binary: Option<PathBuf>,
+    /// More binaries, checked against the same targets with one summary at the end. A
+    /// `*`, `?` or `[…]` in the last part of a path is expanded, as a shell would.
+    #[arg(value_name = "BINARY")]
+    pub more: Vec<PathBuf>,
     /// For a DIR of Go sources: the Go toolchain that builds it (`1.22.1`, `go1.22.1`).
     #[arg(long, value_name = "VERSION")]
     pub go: Option<String>,

@@ -24,6 +24,14 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             return Ok(exit::INPUT_ERROR);
         }
     };
+    if !args.more.is_empty()
+        && (args.dockerfile.is_some()
+            || args.source.is_some()
+            || args.launch.any()
+            || args.binary.as_deref().is_some_and(|p| p.is_dir()))
+    {
+        bail!("several binaries are checked against targets only: --dockerfile, --source, --unit and the launch flags take one");
+    }
     if let Some(file) = &args.dockerfile {
         let t = &args.targets;
         if t.targets.len() > 1 || !t.roots.is_empty() || !t.images.is_empty() {
@@ -90,6 +98,31 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
             bail!("--port, --reads and --writes judge a program: name a BINARY or a --unit");
         }
         whyrun_check::launch::check(&spec, &req, &config)
+    } else if let Some(files) = several(args)? {
+        let options = CheckOptions {
+            run_as: args.user.clone(),
+        };
+        let mut all = whyrun_check::Outcome {
+            report: CheckReport::default(),
+            errors: Vec::new(),
+        };
+        for file in files {
+            let placement = Placement::Local {
+                file,
+                at: args.deploy_as.clone(),
+            };
+            let o = whyrun_check::check(&spec, &placement, &options, &config);
+            all.report.binaries.extend(o.report.binaries);
+            if all.report.inputs.is_empty() {
+                all.report.inputs = o.report.inputs;
+            }
+            all.errors.extend(o.errors);
+        }
+        let code = finish(args, &all)?;
+        if args.format == Format::Human && !args.quiet {
+            crate::style::write_stdout(&summary_line(&all.report))?;
+        }
+        return Ok(code);
     } else {
         let placement = placement(args)?;
         let options = CheckOptions {
@@ -98,6 +131,91 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         whyrun_check::check(&spec, &placement, &options, &config)
     };
     finish(args, &outcome)
+}
+
+/// The binaries of `check BIN1 BIN2 …` (globs in a path's last part expanded), when
+/// there are several; `None` for one.
+fn several(args: &CheckArgs) -> Result<Option<Vec<std::path::PathBuf>>> {
+    let named: Vec<&std::path::PathBuf> = args.binary.iter().chain(&args.more).collect();
+    let mut files = Vec::new();
+    for p in named {
+        files.extend(expand_glob(p)?);
+    }
+    let globbed = args
+        .binary
+        .as_ref()
+        .and_then(|b| b.file_name())
+        .is_some_and(|n| n.to_string_lossy().contains(['*', '?', '[']));
+    if files.len() < 2 && args.more.is_empty() && !globbed {
+        return Ok(None);
+    }
+    if args.inside.is_some() {
+        bail!("several binaries are checked as local files: --inside names one");
+    }
+    Ok(Some(files))
+}
+
+/// `dir/*.bin` → the files of `dir` whose names match, sorted; a path without `*`, `?`
+/// or `[` as it is. A pattern that matches nothing is an error, as in a shell with
+/// `failglob`.
+fn expand_glob(p: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
+    let name = p
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    if !name.contains(['*', '?', '[']) {
+        return Ok(vec![p.to_path_buf()]);
+    }
+    let matcher = globset::Glob::new(&name)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
+        .compile_matcher();
+    let dir = match p.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let mut out: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+        .filter(|e| matcher.is_match(e.file_name()))
+        .map(|e| {
+            if p.parent().is_some_and(|d| !d.as_os_str().is_empty()) {
+                dir.join(e.file_name())
+            } else {
+                std::path::PathBuf::from(e.file_name())
+            }
+        })
+        .collect();
+    out.sort();
+    if out.is_empty() {
+        bail!("{}: no file matches", p.display());
+    }
+    Ok(out)
+}
+
+/// One line after several binaries: how many run everywhere, and how many do not.
+fn summary_line(report: &CheckReport) -> String {
+    let n = report.binaries.len();
+    let worst = |b: &whyrun_report::BinaryReport| {
+        let v: Vec<Verdict> = b.targets.iter().map(|t| t.verdict).collect();
+        if v.contains(&Verdict::WontBuild) || v.contains(&Verdict::WontStart) {
+            2
+        } else if v.contains(&Verdict::FailsAtRuntime) {
+            1
+        } else if v.contains(&Verdict::CannotTell) {
+            3
+        } else {
+            0
+        }
+    };
+    let count = |k| report.binaries.iter().filter(|b| worst(b) == k).count();
+    format!(
+        "\n{n} binaries: {} run on every target, {} will not start on some, {} fail at run time on some, {} cannot tell\n",
+        count(0),
+        count(2),
+        count(1),
+        count(3)
+    )
 }
 
 /// Prints the outcome (errors on stderr, the report on stdout) and returns the exit code.

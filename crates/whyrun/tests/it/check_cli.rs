@@ -1080,3 +1080,88 @@ fn arguments_after_double_dash_are_learned_from() {
     assert!(codes.contains(&"LAUNCH007"), "/etc/shadow is root's: {t}");
     assert!(t.to_string().contains("the arguments after --"), "{t}");
 }
+
+/// Several binaries in one check, a glob among them: one report entry each, the worst
+/// exit code, and one summary line at the end of the human output.
+#[test]
+fn several_binaries_and_globs_in_one_check() {
+    let small = fixtures::small("c-musl-dynamic");
+    let dir = small.parent().unwrap();
+    let json = whyrun()
+        .current_dir(dir)
+        .args([
+            "check",
+            "c-*-dynamic",
+            "go124-hello",
+            "-t",
+            "debian-12",
+            "--no-config",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(json.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let paths: Vec<&str> = v["binaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|b| b["path"].as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            "c-aarch64-dynamic",
+            "c-cxx-dynamic",
+            "c-glibc-dynamic",
+            "c-musl-dynamic",
+            "go124-hello"
+        ]
+    );
+    let human = whyrun()
+        .current_dir(dir)
+        .args([
+            "check",
+            "c-*-dynamic",
+            "go124-hello",
+            "-t",
+            "debian-12",
+            "--no-config",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&human.stdout);
+    assert!(
+        text.trim_end().ends_with(
+            "5 binaries: 3 run on every target, 2 will not start on some, 0 fail at run time on some, 0 cannot tell"
+        ),
+        "{text}"
+    );
+    let nothing = whyrun()
+        .current_dir(dir)
+        .args([
+            "check",
+            "nope-*",
+            "go124-hello",
+            "-t",
+            "debian-12",
+            "--no-config",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(nothing.status.code(), Some(2));
+    let with_unit = whyrun()
+        .current_dir(dir)
+        .args([
+            "check",
+            "go124-hello",
+            "c-musl-dynamic",
+            "--unit",
+            "x.service",
+            "--no-config",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(with_unit.status.code(), Some(2));
+}
