@@ -268,12 +268,15 @@ fn selinux_label(
 /// mode, but without the CAP_SYS_ADMIN capability (e.g. setting User=),
 /// NoNewPrivileges=yes is implied"; src/core/execute.c, context_has_no_new_privileges()).
 fn implies_no_new_privileges(u: &Unit) -> Option<Set<String>> {
-    const KEYS: &[&str] = &[
+    // Settings that take a list (on when not empty) and booleans (on when yes).
+    const LISTS: &[&str] = &[
         "SystemCallFilter",
         "SystemCallArchitectures",
         "RestrictAddressFamilies",
         "RestrictNamespaces",
         "RestrictFileSystems",
+    ];
+    const BOOLEANS: &[&str] = &[
         "PrivateDevices",
         "ProtectKernelTunables",
         "ProtectKernelModules",
@@ -286,34 +289,19 @@ fn implies_no_new_privileges(u: &Unit) -> Option<Set<String>> {
         "LockPersonality",
         "DynamicUser",
     ];
-    let boolean = |k: &str| {
-        matches!(
-            k,
-            "PrivateDevices"
-                | "ProtectKernelTunables"
-                | "ProtectKernelModules"
-                | "ProtectKernelLogs"
-                | "ProtectClock"
-                | "ProtectHostname"
-                | "MemoryDenyWriteExecute"
-                | "RestrictRealtime"
-                | "RestrictSUIDSGID"
-                | "LockPersonality"
-                | "DynamicUser"
-        )
-    };
     u.assignments
         .iter()
-        .filter(|a| a.section == SERVICE && KEYS.contains(&a.key.as_str()))
+        .filter(|a| a.section == SERVICE)
         .filter(|a| {
             let v = a.value.trim();
+            let key = a.key.as_str();
+            let on = if BOOLEANS.contains(&key) {
+                yes(v)
+            } else {
+                LISTS.contains(&key) && !v.is_empty()
+            };
             // The last assignment of the key decides: an empty one resets a list.
-            u.last(SERVICE, &a.key).is_some_and(|l| std::ptr::eq(l, *a))
-                && if boolean(&a.key) {
-                    yes(v)
-                } else {
-                    !v.is_empty()
-                }
+            on && u.last(SERVICE, key).is_some_and(|l| std::ptr::eq(l, *a))
         })
         .map(|a| Set {
             value: format!("{}={}", a.key, a.value.trim()),
