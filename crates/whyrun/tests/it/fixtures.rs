@@ -120,6 +120,31 @@ pub fn inspect_json(files: &[&Path]) -> (Value, i32) {
     (json, out.status.code().unwrap_or(-1))
 }
 
+/// A copy of the cached root `root` at `dest` made of hard links (`cp -al`), leaving out
+/// what the e2e test stages at its top while it runs (`e2e-staged-PID`, removed again at
+/// any moment: copying it could fail half-way).
+pub fn hardlink_copy(root: &Path, dest: &Path) {
+    std::fs::create_dir_all(dest).unwrap();
+    for e in std::fs::read_dir(root).unwrap().flatten() {
+        if e.file_name().to_string_lossy().starts_with("e2e-staged-") {
+            continue;
+        }
+        let out = Command::new("cp")
+            .arg("-al")
+            .arg(e.path())
+            .arg(dest)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "cp -al {} {}: {}",
+            e.path().display(),
+            dest.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 /// `whyrun check --unit app.service --root ROOT --this-machine --format json`: the exit
 /// code and the first target.
 pub fn check_unit_json(root: &Path) -> (i32, Value) {

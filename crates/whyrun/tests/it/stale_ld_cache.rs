@@ -162,17 +162,7 @@ fn stale_ld_so_cache_agrees_with_the_real_ldd() {
         .tempdir_in(roots.parent().unwrap())
         .unwrap();
     let root = tmp.path().join("root");
-    let cp = Command::new("cp")
-        .arg("-al")
-        .arg(&cached)
-        .arg(&root)
-        .output()
-        .unwrap();
-    assert!(
-        cp.status.success(),
-        "cp -al failed: {}",
-        String::from_utf8_lossy(&cp.stderr)
-    );
+    fixtures::hardlink_copy(&cached, &root);
     let root_s = root.to_str().unwrap();
     let inside = |p: &str| root.join(p.trim_start_matches('/'));
     let conf = std::fs::read_to_string(inside("/etc/ld.so.conf.d/libc.conf")).unwrap();

@@ -114,7 +114,7 @@ fn a_symbol_missing_from_an_existing_version_agrees_with_reality() {
         // whyrun, on a copy of the root holding the same two files.
         let copy = tempfile::tempdir_in(root.parent().unwrap()).unwrap();
         let r = copy.path().join("root");
-        run_ok(Command::new("cp").arg("-al").arg(&root).arg(&r));
+        crate::fixtures::hardlink_copy(&root, &r);
         std::fs::create_dir_all(r.join("app")).unwrap();
         std::fs::copy(dir.path().join(program), r.join("app").join(program)).unwrap();
         std::fs::copy(dir.path().join("v1/libx.so.1"), r.join("app/libx.so.1")).unwrap();
