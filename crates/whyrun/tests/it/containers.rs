@@ -112,3 +112,39 @@ pub fn run(dir: &Path, program: &str, args: &[&str]) -> String {
         .trim()
         .to_string()
 }
+
+/// An image built in the store: its tag, and its docker-archive (`podman save`).
+pub struct Image {
+    pub tag: String,
+    pub archive: PathBuf,
+}
+
+/// Commits buildah's working container `name` as `tag`, removes the container, and saves
+/// the image as a docker-archive at `archive` (written beside it first, then renamed, so
+/// a run killed half-way leaves no archive that looks whole).
+pub fn commit_and_save(dir: &Path, name: &str, tag: &str, archive: &Path) {
+    let policy = dir.join("policy.json");
+    let policy = policy.to_str().unwrap();
+    run(
+        dir,
+        "buildah",
+        &["commit", "--quiet", "--signature-policy", policy, name, tag],
+    );
+    run(dir, "buildah", &["rm", name]);
+    let partial = archive.with_extension("tar.partial");
+    let _ = std::fs::remove_file(&partial);
+    run(
+        dir,
+        "podman",
+        &[
+            "save",
+            "--quiet",
+            "--format",
+            "docker-archive",
+            "-o",
+            partial.to_str().unwrap(),
+            tag,
+        ],
+    );
+    std::fs::rename(&partial, archive).unwrap();
+}

@@ -34,7 +34,7 @@ use std::process::Command;
 
 use serde_json::{json, Value};
 
-use crate::containers::{self, run, setup, tool};
+use crate::containers::{self, run, setup, tool, Image};
 use crate::units::{probe, PROBE_C};
 
 const WHYRUN: &str = env!("CARGO_BIN_EXE_whyrun");
@@ -124,11 +124,6 @@ fn write_rootfs(dir: &Path, probe: &Path) {
     chmod(&dir.join("app/probe"), 0o755);
 }
 
-struct Image {
-    tag: String,
-    archive: PathBuf,
-}
-
 fn versions(dir: &Path) -> String {
     let mut v = String::new();
     for t in ["buildah", "podman", "runc"] {
@@ -190,35 +185,7 @@ fn image(dir: &Path, probe: &Path, spec: ImageSpec) -> Image {
     }
     config.push(&name);
     run(dir, "buildah", &config);
-    run(
-        dir,
-        "buildah",
-        &[
-            "commit",
-            "--quiet",
-            "--signature-policy",
-            policy,
-            &name,
-            &tag,
-        ],
-    );
-    run(dir, "buildah", &["rm", &name]);
-    let partial = archive.with_extension("tar.partial");
-    let _ = std::fs::remove_file(&partial);
-    run(
-        dir,
-        "podman",
-        &[
-            "save",
-            "--quiet",
-            "--format",
-            "docker-archive",
-            "-o",
-            partial.to_str().unwrap(),
-            &tag,
-        ],
-    );
-    std::fs::rename(&partial, &archive).unwrap();
+    containers::commit_and_save(dir, &name, &tag, &archive);
     Image { tag, archive }
 }
 

@@ -11,12 +11,12 @@
 //! busybox-static (`scripts/install-deps.sh`); fails, naming the script, when one is
 //! missing.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 
-use crate::containers::{self, run, setup, tool, BUSYBOX};
+use crate::containers::{self, run, setup, tool, Image, BUSYBOX};
 use crate::fixtures;
 
 const WHYRUN: &str = env!("CARGO_BIN_EXE_whyrun");
@@ -29,12 +29,6 @@ struct Outcome {
     code: i32,
     stdout: String,
     stderr: String,
-}
-
-/// A built image: its tag in the store and its docker-archive.
-struct Image {
-    tag: String,
-    archive: PathBuf,
 }
 
 /// The image with busybox as `/bin/sh`, `hello` as `/app/hello` and `entrypoint`, built
@@ -89,35 +83,7 @@ fn image(dir: &Path, hello: &Path, entrypoint: &[&str]) -> Image {
         "buildah",
         &["config", "--entrypoint", &entrypoint, &name],
     );
-    run(
-        dir,
-        "buildah",
-        &[
-            "commit",
-            "--quiet",
-            "--signature-policy",
-            policy,
-            &name,
-            &tag,
-        ],
-    );
-    run(dir, "buildah", &["rm", &name]);
-    let partial = archive.with_extension("tar.partial");
-    let _ = std::fs::remove_file(&partial);
-    run(
-        dir,
-        "podman",
-        &[
-            "save",
-            "--quiet",
-            "--format",
-            "docker-archive",
-            "-o",
-            partial.to_str().unwrap(),
-            &tag,
-        ],
-    );
-    std::fs::rename(&partial, &archive).unwrap();
+    containers::commit_and_save(dir, &name, &tag, &archive);
     Image { tag, archive }
 }
 
