@@ -77,6 +77,21 @@ crate::declare_rule! {
 }
 
 impl LaunchPrivilegedPort {
+    /// The finding for port `p`, with the port and where it was learned.
+    fn denied(s: &LaunchSubject, p: &crate::launch::Port) -> Finding {
+        Self::META
+            .finding(format!(
+                "{}: port {} needs {CAP}, which {} will not have (bind: permission denied)",
+                s.what(),
+                p.port,
+                s.run_as.describe()
+            ))
+            .evidence(
+                format!("listens on port {}: {}", p.port, p.how),
+                p.at.as_str(),
+            )
+    }
+
     pub fn run(s: &LaunchSubject) -> Vec<Finding> {
         if let Some(c) = &s.container {
             return Self::in_container(s, c);
@@ -100,24 +115,13 @@ impl LaunchPrivilegedPort {
             // The kernel refuses the exec itself (LAUNCH010).
             return Vec::new();
         }
-        let mut f = Self::META
-            .finding(format!(
-                "{}: port {} needs {CAP}, which {} will not have (bind: permission denied)",
-                s.what(),
-                p.port,
-                s.run_as.describe()
-            ))
-            .evidence(
-                format!("listens on port {}: {}", p.port, p.how),
-                p.at.as_str(),
-            )
-            .evidence(
-                format!(
-                    "ports below {limit} need {CAP} ({})",
-                    s.unprivileged_port_start.at
-                ),
-                "net.ipv4.ip_unprivileged_port_start",
-            );
+        let mut f = Self::denied(s, p).evidence(
+            format!(
+                "ports below {limit} need {CAP} ({})",
+                s.unprivileged_port_start.at
+            ),
+            "net.ipv4.ip_unprivileged_port_start",
+        );
         let nnp = s.caps.no_new_privileges(uid);
         f = if let (Some((path, c)), Some((setting, at))) = (file, &nnp) {
             f.evidence(
@@ -174,17 +178,7 @@ impl LaunchPrivilegedPort {
             match c.can_bind(p.port, uid) {
                 Decided::Known((true, _)) => continue,
                 Decided::Known((false, why)) => {
-                    let mut f = Self::META
-                        .finding(format!(
-                            "{}: port {} needs {CAP}, which {} will not have (bind: permission denied)",
-                            s.what(),
-                            p.port,
-                            s.run_as.describe()
-                        ))
-                        .evidence(
-                            format!("listens on port {}: {}", p.port, p.how),
-                            p.at.as_str(),
-                        );
+                    let mut f = Self::denied(s, p);
                     for w in &why {
                         f = f.evidence(w.clone(), c.runtime_at().as_str());
                     }
