@@ -123,6 +123,13 @@ Exit codes: 0 written, 2 the root or the output could not be used.")]
         after_help = "Examples:\n  whyrun man > whyrun.1 && man ./whyrun.1\n  whyrun man check > whyrun-check.1"
     )]
     Man(ManArgs),
+    /// Print whyrun's version; with --verbose, how this binary was built.
+    #[command(after_help = "\
+Examples:
+  whyrun version
+  whyrun version --verbose            commit, target triple, linkage, compiler, rule count
+  whyrun version --verbose --json")]
+    Version(VersionArgs),
 }
 
 const CHECK_HELP: &str = "\
@@ -519,6 +526,15 @@ pub struct SnapshotArgs {
     /// Write to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Also print the commit, target triple, linkage, compiler and rule count.
+    #[arg(short, long)]
+    pub verbose: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

@@ -44,6 +44,7 @@ fn main() -> ExitCode {
         Command::Snapshot(args) => commands::snapshot::run(&args),
         Command::Completions(args) => commands::generate::completions(&args),
         Command::Man(args) => commands::generate::man(&args),
+        Command::Version(args) => commands::version::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -10,6 +10,7 @@ mod check_cli;
 mod config;
 mod containers;
 mod containers_launch;
+mod distribution;
 mod dockerfiles;
 mod e2e;
 mod elf_conformance;
