@@ -774,6 +774,13 @@ impl Prediction {
             Ok(v) => v,
             Err(e) => return fail(format!("whyrun printed no JSON ({e}): {}", stderr.trim())),
         };
+        let schema_errors = crate::json_schema::errors(&v);
+        if !schema_errors.is_empty() {
+            return fail(format!(
+                "whyrun's JSON does not match its schema: {}",
+                schema_errors.join("; ")
+            ));
+        }
         let Some(t) = v.pointer("/binaries/0/targets/0") else {
             return fail("no binaries[0].targets[0] in whyrun's JSON".into());
         };
