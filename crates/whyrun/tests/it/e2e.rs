@@ -1247,7 +1247,9 @@ pub(crate) fn snapshot(roots: &Path, root: &str, cpu: Emulated, dir: &Path) -> P
     opts.cpu = Some(info);
     let model = whyrun_target::snapshot::take(&view, &opts);
     let path = dir.join(format!("{root}-{cpu:?}.json"));
-    std::fs::write(&path, whyrun_target::snapshot::to_json(&model)).unwrap();
+    let json = whyrun_target::snapshot::to_json(&model);
+    crate::json_schema::validate(&serde_json::from_str(&json).unwrap());
+    std::fs::write(&path, json).unwrap();
     path
 }
 

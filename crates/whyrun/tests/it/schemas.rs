@@ -383,3 +383,23 @@ fn target_schema() {
         ],
     );
 }
+
+/// What `--target NAME` reads is what a snapshot of that system would say: each built-in
+/// profile, written as a snapshot, matches the snapshot schema.
+#[test]
+fn every_profile_written_as_a_snapshot_matches_the_target_schema() {
+    let names = whyrun_target::profiles::names();
+    assert!(names.len() > 10);
+    for name in names {
+        let mut model = whyrun_target::profiles::profile(name)
+            .unwrap_or_else(|| panic!("profile {name} has no model"));
+        model.schema = whyrun_target::model::SCHEMA.into();
+        let doc: Value = serde_json::from_str(&whyrun_target::snapshot::to_json(&model)).unwrap();
+        let errors = json_schema::errors(&doc);
+        assert!(
+            errors.is_empty(),
+            "profile {name}:\n  {}",
+            errors.join("\n  ")
+        );
+    }
+}
