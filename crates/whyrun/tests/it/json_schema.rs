@@ -78,9 +78,38 @@ pub fn errors(doc: &Value) -> Vec<String> {
             "the document's schema {name:?} has no file in schemas/"
         )];
     };
-    v.iter_errors(doc)
-        .map(|e| format!("{}: {e}", e.instance_path()))
-        .collect()
+    let mut out = Vec::new();
+    for e in v.iter_errors(doc) {
+        describe(&e, &mut out);
+    }
+    out
+}
+
+/// One line per error, `/path: message`. A `oneOf` or `anyOf` that no branch matches is
+/// told by the errors of the branch that came closest (the fewest errors): that names the
+/// field at fault rather than the whole object.
+fn describe(e: &jsonschema::ValidationError<'_>, out: &mut Vec<String>) {
+    use jsonschema::error::ValidationErrorKind;
+    if let ValidationErrorKind::OneOfNotValid { context } | ValidationErrorKind::AnyOf { context } =
+        e.kind()
+    {
+        if let Some(closest) = context.iter().min_by_key(|branch| branch.len()) {
+            for e in closest {
+                describe(e, out);
+            }
+            return;
+        }
+    }
+    let mut message = e.to_string();
+    if message.len() > 300 {
+        let mut end = 300;
+        while !message.is_char_boundary(end) {
+            end -= 1;
+        }
+        message.truncate(end);
+        message.push_str(" …");
+    }
+    out.push(format!("{}: {message}", e.instance_path()));
 }
 
 /// Panics unless `doc` is valid against the schema it names.

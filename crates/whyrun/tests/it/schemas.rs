@@ -347,7 +347,7 @@ fn explain_schema() {
 
 #[test]
 fn rules_schema() {
-    let doc = whyrun(&["rules", "--json"]);
+    let doc = whyrun(&["rules", "--format", "json"]);
     let codes: Vec<&str> = doc["rules"]
         .as_array()
         .unwrap()
