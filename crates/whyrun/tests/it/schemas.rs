@@ -337,6 +337,7 @@ fn explain_schema() {
         &doc,
         &[
             rm("/message"),
+            rm("/whyrun_version"),
             add("/matches/0"),
             rm(format!("{cause}/applies_on")),
             set(format!("{cause}/fixes/0/summary"), json!(3)),
