@@ -80,9 +80,9 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List every rule: code, severity and what it finds.
     #[command(
-        after_help = "Examples:\n  whyrun rules\n  whyrun rules | grep LAUNCH\n\nEach rule's page: whyrun rule CODE, or docs/rules/CODE.md."
+        after_help = "Examples:\n  whyrun rules\n  whyrun rules | grep LAUNCH\n  whyrun rules --json | jq '.rules[].code'\n\nEach rule's page: whyrun rule CODE, or docs/rules/CODE.md."
     )]
-    Rules,
+    Rules(RulesArgs),
     /// Print one rule's documentation.
     #[command(after_help = "Example:\n  whyrun rule LIBC001\n  whyrun rule missing-interpreter")]
     Rule(RuleArgs),
@@ -455,6 +455,12 @@ pub struct ExplainArgs {
     pub targets: TargetArgs,
     #[arg(long, value_name = "USER[:GROUP]", help = USER_HELP, requires = "binary")]
     pub user: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct RulesArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 }

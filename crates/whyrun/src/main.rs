@@ -37,7 +37,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
-        Command::Rules => commands::rules::list(),
+        Command::Rules(args) => commands::rules::list(&args),
         Command::Rule(args) => commands::rules::show(&args),
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Tree(args) => commands::tree::run(&args),

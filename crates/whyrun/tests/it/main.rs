@@ -17,10 +17,12 @@ mod elf_conformance;
 mod fix_runs;
 mod fixtures;
 mod go_conformance;
+mod json_schema;
 mod multi_platform;
 mod podman;
 #[path = "../../../whyrun-report/tests/it/sarif_schema.rs"]
 mod sarif_schema;
+mod schemas;
 mod scripts;
 mod selinux;
 mod stale_ld_cache;
