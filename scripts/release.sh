@@ -130,7 +130,7 @@ for triple in "${targets[@]}"; do
   rm -rf "$stage" && mkdir -p "$stage/man" "$stage/completions"
   install -m 0755 "$bin" "$stage/whyrun"
   cp README.md LICENSE-MIT LICENSE-APACHE "$stage/"
-  [ -d schemas ] && cp -r schemas "$stage/"
+  cp -r schemas "$stage/"
 
   # Man pages and completions come from the host binary (the same command-line definition).
   gen="${host_bin:-qemu-aarch64-static $bin}"

@@ -13,9 +13,11 @@ use crate::exit;
 #[derive(Debug, Serialize)]
 struct BuildInfo {
     schema: &'static str,
-    version: &'static str,
+    whyrun_version: &'static str,
+    /// The git commit, `-dirty` when the tree had changes, or `unknown`.
     commit: &'static str,
-    commit_date: &'static str,
+    /// The commit's date, `YYYY-MM-DD`.
+    commit_date: Option<&'static str>,
     target: &'static str,
     /// `static` when the C library is linked in (`+crt-static`), else `dynamic`.
     linkage: &'static str,
@@ -29,9 +31,9 @@ struct BuildInfo {
 fn build_info() -> BuildInfo {
     BuildInfo {
         schema: "whyrun.version/1",
-        version: env!("CARGO_PKG_VERSION"),
+        whyrun_version: env!("CARGO_PKG_VERSION"),
         commit: env!("WHYRUN_BUILD_COMMIT"),
-        commit_date: env!("WHYRUN_BUILD_COMMIT_DATE"),
+        commit_date: Some(env!("WHYRUN_BUILD_COMMIT_DATE")).filter(|d| !d.is_empty()),
         target: env!("WHYRUN_BUILD_TARGET"),
         linkage: if cfg!(target_feature = "crt-static") {
             "static"
@@ -59,8 +61,8 @@ pub fn run(args: &VersionArgs) -> Result<u8> {
         writeln!(out)?;
     } else if args.verbose {
         let commit = match info.commit_date {
-            "" => info.commit.to_string(),
-            date => format!("{} ({date})", info.commit),
+            None => info.commit.to_string(),
+            Some(date) => format!("{} ({date})", info.commit),
         };
         let libc = match info.libc {
             "gnu" => "glibc",
@@ -69,10 +71,10 @@ pub fn run(args: &VersionArgs) -> Result<u8> {
         write!(
             out,
             "whyrun {}\ncommit:  {commit}\ntarget:  {}\nlinkage: {} ({libc})\nrustc:   {}\nprofile: {}\nrules:   {}\n",
-            info.version, info.target, info.linkage, info.rustc, info.profile, info.rules
+            info.whyrun_version, info.target, info.linkage, info.rustc, info.profile, info.rules
         )?;
     } else {
-        writeln!(out, "whyrun {}", info.version)?;
+        writeln!(out, "whyrun {}", info.whyrun_version)?;
     }
     out.flush()?;
     Ok(exit::OK)

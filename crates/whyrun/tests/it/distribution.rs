@@ -13,7 +13,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::fixtures;
+use crate::{fixtures, json_schema};
 
 const TRIPLES: [&str; 2] = ["x86_64-unknown-linux-gnu", "aarch64-unknown-linux-gnu"];
 
@@ -48,14 +48,9 @@ fn runner(triple: &str, bin: &Path) -> Command {
     }
 }
 
-fn json_of(out: &std::process::Output, what: &str) -> Value {
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{what} printed invalid JSON ({e}); stdout: {}; stderr: {}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+/// whyrun's JSON output, validated against its schema.
+fn json_of(out: &std::process::Output) -> Value {
+    json_schema::parse_output(out)
 }
 
 /// The commit of this checkout, read by git.
@@ -84,11 +79,11 @@ fn each_release_binary_is_static_and_says_how_it_was_built() {
             .output()
             .unwrap();
         assert!(out.status.success(), "{triple}: version --verbose failed");
-        let v = json_of(&out, "whyrun version --json");
+        let v = json_of(&out);
         assert_eq!(v["target"], triple);
         assert_eq!(v["linkage"], "static", "{triple}: {v}");
         assert_eq!(v["libc"], "gnu", "{triple}: {v}");
-        assert_eq!(v["version"], env!("CARGO_PKG_VERSION"));
+        assert_eq!(v["whyrun_version"], env!("CARGO_PKG_VERSION"));
         assert_eq!(v["profile"], "release");
         assert_eq!(
             v["commit"].as_str().unwrap().trim_end_matches("-dirty"),
@@ -175,6 +170,8 @@ fn each_release_archive_holds_the_binary_man_pages_completions_and_licences() {
             "completions/whyrun.bash",
             "completions/_whyrun",
             "completions/whyrun.fish",
+            "schemas/whyrun.check-2.schema.json",
+            "schemas/whyrun.version-1.schema.json",
         ]
         .iter()
         .map(|s| s.to_string())
@@ -271,7 +268,7 @@ fn each_release_binary_passes_its_own_check_on_every_profile_offering_its_cpu() 
             cmd.arg("-t").arg(format!("{p}@{arch}"));
         }
         let out = cmd.output().unwrap();
-        let report = json_of(&out, "whyrun check");
+        let report = json_of(&out);
         let targets = report["binaries"][0]["targets"].as_array().unwrap();
         assert_eq!(targets.len(), profiles.len());
         for t in targets {
@@ -365,7 +362,7 @@ fn the_release_binary_runs_in_every_test_root_and_under_qemu_aarch64() {
                 predicted.arg("--root").arg(&root).arg("--this-machine");
             }
             let predicted = predicted.arg(&bin).output().unwrap();
-            let predicted = json_of(&predicted, "whyrun check --root");
+            let predicted = json_of(&predicted);
             let verdict = &predicted["binaries"][0]["targets"][0]["verdict"];
 
             let run = run_in_root(&root, triple, &bin, &["version", "--verbose"], &[]);
@@ -392,8 +389,7 @@ fn the_release_binary_runs_in_every_test_root_and_under_qemu_aarch64() {
                 "{triple} snapshot in {}: {snapshot}",
                 root.display()
             );
-            let doc: Value = serde_json::from_str(snapshot["stdout"].as_str().unwrap())
-                .expect("the snapshot is JSON");
+            let doc = json_schema::parse(snapshot["stdout"].as_str().unwrap().as_bytes());
             assert_eq!(doc["schema"], "whyrun.target/1");
         }
     }
@@ -457,7 +453,7 @@ fn a_snapshot_taken_in_a_root_gives_the_verdicts_a_check_made_there_gives() {
         let snap = run_in_root(root, TRIPLES[0], &bin, &["snapshot"], &files);
         assert_eq!(snap["exit_code"], 0, "snapshot in {name}: {snap}");
         let snap_text = snap["stdout"].as_str().unwrap();
-        let doc: Value = serde_json::from_str(snap_text).unwrap();
+        let doc = json_schema::parse(snap_text.as_bytes());
         if let Some(id) = id {
             assert_eq!(
                 doc["os"]["id"], *id,
@@ -473,8 +469,7 @@ fn a_snapshot_taken_in_a_root_gives_the_verdicts_a_check_made_there_gives() {
         args.extend(probes.iter().map(|p| format!("/app/{p}")));
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let there = run_in_root(root, TRIPLES[0], &bin, &args, &files);
-        let there: Value = serde_json::from_str(there["stdout"].as_str().unwrap())
-            .unwrap_or_else(|e| panic!("check in {name}: {e}: {there}"));
+        let there = json_schema::parse(there["stdout"].as_str().unwrap().as_bytes());
         let there_bins = there["binaries"].as_array().unwrap();
         assert_eq!(there_bins.len(), probes.len(), "{name}: {there}");
 
@@ -487,7 +482,7 @@ fn a_snapshot_taken_in_a_root_gives_the_verdicts_a_check_made_there_gives() {
                 .arg(fixtures::small(p))
                 .output()
                 .unwrap();
-            let here = json_of(&here, "whyrun check -t SNAPSHOT");
+            let here = json_of(&here);
             let a = &there_bins[i]["targets"][0];
             let b = &here["binaries"][0]["targets"][0];
             assert_eq!(

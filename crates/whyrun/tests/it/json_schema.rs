@@ -45,6 +45,11 @@ pub const SCHEMAS: &[(&str, &str, &str)] = &[
         "whyrun.tree-1.schema.json",
         include_str!("../../../../schemas/whyrun.tree-1.schema.json"),
     ),
+    (
+        "whyrun.version/1",
+        "whyrun.version-1.schema.json",
+        include_str!("../../../../schemas/whyrun.version-1.schema.json"),
+    ),
 ];
 
 /// The validator of the document kind `schema` (`whyrun.check/2`), compiled once.

@@ -370,6 +370,22 @@ fn rules_schema() {
 }
 
 #[test]
+fn version_schema() {
+    let doc = whyrun(&["version", "--verbose", "--json"]);
+    assert_eq!(doc["rules"], whyrun_rules::RULES.len());
+    assert_catches(
+        &doc,
+        &[
+            rm("/commit"),
+            set("/linkage", json!("static-pie")),
+            set("/commit", json!("HEAD")),
+            set("/rules", json!("63")),
+            add(""),
+        ],
+    );
+}
+
+#[test]
 fn target_schema() {
     let doc = whyrun(&["snapshot"]);
     assert_catches(
