@@ -139,13 +139,9 @@ fn several(args: &CheckArgs) -> Result<Option<Vec<std::path::PathBuf>>> {
     let named: Vec<&std::path::PathBuf> = args.binary.iter().chain(&args.more).collect();
     let mut files = Vec::new();
     for p in named {
-        files.extend(expand_glob(p)?);
+        files.extend(expand_glob(p));
     }
-    let globbed = args
-        .binary
-        .as_ref()
-        .and_then(|b| b.file_name())
-        .is_some_and(|n| n.to_string_lossy().contains(['*', '?', '[']));
+    let globbed = args.binary.as_deref().is_some_and(is_glob);
     if files.len() < 2 && args.more.is_empty() && !globbed {
         return Ok(None);
     }
@@ -155,26 +151,38 @@ fn several(args: &CheckArgs) -> Result<Option<Vec<std::path::PathBuf>>> {
     Ok(Some(files))
 }
 
-/// `dir/*.bin` → the files of `dir` whose names match, sorted; a path without `*`, `?`
-/// or `[` as it is. A pattern that matches nothing is an error, as in a shell with
-/// `failglob`.
-fn expand_glob(p: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
+/// Whether `p` is a pattern to expand: its last part has `*`, `?` or `[` and no file of
+/// that very name exists (coreutils installs a program named `[`).
+fn is_glob(p: &std::path::Path) -> bool {
+    p.file_name()
+        .is_some_and(|n| n.to_string_lossy().contains(['*', '?', '[']))
+        && std::fs::symlink_metadata(p).is_err()
+}
+
+/// `dir/*.bin` → the files of `dir` whose names match, sorted; any other path as it is.
+/// A pattern that is not valid or matches nothing is kept as it is, so reading it fails
+/// with one line naming it and the other binaries are still checked.
+fn expand_glob(p: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let literal = || vec![p.to_path_buf()];
+    if !is_glob(p) {
+        return literal();
+    }
     let name = p
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    if !name.contains(['*', '?', '[']) {
-        return Ok(vec![p.to_path_buf()]);
-    }
-    let matcher = globset::Glob::new(&name)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", p.display()))?
-        .compile_matcher();
+    let Ok(glob) = globset::Glob::new(&name) else {
+        return literal();
+    };
+    let matcher = glob.compile_matcher();
     let dir = match p.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
     };
-    let mut out: Vec<std::path::PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return literal();
+    };
+    let mut out: Vec<std::path::PathBuf> = entries
         .filter_map(|e| e.ok())
         .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .filter(|e| matcher.is_match(e.file_name()))
@@ -188,9 +196,9 @@ fn expand_glob(p: &std::path::Path) -> Result<Vec<std::path::PathBuf>> {
         .collect();
     out.sort();
     if out.is_empty() {
-        bail!("{}: no file matches", p.display());
+        return literal();
     }
-    Ok(out)
+    out
 }
 
 /// One line after several binaries: how many run everywhere, and how many do not.

@@ -1149,7 +1149,15 @@ fn several_binaries_and_globs_in_one_check() {
         ])
         .output()
         .unwrap();
+    // A pattern that matches nothing gets one line; the other binary is still checked.
     assert_eq!(nothing.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&nothing.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("nope-*"), "{stderr}");
+    assert!(
+        String::from_utf8_lossy(&nothing.stdout).contains("go124-hello"),
+        "go124-hello was not checked"
+    );
     let with_unit = whyrun()
         .current_dir(dir)
         .args([
@@ -1163,4 +1171,40 @@ fn several_binaries_and_globs_in_one_check() {
         .output()
         .unwrap();
     assert_eq!(with_unit.status.code(), Some(2));
+}
+
+/// A file whose name looks like a pattern (coreutils installs `/usr/bin/[`) is that file,
+/// not a glob: `check '[' other` checks both.
+#[test]
+fn a_file_named_like_a_pattern_is_checked_as_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::copy(fixtures::small("go124-hello"), dir.path().join("[")).unwrap();
+    std::fs::copy(fixtures::small("c-musl-dynamic"), dir.path().join("musl")).unwrap();
+    let out = whyrun()
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "[",
+            "musl",
+            "-t",
+            "debian-12",
+            "--no-config",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let v: Value = crate::json_schema::parse_output(&out);
+    let paths: Vec<&str> = v["binaries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|b| b["path"].as_str())
+        .collect();
+    assert_eq!(
+        paths,
+        ["[", "musl"],
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
