@@ -17,6 +17,9 @@ bash fixtures/roots/build.sh   # Debian roots for the loader tests, cached outsi
 bash fixtures/e2e/build-roots.sh   # roots the e2e test runs the fixtures in, cached outside git
 bash fixtures/e2e/build-systemd-root.sh # the root systemd boots in for the unit tests, cached outside git
 bash fixtures/third-party/fetch.sh # real programs from Debian, cached outside git
+# The release's binaries, archives and packages (release.sh calls scripts/package.sh) for
+# tests/it/packaging.rs; without release.sh those tests fail naming what is missing.
+if [ -f scripts/release.sh ]; then bash scripts/release.sh; fi
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked

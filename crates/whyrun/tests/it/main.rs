@@ -17,6 +17,7 @@ mod fix_runs;
 mod fixtures;
 mod go_conformance;
 mod multi_platform;
+mod packaging;
 mod podman;
 #[path = "../../../whyrun-report/tests/it/sarif_schema.rs"]
 mod sarif_schema;
