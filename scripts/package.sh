@@ -5,8 +5,8 @@
 #
 #   DIST/python/whyrun-VERSION-py3-none-manylinux_2_17_ARCH.manylinux2014_ARCH.musllinux_1_1_ARCH.whl
 #       built by maturin from pyproject.toml (bindings = "bin"). maturin runs cargo with
-#       the release build's target, RUSTFLAGS and CARGO_TARGET_DIR (taken from the
-#       environment, release.sh's defaults otherwise), so cargo finds the binary already
+#       the release build's target, RUSTFLAGS, CARGO_TARGET_DIR and aarch64 linker (taken
+#       from the environment, release.sh's defaults otherwise), so cargo finds the binary already
 #       built; the binary in the wheel must be the one in DIST (checked). maturin tags it
 #       manylinux2014 (manylinux_2_17) and refuses to add musllinux to a glibc target, but
 #       the binary is static and needs no libc of the system (it runs on musl systems:
@@ -54,6 +54,7 @@ fi
 
 export RUSTFLAGS=${RUSTFLAGS:--C target-feature=+crt-static}
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$repo/target}
+export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=${CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER:-aarch64-linux-gnu-gcc}
 venv=$(bash "$repo/scripts/tools-venv.sh")
 
 rm -rf "$dist/python" "$dist/npm" "$dist/.package-stamp"

@@ -888,12 +888,14 @@ fn gitlab_template_runs_its_script() {
     }
 }
 
-/// A git repository holding what `pip install .` needs to build the wheel, at a fixed path
-/// and with fixed commit metadata, so the same sources give the same commit and pre-commit
-/// reuses the hook environment it installed for it.
+/// A git repository holding what `pip install .` needs to build the wheel, with fixed commit
+/// metadata, at `base/hook-repo-COMMIT`: the same sources give the same commit at the same
+/// path, and pre-commit reuses the hook environment it installed for it. Made aside and
+/// renamed into place, so a concurrent run never sees it half-made.
 fn hook_repository(base: &Path) -> (PathBuf, String) {
-    let repo = base.join("hook-repo");
-    let _ = fs::remove_dir_all(&repo);
+    fs::create_dir_all(base).unwrap();
+    let staging = tempfile::tempdir_in(base).unwrap();
+    let repo = staging.path().join("repo");
     fs::create_dir_all(&repo).unwrap();
     let src = fixtures::repo();
     for f in [
@@ -939,7 +941,23 @@ fn hook_repository(base: &Path) -> (PathBuf, String) {
     git(&["add", "-A"]);
     git(&["-c", "commit.gpgsign=false", "commit", "-q", "-m", "hook"]);
     let rev = git(&["rev-parse", "HEAD"]).trim().to_string();
-    (repo, rev)
+    let kept = base.join(format!("hook-repo-{rev}"));
+    if !kept.exists() {
+        // Repositories of older sources go; their pre-commit environments stay in the
+        // store until `pre-commit gc`.
+        for e in fs::read_dir(base).unwrap().flatten() {
+            if e.file_name().to_string_lossy().starts_with("hook-repo-") {
+                let _ = fs::remove_dir_all(e.path());
+            }
+        }
+        let _ = fs::rename(&repo, &kept);
+    }
+    assert!(
+        kept.join(".git").is_dir(),
+        "{} was not made",
+        kept.display()
+    );
+    (kept, rev)
 }
 
 #[test]
@@ -1024,6 +1042,15 @@ fn pre_commit_hook_blocks_a_commit_of_a_binary_that_will_not_start() {
     assert!(text(&out).contains("LIBC003"), "{}", text(&out));
     assert_eq!(commits(), 1);
 
+    // Environments of older sources leave pre-commit's store (this sample's is in use).
+    let gc = output(
+        tool("pre-commit")
+            .current_dir(&sample)
+            .env("PRE_COMMIT_HOME", cache.join("home"))
+            .arg("gc"),
+    );
+    assert!(gc.status.success(), "pre-commit gc: {}", text(&gc));
+
     // Reality agrees: in a Debian 12 root the first starts, the second does not.
     let out = run_in_root("bookworm-min", &fixtures::small("go124-hello"), &[]);
     assert_eq!(code(&out), 0, "go124-hello in bookworm: {}", text(&out));
@@ -1034,4 +1061,110 @@ fn pre_commit_hook_blocks_a_commit_of_a_binary_that_will_not_start() {
         code(&out),
         text(&out)
     );
+}
+
+#[test]
+fn arm64_packages_hold_the_arm64_binary() {
+    // The release's aarch64 binary, its wheel and its npm package, checked from an x86_64
+    // machine: the binaries run under qemu-aarch64-static (user-mode emulation; a static
+    // binary needs no aarch64 root).
+    let binary = need(dist().join(format!("whyrun-{VERSION}-aarch64-unknown-linux-gnu/whyrun")));
+    let qemu = |bin: &Path| {
+        let out = output(
+            Command::new("qemu-aarch64-static")
+                .arg(bin)
+                .arg("--version"),
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("whyrun {VERSION}\n"),
+            "{} under qemu-aarch64-static: {}",
+            bin.display(),
+            text(&out)
+        );
+    };
+    qemu(&binary);
+
+    let wheel = one_file(
+        &dist().join("python"),
+        &format!("whyrun-{VERSION}-py3-none-"),
+        "_aarch64.whl",
+    );
+    let name = wheel.file_name().unwrap().to_string_lossy().into_owned();
+    for tag in [
+        "manylinux2014_aarch64",
+        "manylinux_2_17_aarch64",
+        "musllinux_1_1_aarch64",
+    ] {
+        assert!(name.contains(tag), "{name} lacks the platform tag {tag}");
+    }
+    let shown = ok(tool("auditwheel").arg("show").arg(&wheel));
+    assert!(
+        shown.contains("requires no external shared libraries"),
+        "auditwheel show {name}: {shown}"
+    );
+    // pip, as on an aarch64 machine, installs it; its whyrun is the release binary.
+    let tmp = tempfile::tempdir().unwrap();
+    let target = tmp.path().join("site");
+    ok(tool("pip")
+        .args(["install", "--no-index", "--no-deps", "--only-binary=:all:"])
+        .args(["--platform", "manylinux2014_aarch64", "--target"])
+        .arg(&target)
+        .arg(&wheel));
+    assert_eq!(sha256(&target.join("bin/whyrun")), sha256(&binary));
+
+    // npm: the package declares linux/arm64, holds the binary, and the launcher runs it
+    // when process.arch is arm64 (here the kernel cannot exec it: no binfmt_misc handler,
+    // so the launcher's error names the arm64 binary it chose).
+    let main = need(dist().join(format!("npm/whyrun-{VERSION}.tgz")));
+    let arm = need(dist().join(format!("npm/whyrun-linux-arm64-{VERSION}.tgz")));
+    let project = tmp.path().join("project");
+    let out = npm_install(&project, &[&main, &arm], &["--force"]);
+    assert!(out.status.success(), "npm install --force: {}", text(&out));
+    let pkg = project.join("node_modules/@whyrun/linux-arm64");
+    let manifest: Value =
+        serde_json::from_slice(&fs::read(pkg.join("package.json")).unwrap()).unwrap();
+    assert_eq!(
+        (&manifest["os"], &manifest["cpu"]),
+        (&serde_json::json!(["linux"]), &serde_json::json!(["arm64"]))
+    );
+    let main_manifest: Value = serde_json::from_slice(
+        &fs::read(project.join("node_modules/whyrun/package.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        main_manifest["optionalDependencies"]["@whyrun/linux-arm64"],
+        VERSION
+    );
+    let installed = pkg.join("bin/whyrun");
+    assert_eq!(sha256(&installed), sha256(&binary));
+    qemu(&installed);
+    let pretend = tmp.path().join("arch.js");
+    fs::write(
+        &pretend,
+        "Object.defineProperty(process, \"arch\", { value: \"arm64\" });\n",
+    )
+    .unwrap();
+    let out = output(
+        Command::new("node")
+            .arg("--require")
+            .arg(&pretend)
+            .arg(project.join("node_modules/whyrun/bin/whyrun.js"))
+            .arg("--version"),
+    );
+    let chosen = installed.canonicalize().unwrap();
+    if out.status.success() {
+        // A machine whose binfmt_misc runs aarch64 binaries.
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            format!("whyrun {VERSION}\n")
+        );
+    } else {
+        assert!(
+            code(&out) == 2 && text(&out).contains(&chosen.display().to_string()),
+            "the launcher did not run {}: {}",
+            chosen.display(),
+            text(&out)
+        );
+    }
 }
