@@ -230,6 +230,23 @@ fn pip_installs_the_wheel_into_a_fresh_venv() {
         "the wheel's whyrun in a musl root: {}",
         text(&out)
     );
+    // whyrun agrees about itself.
+    let out = output(
+        Command::new(&whyrun)
+            .arg("check")
+            .arg(&whyrun)
+            .arg("--root")
+            .arg(fixtures::roots_dir().join("musl-busybox"))
+            .args(["--format", "json"]),
+    );
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("whyrun check whyrun: {e}: {}", text(&out)));
+    assert_eq!(
+        (code(&out), &report["binaries"][0]["targets"][0]["verdict"]),
+        (0, &Value::from("runs")),
+        "{}",
+        text(&out)
+    );
 }
 
 /// `npm install --offline` of tarballs into a fresh project with its own cache: nothing
