@@ -5,9 +5,9 @@
 #
 #   DIST/python/whyrun-VERSION-py3-none-manylinux_2_17_ARCH.manylinux2014_ARCH.musllinux_1_1_ARCH.whl
 #       built by maturin from pyproject.toml (bindings = "bin"). maturin runs cargo with
-#       the release build's target, RUSTFLAGS, CARGO_TARGET_DIR and aarch64 linker (taken
-#       from the environment, release.sh's defaults otherwise), so cargo finds the binary already
-#       built; the binary in the wheel must be the one in DIST (checked). maturin tags it
+#       the release build's target, RUSTFLAGS, CARGO_TARGET_DIR and aarch64 linker (from
+#       the environment, release.sh's defaults otherwise), so cargo finds the binary
+#       already built (when it made another binary, the one in DIST replaces it). It tags it
 #       manylinux2014 (manylinux_2_17) and refuses to add musllinux to a glibc target, but
 #       the binary is static and needs no libc of the system (it runs on musl systems:
 #       crates/whyrun/tests/it/packaging.rs), so `wheel tags` adds musllinux_1_1 and pip
@@ -21,7 +21,8 @@
 # DIST/.package-stamp holds the hash of every input (the binaries, pyproject.toml,
 # packaging/, this script): when it matches and the packages are there, nothing is done.
 # Otherwise all are made again (seconds once cargo's artifacts are there). Needs
-# cargo, npm, python3 with venv and PyPI (scripts/tools-venv.sh installs maturin and wheel), file.
+# cargo, npm, file, python3 with venv and PyPI (scripts/tools-venv.sh installs maturin and
+# wheel).
 #
 # usage: scripts/package.sh DIST
 set -euo pipefail
@@ -78,20 +79,19 @@ for p in "${platforms[@]}"; do
     --compatibility manylinux2014 \
     --out "$stage/wheel-$cpu" >&2
   wheel=$(ls "$stage/wheel-$cpu"/*.whl)
-  "$venv/bin/python" - "$wheel" "$bin" <<'PY'
-import hashlib, sys, zipfile
-wheel, binary = sys.argv[1], sys.argv[2]
-with zipfile.ZipFile(wheel) as z:
-    names = [n for n in z.namelist() if n.endswith(".data/scripts/whyrun")]
-    if len(names) != 1:
-        sys.exit(f"package.sh: {wheel} holds no .data/scripts/whyrun")
-    inner = hashlib.sha256(z.read(names[0])).hexdigest()
-outer = hashlib.sha256(open(binary, "rb").read()).hexdigest()
-if inner != outer:
-    sys.exit(f"package.sh: the binary maturin put in {wheel} ({inner[:12]}) is not {binary} "
-             f"({outer[:12]}): build both with the same --target, RUSTFLAGS, "
-             "CARGO_TARGET_DIR and profile")
-PY
+  inner=$("$venv/bin/python" -c 'import hashlib, sys, zipfile
+print(hashlib.sha256(zipfile.ZipFile(sys.argv[1]).read(sys.argv[2])).hexdigest())' \
+    "$wheel" "whyrun-$version.data/scripts/whyrun")
+  if [ "$inner" != "$(sha256sum <"$bin" | cut -d' ' -f1)" ]; then
+    # Another build (a changed --target, RUSTFLAGS, CARGO_TARGET_DIR or profile, or a binary
+    # processed after cargo): the wheel gets the release's binary, RECORD rewritten by wheel.
+    echo "package.sh: the binary maturin built for $triple is not $bin; the wheel gets $bin" >&2
+    "$venv/bin/wheel" unpack --dest "$stage/unpacked-$cpu" "$wheel" >/dev/null
+    install -m 0755 "$bin" "$stage/unpacked-$cpu/whyrun-$version/whyrun-$version.data/scripts/whyrun"
+    rm "$wheel"
+    "$venv/bin/wheel" pack --dest-dir "$stage/wheel-$cpu" "$stage/unpacked-$cpu/whyrun-$version" >/dev/null
+    wheel=$(ls "$stage/wheel-$cpu"/*.whl)
+  fi
   file "$bin" | grep -q 'static' || die "$bin is not statically linked: its wheel cannot say manylinux and musllinux"
   "$venv/bin/wheel" tags --remove --platform-tag "+musllinux_1_1_$arch" "$wheel" >/dev/null
   mv "$stage/wheel-$cpu"/*.whl "$dist/python/"

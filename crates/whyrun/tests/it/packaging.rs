@@ -1185,3 +1185,59 @@ fn arm64_packages_hold_the_arm64_binary() {
         );
     }
 }
+
+#[test]
+fn package_script_puts_the_release_binary_in_the_wheel() {
+    // A release whose binary was processed after cargo built it (stripped of its symbols):
+    // maturin's binary differs, and the wheel and the npm package get the release's.
+    let (triple, cpu, arch) = this_platform();
+    let tmp = tempfile::tempdir().unwrap();
+    let dist = tmp.path().join("dist");
+    let dir = dist.join(format!("whyrun-{VERSION}-{triple}"));
+    fs::create_dir_all(&dir).unwrap();
+    let binary = dir.join("whyrun");
+    ok(Command::new("strip")
+        .arg("--strip-all")
+        .arg(release_binary())
+        .arg("-o")
+        .arg(&binary));
+    assert_ne!(
+        sha256(&binary),
+        sha256(&release_binary()),
+        "strip changed nothing"
+    );
+    let package = || {
+        output(
+            Command::new("bash")
+                .arg(fixtures::repo().join("scripts/package.sh"))
+                .arg(&dist),
+        )
+    };
+    let out = package();
+    assert!(out.status.success(), "package.sh: {}", text(&out));
+    assert!(text(&out).contains("the wheel gets"), "{}", text(&out));
+    let wheel = one_file(&dist.join("python"), "whyrun-", &format!("_{arch}.whl"));
+    let site = tmp.path().join("site");
+    ok(tool("pip")
+        .args(["install", "--no-index", "--no-deps", "--target"])
+        .arg(&site)
+        .arg(&wheel));
+    assert_eq!(sha256(&site.join("bin/whyrun")), sha256(&binary));
+    let unpacked = tmp.path().join("npm");
+    fs::create_dir_all(&unpacked).unwrap();
+    ok(Command::new("tar")
+        .arg("-xzf")
+        .arg(dist.join(format!("npm/whyrun-linux-{cpu}-{VERSION}.tgz")))
+        .arg("-C")
+        .arg(&unpacked));
+    assert_eq!(
+        sha256(&unpacked.join("package/bin/whyrun")),
+        sha256(&binary)
+    );
+    // Nothing changed: a second run makes nothing.
+    let before = fs::metadata(&wheel).unwrap().modified().unwrap();
+    let out = package();
+    assert!(out.status.success(), "package.sh: {}", text(&out));
+    assert!(text(&out).contains("up to date"), "{}", text(&out));
+    assert_eq!(fs::metadata(&wheel).unwrap().modified().unwrap(), before);
+}
