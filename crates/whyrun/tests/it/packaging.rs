@@ -856,7 +856,14 @@ fn gitlab_template_runs_its_script() {
 
     // The job as a runner runs it, with a user's variables over the template's: each line
     // in one shell, stopping at the first that fails.
-    for (fail_on, want) in [("will-not-start", 1), ("never", 0)] {
+    // (WHYRUN_FAIL_ON, the release's URL, the job's exit code): a failed install fails the
+    // job with the install script's message and code.
+    let nowhere = "file:///nonexistent/release";
+    for (fail_on, release, want) in [
+        ("will-not-start", None, 1),
+        ("never", None, 0),
+        ("never", Some(nowhere), 1),
+    ] {
         let tmp = tempfile::tempdir().unwrap();
         let mut env: BTreeMap<String, String> = variables
             .iter()
@@ -864,7 +871,10 @@ fn gitlab_template_runs_its_script() {
             .collect();
         for (k, v) in [
             ("WHYRUN_VERSION", VERSION.to_string()),
-            ("WHYRUN_RELEASE_URL", format!("file://{}", dist().display())),
+            (
+                "WHYRUN_RELEASE_URL",
+                release.map_or_else(|| format!("file://{}", dist().display()), str::to_string),
+            ),
             (
                 "WHYRUN_SCRIPTS_URL",
                 format!("file://{}/ci", fixtures::repo().display()),
@@ -889,6 +899,14 @@ fn gitlab_template_runs_its_script() {
                 .envs(&env),
         );
         assert_eq!(code(&out), want, "fail-on {fail_on}: {}", text(&out));
+        if release.is_some() {
+            assert!(
+                text(&out).contains("install-whyrun: cannot download"),
+                "{}",
+                text(&out)
+            );
+            continue;
+        }
         for artifact in job["artifacts"]["paths"].as_array().unwrap() {
             let name = artifact.as_str().unwrap();
             let name = env
