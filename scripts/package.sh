@@ -5,8 +5,8 @@
 #
 #   DIST/python/whyrun-VERSION-py3-none-manylinux_2_17_ARCH.manylinux2014_ARCH.musllinux_1_1_ARCH.whl
 #       built by maturin from pyproject.toml (bindings = "bin"). maturin runs cargo with
-#       the release build's target, RUSTFLAGS, CARGO_TARGET_DIR and aarch64 linker (from
-#       the environment, release.sh's defaults otherwise), so cargo finds the binary
+#       the release build's target, RUSTC, per-target rustflags and linkers and
+#       CARGO_TARGET_DIR (exported by release.sh; defaults otherwise), so cargo finds the binary
 #       already built (when it made another binary, the one in DIST replaces it). It tags it
 #       manylinux2014 (manylinux_2_17) and refuses to add musllinux to a glibc target, but
 #       the binary is static and needs no libc of the system (it runs on musl systems:
@@ -53,8 +53,13 @@ if [ "$(cat "$dist/.package-stamp" 2>/dev/null)" = "$stamp" ] &&
   exit 0
 fi
 
-export RUSTFLAGS=${RUSTFLAGS:--C target-feature=+crt-static}
+# release.sh's build settings when it exported them; these defaults otherwise. RUSTFLAGS,
+# when set, overrides cargo's per-target flags: it is left to the caller.
 export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$repo/target}
+if [ -z "${RUSTFLAGS:-}" ]; then
+  export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS=${CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS:--C target-feature=+crt-static}
+  export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS=${CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS:--C target-feature=+crt-static}
+fi
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=${CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER:-aarch64-linux-gnu-gcc}
 venv=$(bash "$repo/scripts/tools-venv.sh")
 
