@@ -49,6 +49,7 @@ base_pkgs=(
   apparmor   # apparmor_parser and Debian's abstractions: tests/it/apparmor.rs
   libcap2-bin   # setcap: tests/it/units.rs gives the probe file capabilities
   systemd-container   # systemd-nspawn: tests/it/units.rs boots units in fixtures/e2e/build-systemd-root.sh's root
+  rustc-web   # Debian's rustc 1.96 (bookworm-security): scripts/release.sh builds the static release binaries with it
   podman buildah runc   # tests/it/podman.rs builds images from scratch and runs them (runc: crun 1.8 refuses hybrid cgroups)
   python3-venv curl git   # tests/it/packaging.rs: the wheel in a fresh venv, ci/install-whyrun.sh, pre-commit
 )

@@ -80,9 +80,9 @@ pub enum Command {
     Explain(ExplainArgs),
     /// List every rule: code, severity and what it finds.
     #[command(
-        after_help = "Examples:\n  whyrun rules\n  whyrun rules | grep LAUNCH\n\nEach rule's page: whyrun rule CODE, or docs/rules/CODE.md."
+        after_help = "Examples:\n  whyrun rules\n  whyrun rules | grep LAUNCH\n  whyrun rules --json | jq '.rules[].code'\n\nEach rule's page: whyrun rule CODE, or docs/rules/CODE.md."
     )]
-    Rules,
+    Rules(RulesArgs),
     /// Print one rule's documentation.
     #[command(after_help = "Example:\n  whyrun rule LIBC001\n  whyrun rule missing-interpreter")]
     Rule(RuleArgs),
@@ -123,6 +123,13 @@ Exit codes: 0 written, 2 the root or the output could not be used.")]
         after_help = "Examples:\n  whyrun man > whyrun.1 && man ./whyrun.1\n  whyrun man check > whyrun-check.1"
     )]
     Man(ManArgs),
+    /// Print whyrun's version; with --verbose, how this binary was built.
+    #[command(after_help = "\
+Examples:
+  whyrun version
+  whyrun version --verbose            commit, target triple, linkage, compiler, rule count
+  whyrun version --verbose --json")]
+    Version(VersionArgs),
 }
 
 const CHECK_HELP: &str = "\
@@ -453,6 +460,12 @@ pub struct ExplainArgs {
 }
 
 #[derive(Debug, Args)]
+pub struct RulesArgs {
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
 pub struct RuleArgs {
     /// A rule code (LIBC001) or name (missing-interpreter).
     #[arg(value_name = "CODE")]
@@ -519,6 +532,15 @@ pub struct SnapshotArgs {
     /// Write to FILE instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct VersionArgs {
+    /// Also print the commit, target triple, linkage, compiler and rule count.
+    #[arg(short, long)]
+    pub verbose: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 #[derive(Debug, Args)]

@@ -37,13 +37,14 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
-        Command::Rules => commands::rules::list(),
+        Command::Rules(args) => commands::rules::list(&args),
         Command::Rule(args) => commands::rules::show(&args),
         Command::Inspect(args) => commands::inspect::run(&args),
         Command::Tree(args) => commands::tree::run(&args),
         Command::Snapshot(args) => commands::snapshot::run(&args),
         Command::Completions(args) => commands::generate::completions(&args),
         Command::Man(args) => commands::generate::man(&args),
+        Command::Version(args) => commands::version::run(&args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -1,6 +1,6 @@
 //! The emitters on a report built from real rule metadata (and a real CONF001 finding on a
-//! configuration file): SARIF validates against the official 2.1.0 schema, and every
-//! format's output is pinned with a snapshot.
+//! configuration file): SARIF validates against the official 2.1.0 schema, JSON against
+//! whyrun's own (`schemas/`), and every format's output is pinned with a snapshot.
 
 use whyrun_report::{BinaryReport, CheckReport, InputReport, TargetReport};
 use whyrun_rules::rules::{GoReleaseEndOfLife, MissingInterpreter};
@@ -149,7 +149,7 @@ fn human_output_lists_ignored_findings_on_request() {
 fn json_output() {
     let mut out = Vec::new();
     whyrun_report::json::write(&mut out, &report(), "0.1.0").unwrap();
-    let json: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let json = crate::json_schema::parse(&out);
     assert_eq!(json["schema"], "whyrun.check/2");
     assert_eq!(
         json["binaries"][0]["targets"][0]["ignored"][0]["code"],

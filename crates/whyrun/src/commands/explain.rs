@@ -18,6 +18,7 @@ use crate::style::{ACCENT, BAD, LABEL, PATH};
 #[derive(Serialize)]
 struct Explanation {
     schema: &'static str,
+    whyrun_version: &'static str,
     message: String,
     matches: Vec<Match>,
 }
@@ -76,6 +77,7 @@ pub fn run(args: &ExplainArgs) -> Result<u8> {
     }
     let explanation = Explanation {
         schema: "whyrun.explain/1",
+        whyrun_version: env!("CARGO_PKG_VERSION"),
         message: args.message.clone(),
         matches: hits
             .iter()

@@ -8,3 +8,4 @@ pub mod inspect;
 pub mod rules;
 pub mod snapshot;
 pub mod tree;
+pub mod version;

@@ -611,13 +611,7 @@ fn run_case(case: &Case, work: &Path, gocache: &Path) -> Outcome {
         w.arg("--env").arg(format!("{k}={v}"));
     }
     let out = w.output().unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{}: whyrun printed no JSON ({e}): {}",
-            case.name,
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let json: Value = crate::json_schema::parse_output(&out);
     let target = &json["binaries"][0]["targets"][0];
     let top = &target["findings"][0];
     let quoted = top["evidence"].as_array().and_then(|ev| {
@@ -775,8 +769,7 @@ fn check_source(binary: &Path, dir: &Path) -> (Vec<String>, Value) {
         .arg(dir)
         .output()
         .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let json: Value = crate::json_schema::parse_output(&out);
     let target = json["binaries"][0]["targets"][0].clone();
     let codes = target["findings"]
         .as_array()

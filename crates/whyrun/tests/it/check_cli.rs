@@ -30,8 +30,7 @@ fn check_json(args: &[&str]) -> (Value, i32) {
         .args(["--format", "json"])
         .output()
         .unwrap();
-    let json = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let json = crate::json_schema::parse_output(&out);
     (json, out.status.code().unwrap())
 }
 
@@ -126,7 +125,7 @@ fn a_bad_target_is_one_line_and_the_others_are_still_checked() {
         stderr.starts_with("whyrun: /nonexistent-root: "),
         "{stderr}"
     );
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json: Value = crate::json_schema::parse(&out.stdout);
     assert_eq!(json["binaries"][0]["targets"].as_array().unwrap().len(), 1);
 }
 
@@ -239,7 +238,7 @@ fn explain_names_the_cause_that_applies() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json: Value = crate::json_schema::parse_output(&out);
     let causes = json["matches"][0]["causes"].as_array().unwrap();
     let libc003 = causes.iter().find(|c| c["rule"] == "LIBC003").unwrap();
     assert_eq!(libc003["applies_on"][0], root.to_str().unwrap());
@@ -250,7 +249,7 @@ fn explain_names_the_cause_that_applies() {
         .args(["--root", root.to_str().unwrap()])
         .output()
         .unwrap();
-    let check: Value = serde_json::from_slice(&check.stdout).unwrap();
+    let check: Value = crate::json_schema::parse_output(&check);
     let from_check = check["binaries"][0]["targets"][0]["findings"]
         .as_array()
         .unwrap()
@@ -317,7 +316,7 @@ fn user_is_taken_where_it_means_something_and_refused_elsewhere() {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let json: Value = crate::json_schema::parse_output(&out);
         let causes = json["matches"][0]["causes"].as_array().unwrap().clone();
         let fs001 = causes
             .iter()
@@ -780,7 +779,7 @@ fn each_unknown_profile_fact_is_cannot_tell_with_exit_3() {
 fn a_snapshot_records_the_unprivileged_port_start() {
     let out = whyrun().arg("snapshot").output().unwrap();
     assert!(out.status.success());
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json: Value = crate::json_schema::parse_output(&out);
     let proc = std::fs::read_to_string("/proc/sys/net/ipv4/ip_unprivileged_port_start").unwrap();
     let s = &json["sysctls"]["net.ipv4.ip_unprivileged_port_start"];
     assert_eq!(s["value"], proc.trim(), "{s}");
@@ -931,7 +930,7 @@ fn target_all_and_quiet() {
         .arg(fixtures::small("c-musl-dynamic"))
         .output()
         .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json: Value = crate::json_schema::parse_output(&out);
     let targets = json["binaries"][0]["targets"].as_array().unwrap().len();
     let profiles = whyrun()
         .args(["check", "--list-targets"])
@@ -1027,7 +1026,7 @@ fn format_and_color_are_the_same_everywhere() {
             .args(["--format", "json"])
             .output()
             .unwrap();
-        let json: Result<Value, _> = serde_json::from_slice(&out.stdout);
+        let json: Result<Value, _> = crate::json_schema::try_parse(&out.stdout);
         assert!(
             json.is_ok(),
             "{args:?} --format json: {}",
@@ -1067,7 +1066,7 @@ fn arguments_after_double_dash_are_learned_from() {
         .args(["--", "--addr", ":80", "--config", "/etc/shadow"])
         .output()
         .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json: Value = crate::json_schema::parse_output(&out);
     let t = target(&json, 0);
     assert_eq!(out.status.code(), Some(1), "{t}");
     let codes: Vec<&str> = t["findings"]
@@ -1102,7 +1101,7 @@ fn several_binaries_and_globs_in_one_check() {
         .output()
         .unwrap();
     assert_eq!(json.status.code(), Some(1));
-    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    let v: Value = crate::json_schema::parse_output(&json);
     let paths: Vec<&str> = v["binaries"]
         .as_array()
         .unwrap()

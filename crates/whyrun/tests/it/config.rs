@@ -28,7 +28,7 @@ fn check(dir: &Path, args: &[&str]) -> (Value, i32, String) {
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    let json = crate::json_schema::try_parse(&out.stdout).unwrap_or(Value::Null);
     (json, out.status.code().unwrap(), stderr)
 }
 
@@ -222,7 +222,7 @@ fn configured_targets_apply_when_none_is_named() {
         .arg(binary())
         .output()
         .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let json: Value = crate::json_schema::parse_output(&out);
     assert_eq!(target(&json)["target"], "alpine-3.19");
 }
 

@@ -1187,8 +1187,7 @@ fn predict(archive: &Path, flags: &[String]) -> (String, String, String, String)
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    let v: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("whyrun printed no JSON ({e}): {stderr}"));
+    let v: Value = crate::json_schema::parse_output(&out);
     let t = &v["binaries"][0]["targets"][0];
     let verdict = t["verdict"].as_str().unwrap_or("").to_string();
     let top = t["findings"]
@@ -1392,7 +1391,7 @@ fn an_unnamed_runtime_is_cannot_tell_and_a_manifest_means_containerd() {
         .arg(&m)
         .output()
         .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v: Value = crate::json_schema::parse_output(&out);
     let summary = v["binaries"][0]["summary"].as_str().unwrap_or("");
     assert!(
         summary.contains("containerd") && summary.contains("without --runtime"),
@@ -1433,7 +1432,7 @@ fn a_bad_manifest_document_is_one_line_and_the_rest_is_checked() {
             m.display()
         )
     );
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v: Value = crate::json_schema::parse_output(&out);
     let t = &v["binaries"][0]["targets"][0];
     // The good Pod: runAsNonRoot with the image's named user, refused by kubelet.
     assert_eq!(t["findings"][0]["code"], "LAUNCH014", "{t}");

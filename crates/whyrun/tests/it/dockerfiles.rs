@@ -457,7 +457,7 @@ fn whyrun(ctx: &Path) -> (i32, Value) {
         .arg(ctx.join("Dockerfile"))
         .output()
         .unwrap();
-    let json = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    let json = crate::json_schema::try_parse(&out.stdout).unwrap_or(Value::Null);
     (out.status.code().unwrap_or(-1), json)
 }
 

@@ -774,6 +774,13 @@ impl Prediction {
             Ok(v) => v,
             Err(e) => return fail(format!("whyrun printed no JSON ({e}): {}", stderr.trim())),
         };
+        let schema_errors = crate::json_schema::errors(&v);
+        if !schema_errors.is_empty() {
+            return fail(format!(
+                "whyrun's JSON does not match its schema: {}",
+                schema_errors.join("; ")
+            ));
+        }
         let Some(t) = v.pointer("/binaries/0/targets/0") else {
             return fail("no binaries[0].targets[0] in whyrun's JSON".into());
         };
@@ -1240,7 +1247,9 @@ pub(crate) fn snapshot(roots: &Path, root: &str, cpu: Emulated, dir: &Path) -> P
     opts.cpu = Some(info);
     let model = whyrun_target::snapshot::take(&view, &opts);
     let path = dir.join(format!("{root}-{cpu:?}.json"));
-    std::fs::write(&path, whyrun_target::snapshot::to_json(&model)).unwrap();
+    let json = whyrun_target::snapshot::to_json(&model);
+    crate::json_schema::validate(&serde_json::from_str(&json).unwrap());
+    std::fs::write(&path, json).unwrap();
     path
 }
 

@@ -91,12 +91,7 @@ fn check_json(args: &[&str]) -> Value {
         out.status,
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "whyrun check {args:?} printed invalid JSON ({e}): {}",
-            String::from_utf8_lossy(&out.stdout)
-        )
-    })
+    crate::json_schema::parse_output(&out)
 }
 
 /// The findings of the only target of the only binary.

@@ -111,12 +111,7 @@ pub fn inspect_json(files: &[&Path]) -> (Value, i32) {
         .args(files)
         .output()
         .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "whyrun printed invalid JSON ({e}); stderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let json: Value = crate::json_schema::parse_output(&out);
     (json, out.status.code().unwrap_or(-1))
 }
 
@@ -155,12 +150,7 @@ pub fn check_unit_json(root: &Path) -> (i32, Value) {
         .args(["--this-machine", "--format", "json"])
         .output()
         .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "whyrun printed invalid JSON ({e}); stderr: {}",
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let json: Value = crate::json_schema::parse_output(&out);
     (
         out.status.code().unwrap_or(-1),
         json["binaries"][0]["targets"][0].clone(),

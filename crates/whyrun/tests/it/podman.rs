@@ -117,8 +117,7 @@ fn case(hello: &str, entrypoint: &[&str]) -> (Outcome, Value, i32) {
         .args(["--format", "json", "--no-config"])
         .output()
         .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let json: Value = crate::json_schema::parse_output(&out);
     let target = json["binaries"][0]["targets"][0].clone();
     (outcome, target, out.status.code().unwrap_or(-1))
 }

@@ -70,8 +70,7 @@ fn whyrun_check(root: &Path, args: &[&str]) -> (Value, i32) {
         .args(["--this-machine", "--no-config", "--format", "json"])
         .output()
         .unwrap();
-    let json: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let json: Value = crate::json_schema::parse_output(&out);
     (
         json["binaries"][0]["targets"][0].clone(),
         out.status.code().unwrap(),

@@ -78,13 +78,7 @@ fn whyrun_json(args: &[&str]) -> Value {
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
-    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "whyrun {args:?} printed no JSON ({e}), exit {:?}: {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        )
-    })
+    crate::json_schema::parse_output(&out)
 }
 
 fn check(root: &str) -> Value {

@@ -69,7 +69,7 @@ fn json_has_schema_objects_and_reasons() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0));
-    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let v: serde_json::Value = crate::json_schema::parse_output(&out);
     assert_eq!(v["schema"], "whyrun.tree/1");
     assert_eq!(v["target"], "host");
     let file = &v["files"][0];
@@ -107,7 +107,7 @@ fn root_resolves_inside_the_root() {
         .arg("/usr/bin/prog")
         .output()
         .unwrap();
-    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let v: serde_json::Value = crate::json_schema::parse_output(&json);
     let tree = &v["files"][0]["tree"];
     assert_eq!(
         tree["interpreter"]["found"],

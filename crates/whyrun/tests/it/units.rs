@@ -545,13 +545,7 @@ fn predict(c: &Case, merged: &Path) -> (String, String, String) {
         .args(c.flags)
         .output()
         .unwrap();
-    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!(
-            "{}: whyrun printed no JSON ({e}): {}",
-            c.name,
-            String::from_utf8_lossy(&out.stderr)
-        )
-    });
+    let v: Value = crate::json_schema::parse_output(&out);
     let t = &v["binaries"][0]["targets"][0];
     let verdict = t["verdict"].as_str().unwrap_or("").to_string();
     let top = t["findings"]

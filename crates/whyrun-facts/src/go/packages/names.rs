@@ -89,16 +89,21 @@ pub(super) fn first_nul_slash_or_bracket(b: &[u8]) -> (usize, bool) {
 /// with the masks of [`first_nul_slash_or_bracket`]: a name is short, and a call into a
 /// general SIMD search costs more than it saves.
 pub(super) fn first_nul(b: &[u8]) -> usize {
-    let mut i = 0;
     #[cfg(target_arch = "x86_64")]
-    while let Some(chunk) = b.get(i..i + 32) {
-        // SAFETY: SSE2 is part of the x86-64 baseline; `chunk` holds 32 bytes.
-        let (_, nuls) = unsafe { marks32(chunk) };
-        if nuls != 0 {
-            return i + nuls.trailing_zeros() as usize;
+    let i = {
+        let mut i = 0;
+        while let Some(chunk) = b.get(i..i + 32) {
+            // SAFETY: SSE2 is part of the x86-64 baseline; `chunk` holds 32 bytes.
+            let (_, nuls) = unsafe { marks32(chunk) };
+            if nuls != 0 {
+                return i + nuls.trailing_zeros() as usize;
+            }
+            i += 32;
         }
-        i += 32;
-    }
+        i
+    };
+    #[cfg(not(target_arch = "x86_64"))]
+    let i = 0;
     i + memchr::memchr(0, &b[i..]).unwrap_or(b.len() - i)
 }
 
