@@ -2,7 +2,7 @@
 # Installs the Debian packages whyrun's fixture builds, tests and benchmarks use:
 # Go 1.19 (bookworm), Go 1.21, 1.22 and 1.23 (bookworm-backports), Go 1.24 (trixie, pinned
 # low so nothing else is upgraded), Gin's sources, gcc, musl-tools, cross compilers (aarch64,
-# armhf, armel, i686), binutils, and podman, buildah and runc.
+# armhf, armel, i686), binutils, podman, buildah and runc, and python3-venv and npm (packaging).
 # Idempotent; needs root (CI runs as root). Pass --quiet to keep apt quiet.
 set -euo pipefail
 
@@ -51,6 +51,7 @@ base_pkgs=(
   systemd-container   # systemd-nspawn: tests/it/units.rs boots units in fixtures/e2e/build-systemd-root.sh's root
   rustc-web   # Debian's rustc 1.96 (bookworm-security): scripts/release.sh builds the static release binaries with it
   podman buildah runc   # tests/it/podman.rs builds images from scratch and runs them (runc: crun 1.8 refuses hybrid cgroups)
+  python3-venv curl git   # tests/it/packaging.rs: the wheel in a fresh venv, ci/install-whyrun.sh, pre-commit
 )
 missing=()
 for p in "${base_pkgs[@]}"; do
@@ -67,5 +68,10 @@ for v in 1.21 1.22 1.23; do
 done
 if ! dpkg -s golang-1.24-go >/dev/null 2>&1; then
   apt-get install -y -qq --no-install-recommends -t trixie golang-1.24-go >/dev/null
+fi
+# npm for the npm packages (scripts/package.sh, tests/it/packaging.rs); a machine with its own
+# Node.js keeps it.
+if ! command -v npm >/dev/null 2>&1; then
+  apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
 fi
 echo "install-deps: ok"

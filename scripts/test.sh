@@ -17,7 +17,7 @@ bash fixtures/roots/build.sh   # Debian roots for the loader tests, cached outsi
 bash fixtures/e2e/build-roots.sh   # roots the e2e test runs the fixtures in, cached outside git
 bash fixtures/e2e/build-systemd-root.sh # the root systemd boots in for the unit tests, cached outside git
 bash fixtures/third-party/fetch.sh # real programs from Debian, cached outside git
-bash scripts/release.sh >/dev/null # the static release binaries and archives tests/it/distribution.rs checks
+bash scripts/release.sh >/dev/null # the static release binaries and archives (tests/it/distribution.rs), and their wheels and npm packages (scripts/package.sh; tests/it/packaging.rs)
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked

@@ -19,6 +19,7 @@ mod fixtures;
 mod go_conformance;
 mod json_schema;
 mod multi_platform;
+mod packaging;
 mod podman;
 #[path = "../../../whyrun-report/tests/it/sarif_schema.rs"]
 mod sarif_schema;
