@@ -100,18 +100,27 @@ if [ ! -x "$cargo_about" ]; then
   cargo install --quiet --locked cargo-about --version 0.9.3 --features cli --root "$(dirname "$(dirname "$cargo_about")")"
 fi
 
-mkdir -p "$dist"
+for triple in "${targets[@]}"; do
+  case "$triple" in
+    x86_64-unknown-linux-gnu | aarch64-unknown-linux-gnu) ;;
+    *) die "unsupported target $triple (x86_64-unknown-linux-gnu, aarch64-unknown-linux-gnu)" ;;
+  esac
+done
+# One cargo run for every target: their (single-threaded) fat-LTO links run side by side.
+echo "release.sh: building whyrun $version for ${targets[*]}" >&2
+cargo build --quiet --release --locked -p whyrun $(printf -- '--target %s ' "${targets[@]}")
 host_bin=""
+if printf '%s\n' "${targets[@]}" | grep -qx x86_64-unknown-linux-gnu; then
+  host_bin="$CARGO_TARGET_DIR/x86_64-unknown-linux-gnu/release/whyrun"
+fi
+
+mkdir -p "$dist"
 for triple in "${targets[@]}"; do
   case "$triple" in
     x86_64-unknown-linux-gnu) arch=amd64 ;;
     aarch64-unknown-linux-gnu) arch=arm64 ;;
-    *) die "unsupported target $triple (x86_64-unknown-linux-gnu, aarch64-unknown-linux-gnu)" ;;
   esac
-  echo "release.sh: building whyrun $version for $triple" >&2
-  cargo build --quiet --release --locked -p whyrun --target "$triple"
   bin="$CARGO_TARGET_DIR/$triple/release/whyrun"
-  [ "$triple" = x86_64-unknown-linux-gnu ] && host_bin="$bin"
 
   # The gate: the binary must run on every built-in profile that offers its CPU.
   checker="${host_bin:-qemu-aarch64-static $bin}"

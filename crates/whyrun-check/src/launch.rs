@@ -160,8 +160,12 @@ fn evaluate(
     // The program itself, judged for the user systemd runs it as. Its execute permission
     // is LAUNCH004's, with systemd's words.
     if let Some(p) = &placement {
+        // A unit's missing User= is LAUNCH002's; a plain --user is judged with the binary.
         let options = CheckOptions {
-            run_as: subject.run_as.uid.map(|_| subject.run_as.spec.clone()),
+            run_as: match (&subject.unit, &req.user) {
+                (None, Some(user)) => Some(user.clone()),
+                _ => subject.run_as.uid.map(|_| subject.run_as.spec.clone()),
+            },
         };
         let local = match p {
             Placement::Local { file, .. } => Some(

@@ -126,6 +126,12 @@ pub static KNOWN_ERRORS: &[KnownError] = &[
         ],
     },
     KnownError {
+        id: "run-as-user-missing",
+        patterns: &["does not exist or the user entry does not contain all the required fields", "sudo: unknown user", "runuser: group", "su: group"],
+        origin: "runuser, su or sudo looking the user (or group) up before they start the program (util-linux \"user %s does not exist or the user entry does not contain all the required fields\", sudo \"unknown user %s\")",
+        causes: &[cause("LAUNCH016", "--user names a user (or group) the target's /etc/passwd (or /etc/group) lacks (a number needs no entry)")],
+    },
+    KnownError {
         id: "container-group-missing",
         patterns: &["unable to find group", "no matching entries in group file"],
         origin: "the container runtime creating the container: the group name is looked up in the image's /etc/group",
@@ -631,6 +637,9 @@ mod tests {
         for (msg, id) in [
             ("Error: unable to find user ghost: no matching entries in passwd file", "container-user-missing"),
             ("Error: unable to find group ghosts: no matching entries in group file", "container-group-missing"),
+            ("runuser: user app does not exist or the user entry does not contain all the required fields", "run-as-user-missing"),
+            ("runuser: group nogrp does not exist", "run-as-user-missing"),
+            ("sudo: unknown user app", "run-as-user-missing"),
             ("Error: workdir \"/srv/absent\" does not exist on container 1ec6edcccd21832fffcbb02f4a907971fc1fa9a4a642ec7ea63d5b9ff38e97e4", "podman-workdir-missing"),
             ("Error: container has runAsNonRoot and image has non-numeric user (app), cannot verify user is non-root (pod: \"web-5d8f_default(1)\", container: app)", "kubelet-run-as-non-root"),
             ("Error: container's runAsUser breaks non-root policy (pod: \"web_default(1)\", container: app)", "kubelet-run-as-non-root"),

@@ -543,6 +543,18 @@ fn fs001() -> Scenario {
     Scenario::in_root(fixtures::root("bookworm-min"), copy, "/usr/local/bin/hello").keeping(t)
 }
 
+/// A program started as `--user app` on a Debian machine (a snapshot) that has no such
+/// user.
+fn launch016() -> Scenario {
+    let t = temp();
+    let mut m = fixtures::profile("debian-12");
+    m.name = "app-01".into();
+    let target = fixtures::snapshot(&m, t.path());
+    let mut s = Scenario::on(target, small("go124-hello"), "/usr/local/bin/server").keeping(t);
+    s.options.run_as = Some("app".into());
+    s
+}
+
 /// A start script saved with Windows line endings, in a Debian root.
 fn fs005() -> Scenario {
     let t = temp();
@@ -1218,6 +1230,7 @@ examples! {
     build016: "BUILD016",
     build017: "BUILD017",
     launch013: "LAUNCH013",
+    launch016: "LAUNCH016",
 }
 
 /// A new rule gets its example from a scenario here, or this fails.

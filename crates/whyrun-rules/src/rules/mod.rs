@@ -45,6 +45,7 @@ mod no_zoneinfo;
 mod noexec_mount;
 mod not_executable;
 mod plugin_needs_dynamic_loader;
+mod run_as_user_missing;
 mod script_interpreter_missing;
 mod static_glibc_nss;
 mod symbol_missing;
@@ -122,6 +123,7 @@ pub use not_executable::NotExecutable;
 pub use plugin_needs_dynamic_loader::PluginNeedsDynamicLoader;
 pub use replace_directory_missing::ReplaceDirectoryMissing;
 pub use requirement_excluded::RequirementExcluded;
+pub use run_as_user_missing::RunAsUserMissing;
 pub use script_interpreter_missing::ScriptInterpreterMissing;
 pub use static_glibc_nss::StaticGlibcNss;
 pub use std_package_newer_than_toolchain::StdPackageNewerThanToolchain;
@@ -201,6 +203,7 @@ register! {
         PluginNeedsDynamicLoader,
         NoResolverConfig,
         NoexecMount,
+        RunAsUserMissing,
     ],
     ImageCommand: [ImageCommandMissing, ImageCommandIsAScript],
     Script: [ScriptInterpreterMissing],

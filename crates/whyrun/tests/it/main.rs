@@ -21,6 +21,7 @@ mod json_schema;
 mod multi_platform;
 mod packaging;
 mod podman;
+mod run_as;
 #[path = "../../../whyrun-report/tests/it/sarif_schema.rs"]
 mod sarif_schema;
 mod schemas;

@@ -1,0 +1,145 @@
+//! `--user` for a program started on its own (LAUNCH016), against the real thing: the
+//! program started as that user in a Debian 12 root by util-linux's `runuser` (and, for a
+//! number, `setpriv`), inside `fixtures/e2e/run_in_root.py` (chroot(2) + execve(2)).
+//! whyrun's verdict and top cause must match what happened, and every case must produce the
+//! outcome it was written for.
+
+use serde_json::Value;
+
+use crate::{fixtures, json_schema};
+
+struct Case {
+    name: &'static str,
+    /// `--user` as whyrun is given it.
+    user: &'static str,
+    /// The launcher inside the root, with its arguments up to the program.
+    launcher: &'static [&'static str],
+    /// Whether the program is meant to run (the case proves the rule both ways).
+    runs: bool,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        name: "user-missing",
+        user: "app",
+        launcher: &["/usr/sbin/runuser", "-u", "app", "--"],
+        runs: false,
+    },
+    Case {
+        name: "group-missing",
+        user: "daemon:nogrp",
+        launcher: &["/usr/sbin/runuser", "-u", "daemon", "-g", "nogrp", "--"],
+        runs: false,
+    },
+    Case {
+        name: "user-present",
+        user: "daemon",
+        launcher: &["/usr/sbin/runuser", "-u", "daemon", "--"],
+        runs: true,
+    },
+    Case {
+        name: "user-and-group-present",
+        user: "daemon:daemon",
+        launcher: &["/usr/sbin/runuser", "-u", "daemon", "-g", "daemon", "--"],
+        runs: true,
+    },
+    Case {
+        name: "numeric-without-entry",
+        user: "4242",
+        launcher: &[
+            "/usr/bin/setpriv",
+            "--reuid",
+            "4242",
+            "--regid",
+            "4242",
+            "--clear-groups",
+        ],
+        runs: true,
+    },
+];
+
+#[test]
+fn a_plain_user_is_judged_as_runuser_starts_the_program() {
+    assert!(
+        fixtures::is_root(),
+        "this test runs programs in a chroot: run it as root"
+    );
+    let root = fixtures::roots_dir().join("bookworm-min");
+    assert!(
+        root.join("usr/sbin/runuser").is_file(),
+        "no bookworm-min root: run `bash fixtures/e2e/build-roots.sh`"
+    );
+    let hello = fixtures::small("go124-hello");
+    let mut rows = Vec::new();
+    for case in CASES {
+        let run = std::process::Command::new("python3")
+            .arg(fixtures::repo().join("fixtures/e2e/run_in_root.py"))
+            .arg("--root")
+            .arg(&root)
+            .args(["--timeout", "30", "--copy"])
+            .arg(format!("{}:/app/hello:755", hello.display()))
+            .arg("--")
+            .args(case.launcher)
+            .arg("/app/hello")
+            .output()
+            .unwrap();
+        assert!(run.status.success(), "{}: the runner failed", case.name);
+        let run: Value = serde_json::from_slice(&run.stdout).unwrap();
+        let ran =
+            run["exit_code"] == 0 && run["stdout"].as_str().unwrap_or("").starts_with("hello");
+        assert_eq!(
+            ran, case.runs,
+            "{}: the case is not what it was written for: {run}",
+            case.name
+        );
+
+        let out = assert_cmd::Command::cargo_bin("whyrun")
+            .unwrap()
+            .args([
+                "check",
+                "--no-config",
+                "--format",
+                "json",
+                "--this-machine",
+                "--as",
+                "/app/hello",
+                "--user",
+                case.user,
+                "--root",
+            ])
+            .arg(&root)
+            .arg(&hello)
+            .output()
+            .unwrap();
+        let report = json_schema::parse_output(&out);
+        let target = &report["binaries"][0]["targets"][0];
+        let top = target["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["severity"] != "info")
+            .map(|f| f["code"].as_str().unwrap().to_string());
+        let predicted = target["verdict"].as_str().unwrap().to_string();
+        rows.push(format!(
+            "{:<24} {:<8} {:<40} {predicted} {}",
+            case.name,
+            if ran { "runs" } else { "refused" },
+            run["stderr"].as_str().unwrap_or("").trim(),
+            top.clone().unwrap_or_default()
+        ));
+        if ran {
+            assert_eq!(predicted, "runs", "{}: it ran; whyrun: {target}", case.name);
+        } else {
+            assert_eq!(
+                predicted, "wont-start",
+                "{}: {run}; whyrun: {target}",
+                case.name
+            );
+            assert_eq!(top.as_deref(), Some("LAUNCH016"), "{}: {target}", case.name);
+        }
+    }
+    eprintln!(
+        "case                     real     launcher says                            whyrun\n{}",
+        rows.join("\n")
+    );
+}
