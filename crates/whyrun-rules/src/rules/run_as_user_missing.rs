@@ -94,15 +94,25 @@ impl RunAsUserMissing {
             None => (spec, None),
         };
         let has_passwd = RuntimeFile::Passwd.present(target) || !target.users.is_empty();
-        let missing = if let Some(u) = name_of(user).filter(|u| {
-            *u != "root" && !target.users.iter().any(|entry| entry.name == *u)
-                || !has_passwd && *u != "root"
-        }) {
+        // A passwd whose users were not read says nothing either way.
+        let user_missing = |u: &str| {
+            u != "root"
+                && if target.users.is_empty() {
+                    !has_passwd
+                } else {
+                    !target.users.iter().any(|entry| entry.name == u)
+                }
+        };
+        let missing = if let Some(u) = name_of(user).filter(|u| user_missing(u)) {
             ("user", u, "passwd")
-        } else if let Some(g) = group
-            .and_then(name_of)
-            .filter(|g| *g != "root" && !target.groups.iter().any(|entry| entry.name == *g))
-        {
+        } else if let Some(g) = group.and_then(name_of).filter(|g| {
+            *g != "root"
+                && if target.groups.is_empty() {
+                    !has_passwd
+                } else {
+                    !target.groups.iter().any(|entry| entry.name == *g)
+                }
+        }) {
             ("group", g, "group")
         } else {
             return Vec::new();
