@@ -18,6 +18,11 @@ bash fixtures/e2e/build-roots.sh   # roots the e2e test runs the fixtures in, ca
 bash fixtures/e2e/build-systemd-root.sh # the root systemd boots in for the unit tests, cached outside git
 bash fixtures/third-party/fetch.sh # real programs from Debian, cached outside git
 bash scripts/release.sh >/dev/null # the static release binaries and archives (tests/it/distribution.rs), and their wheels and npm packages (scripts/package.sh; tests/it/packaging.rs)
+# In CI, the cargo build directory is a cache outside the clone, as the fixtures are: a
+# warm run rebuilds only the crates that changed (no incremental data kept).
+if [ "${CI:-}" = true ] && [ -z "${CARGO_TARGET_DIR:-}" ]; then
+  export CARGO_TARGET_DIR="$HOME/.cache/whyrun/ci-target" CARGO_INCREMENTAL=0
+fi
 cargo fmt --all --check
 cargo clippy --workspace --all-targets --locked -- -D warnings
 cargo test --workspace --locked

@@ -355,6 +355,7 @@ fn evaluate(
                 Some(g) => format!("{u}:{g}"),
                 None => u.to_string(),
             }),
+            user_from_launch: true,
         };
         let e = crate::evaluate(t, p, None, &options)?;
         path_in_target = e.report.path_in_target.clone();

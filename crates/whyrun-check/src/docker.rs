@@ -1696,6 +1696,7 @@ impl Run<'_> {
                 let libraries = whyrun_target::resolution::from_index(&facts, m, &program_path);
                 let options = CheckOptions {
                     run_as: last.user.as_ref().map(|u| u.0.clone()),
+                    user_from_launch: true,
                 };
                 let ctx = CheckContext {
                     binary: Binary {

@@ -166,6 +166,7 @@ fn evaluate(
                 (None, Some(user)) => Some(user.clone()),
                 _ => subject.run_as.uid.map(|_| subject.run_as.spec.clone()),
             },
+            user_from_launch: subject.unit.is_some(),
         };
         let local = match p {
             Placement::Local { file, .. } => Some(

@@ -29,6 +29,10 @@ pub struct Binary<'a> {
 pub struct CheckOptions {
     /// The user the binary will run as (`--user`), overriding the target's default.
     pub run_as: Option<String>,
+    /// `run_as` comes from a launch whyrun judges with its own rules (a unit's `User=`,
+    /// a container's user, a Dockerfile's `USER`), which say when it is missing
+    /// (LAUNCH002, LAUNCH013); LAUNCH016 judges only a plain `--user`.
+    pub user_from_launch: bool,
 }
 
 /// Everything a rule sees.

@@ -237,6 +237,7 @@ mod tests {
         let libs = resolution(None);
         let options = CheckOptions {
             run_as: run_as.map(String::from),
+            user_from_launch: false,
         };
         let ctx = CheckContext {
             binary: Binary {

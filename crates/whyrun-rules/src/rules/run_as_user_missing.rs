@@ -88,6 +88,9 @@ impl RunAsUserMissing {
         let Some(spec) = ctx.options.run_as.as_deref() else {
             return Vec::new();
         };
+        if ctx.options.user_from_launch {
+            return Vec::new();
+        }
         let target = ctx.target;
         let (user, group) = match spec.split_once(':') {
             Some((u, g)) => (u, Some(g)),
@@ -172,6 +175,7 @@ mod tests {
         let libs = resolution(None);
         let options = CheckOptions {
             run_as: user.map(String::from),
+            user_from_launch: false,
         };
         let ctx = CheckContext {
             binary: Binary {
@@ -227,6 +231,31 @@ mod tests {
         assert_eq!(g.len(), 1);
         assert!(g[0].message.contains("no group staff"), "{}", g[0].message);
         assert!(check(&t, Some("daemon:0")).is_empty());
+    }
+
+    #[test]
+    fn a_user_a_launch_names_is_left_to_that_launchs_rules() {
+        let t = root_with_daemon();
+        let facts = fixture("go124-hello");
+        let libs = resolution(None);
+        let options = CheckOptions {
+            run_as: Some("app".into()),
+            user_from_launch: true,
+        };
+        let ctx = CheckContext {
+            binary: Binary {
+                display_path: "./server".into(),
+                path_in_target: "/app/server".into(),
+                facts: &facts,
+                mode: Some(0o755),
+                uid: Some(0),
+                gid: Some(0),
+            },
+            target: &t,
+            libraries: &libs,
+            options: &options,
+        };
+        assert!(RunAsUserMissing::run(&ctx).is_empty());
     }
 
     #[test]

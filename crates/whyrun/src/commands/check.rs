@@ -101,6 +101,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
     } else if let Some(files) = several(args)? {
         let options = CheckOptions {
             run_as: args.user.clone(),
+            user_from_launch: false,
         };
         let mut all = whyrun_check::Outcome {
             report: CheckReport::default(),
@@ -127,6 +128,7 @@ pub fn run(args: &CheckArgs) -> Result<u8> {
         let placement = placement(args)?;
         let options = CheckOptions {
             run_as: args.user.clone(),
+            user_from_launch: false,
         };
         whyrun_check::check(&spec, &placement, &options, &config)
     };

@@ -58,6 +58,7 @@ pub fn run(args: &ExplainArgs) -> Result<u8> {
             &placement,
             &CheckOptions {
                 run_as: args.user.clone(),
+                user_from_launch: false,
             },
             &Config::default(),
         );
