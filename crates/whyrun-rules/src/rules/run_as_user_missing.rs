@@ -171,12 +171,18 @@ mod tests {
     use whyrun_target::model::{Group, User};
 
     fn check(target: &TargetModel, user: Option<&str>) -> Vec<Finding> {
+        check_with(
+            target,
+            &CheckOptions {
+                run_as: user.map(String::from),
+                user_from_launch: false,
+            },
+        )
+    }
+
+    fn check_with(target: &TargetModel, options: &CheckOptions) -> Vec<Finding> {
         let facts = fixture("go124-hello");
         let libs = resolution(None);
-        let options = CheckOptions {
-            run_as: user.map(String::from),
-            user_from_launch: false,
-        };
         let ctx = CheckContext {
             binary: Binary {
                 display_path: "./server".into(),
@@ -188,7 +194,7 @@ mod tests {
             },
             target,
             libraries: &libs,
-            options: &options,
+            options,
         };
         RunAsUserMissing::run(&ctx)
     }
@@ -235,27 +241,11 @@ mod tests {
 
     #[test]
     fn a_user_a_launch_names_is_left_to_that_launchs_rules() {
-        let t = root_with_daemon();
-        let facts = fixture("go124-hello");
-        let libs = resolution(None);
         let options = CheckOptions {
             run_as: Some("app".into()),
             user_from_launch: true,
         };
-        let ctx = CheckContext {
-            binary: Binary {
-                display_path: "./server".into(),
-                path_in_target: "/app/server".into(),
-                facts: &facts,
-                mode: Some(0o755),
-                uid: Some(0),
-                gid: Some(0),
-            },
-            target: &t,
-            libraries: &libs,
-            options: &options,
-        };
-        assert!(RunAsUserMissing::run(&ctx).is_empty());
+        assert!(check_with(&root_with_daemon(), &options).is_empty());
     }
 
     #[test]
