@@ -83,6 +83,14 @@ fi
 commit_date=$(git show -s --format=%cs HEAD 2>/dev/null || true)
 epoch=$(git show -s --format=%ct HEAD 2>/dev/null || echo 0)
 
+# cargo-about, built once by the machine's own toolchain, before the release's build
+# environment is set (its proc-macros cannot be built with +crt-static).
+cargo_about="$HOME/.cache/whyrun/tools/cargo-about-0.9.3/bin/cargo-about"
+if [ ! -x "$cargo_about" ]; then
+  echo "release.sh: installing cargo-about 0.9.3 (once)" >&2
+  cargo install --quiet --locked cargo-about --version 0.9.3 --features cli --root "$(dirname "$(dirname "$cargo_about")")"
+fi
+
 # The build environment, exported so scripts/package.sh's cargo (maturin) builds the same.
 export RUSTC="$rustc_bin"
 export CARGO_TARGET_DIR="$cache/target"
@@ -92,12 +100,6 @@ export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_RUSTFLAGS="-C target-feature=+crt-s
 export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_LINKER=aarch64-linux-gnu-gcc
 if printf '%s\n' "${targets[@]}" | grep -q '^aarch64-'; then
   export CARGO_TARGET_AARCH64_UNKNOWN_LINUX_GNU_RUSTFLAGS="--sysroot $(aarch64_sysroot) -C target-feature=+crt-static -C strip=symbols"
-fi
-
-cargo_about="$HOME/.cache/whyrun/tools/cargo-about-0.9.3/bin/cargo-about"
-if [ ! -x "$cargo_about" ]; then
-  echo "release.sh: installing cargo-about 0.9.3 (once)" >&2
-  cargo install --quiet --locked cargo-about --version 0.9.3 --features cli --root "$(dirname "$(dirname "$cargo_about")")"
 fi
 
 for triple in "${targets[@]}"; do
@@ -169,7 +171,5 @@ done
 (cd "$dist" && sha256sum -- whyrun-"$version"-*.tar.gz >SHA256SUMS)
 
 export WHYRUN_VERSION="$version"
-if [ -f scripts/package.sh ]; then
-  bash scripts/package.sh "$dist"
-fi
+bash scripts/package.sh "$dist"
 echo "$dist"
