@@ -18,7 +18,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::fixtures;
+use crate::{fixtures, json_schema};
 
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
@@ -133,6 +133,22 @@ fn ok(command: &mut Command) -> String {
 }
 
 /// A YAML file as JSON, read by PyYAML (the parser pre-commit itself uses).
+/// A SARIF file whyrun wrote, validated against the SARIF 2.1.0 schema.
+fn sarif(path: &Path) -> Value {
+    let v: Value = serde_json::from_slice(&fs::read(path).unwrap())
+        .unwrap_or_else(|e| panic!("{}: not JSON: {e}", path.display()));
+    let errors: Vec<String> = crate::sarif_schema::sarif_validator()
+        .iter_errors(&v)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(
+        errors.is_empty(),
+        "{} is not SARIF 2.1.0: {errors:?}",
+        path.display()
+    );
+    v
+}
+
 fn yaml(path: &Path) -> Value {
     let out = ok(tool("python")
         .args([
@@ -239,8 +255,7 @@ fn pip_installs_the_wheel_into_a_fresh_venv() {
             .arg(fixtures::roots_dir().join("musl-busybox"))
             .args(["--format", "json"]),
     );
-    let report: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("whyrun check whyrun: {e}: {}", text(&out)));
+    let report = json_schema::parse_output(&out);
     assert_eq!(
         (code(&out), &report["binaries"][0]["targets"][0]["verdict"]),
         (0, &Value::from("runs")),
@@ -552,8 +567,8 @@ fn run_script_gates_by_fail_on() {
                     ("WHYRUN_FORMAT", "json"),
                 ],
             );
-            let report: Value =
-                serde_json::from_slice(&fs::read(tmp.path().join("whyrun-report.json")).unwrap())
+            let report =
+                json_schema::try_parse(&fs::read(tmp.path().join("whyrun-report.json")).unwrap())
                     .unwrap_or_else(|e| panic!("{binary}: the JSON report: {e}; {}", text(&out)));
             assert_eq!(
                 report["binaries"][0]["targets"][0]["verdict"],
@@ -600,8 +615,7 @@ fn run_script_gates_by_fail_on() {
     ] {
         assert!(human.contains(needle), "no {needle:?} in {human}");
     }
-    let sarif: Value =
-        serde_json::from_slice(&fs::read(tmp.path().join("out.sarif")).unwrap()).unwrap();
+    let sarif = sarif(&tmp.path().join("out.sarif"));
     assert_eq!(sarif["version"], "2.1.0");
     let rules: Vec<&str> = sarif["runs"][0]["results"]
         .as_array()
@@ -824,11 +838,9 @@ fn action_yml_runs_its_scripts_with_its_inputs() {
             fs::read_to_string(&github_output).unwrap(),
             format!("exit-code={want}\nreport=whyrun-report.json\nsarif=whyrun.sarif\n")
         );
-        let sarif: Value =
-            serde_json::from_slice(&fs::read(work.join("whyrun.sarif")).unwrap()).unwrap();
+        let sarif = sarif(&work.join("whyrun.sarif"));
         assert_eq!(sarif["version"], "2.1.0");
-        let report: Value =
-            serde_json::from_slice(&fs::read(work.join("whyrun-report.json")).unwrap()).unwrap();
+        let report = json_schema::parse(&fs::read(work.join("whyrun-report.json")).unwrap());
         assert_eq!(report["binaries"].as_array().unwrap().len(), 2);
     }
 }
@@ -913,11 +925,14 @@ fn gitlab_template_runs_its_script() {
                 .get(name.trim_start_matches('$'))
                 .unwrap_or_else(|| panic!("artifact {name} names no variable"));
             let path = tmp.path().join(name);
-            let v: Value =
-                serde_json::from_slice(&fs::read(&path).unwrap_or_else(|e| {
-                    panic!("artifact {}: {e}; {}", path.display(), text(&out))
-                }))
-                .unwrap();
+            let v =
+                if path.extension().is_some_and(|e| e == "sarif") {
+                    sarif(&path)
+                } else {
+                    json_schema::parse(&fs::read(&path).unwrap_or_else(|e| {
+                        panic!("artifact {}: {e}; {}", path.display(), text(&out))
+                    }))
+                };
             assert!(v.is_object(), "{}", path.display());
         }
     }
