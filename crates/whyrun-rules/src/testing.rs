@@ -47,6 +47,7 @@ pub fn debian12() -> TargetModel {
             passwd: true,
             group: true,
             nsswitch_hosts: Some("files dns".into()),
+            nsswitch_passwd: Some("files".into()),
             resolv_conf: true,
             etc_hosts: true,
             tmp: true,

@@ -260,6 +260,9 @@ pub struct RuntimeFiles {
     pub group: bool,
     /// The `hosts:` line of `/etc/nsswitch.conf`, `None` when the file is absent.
     pub nsswitch_hosts: Option<String>,
+    /// The `passwd:` line of `/etc/nsswitch.conf` (`files sss`), `None` when the file is
+    /// absent or not read: where users come from besides `/etc/passwd`.
+    pub nsswitch_passwd: Option<String>,
     pub resolv_conf: bool,
     pub etc_hosts: bool,
     /// `/tmp` exists and is a directory.

@@ -16,9 +16,11 @@ crate::declare_rule! {
     /// systemd unit (LAUNCH002 judges `User=`) nor by a container runtime (LAUNCH002 and
     /// LAUNCH013), where the target's `/etc/passwd` has no user `NAME` (or its
     /// `/etc/group` no group `GROUP`), or where the target has no `/etc/passwd` at all. A
-    /// number needs no entry and is not flagged. On a built-in profile the verdict is
-    /// *cannot tell*: a profile lists the users the system or image has as shipped, and
-    /// the machine or image deployed may add the user.
+    /// number needs no entry and is not flagged. The verdict is *cannot tell* on a
+    /// built-in profile (a profile lists the users the system or image has as shipped, and
+    /// the machine or image deployed may add the user) and where the `passwd:` line of
+    /// `/etc/nsswitch.conf` names a source besides the local files (`sss`, `ldap`,
+    /// `winbind`, `nis`, ...): the user may come from a directory whyrun does not read.
     ///
     /// ## Why it breaks
     /// Whatever starts the program as that user looks the name up first and stops when it
@@ -65,6 +67,21 @@ crate::declare_rule! {
 /// The name a spec part gives, unless it is a number (which needs no entry).
 fn name_of(part: &str) -> Option<&str> {
     (!part.is_empty() && part.parse::<u32>().is_err()).then_some(part)
+}
+
+/// The sources of the `passwd:` line of nsswitch.conf that are not local files (`files`,
+/// `compat`; `systemd` adds only the users of running `DynamicUser=` services), with the
+/// `[STATUS=action]` items left out.
+fn directory_sources(target: &TargetModel) -> Vec<&str> {
+    target
+        .runtime_files
+        .nsswitch_passwd
+        .as_deref()
+        .unwrap_or("")
+        .split_whitespace()
+        .filter(|w| !w.starts_with('[') && !w.ends_with(']'))
+        .filter(|w| !matches!(*w, "files" | "compat" | "systemd"))
+        .collect()
 }
 
 /// How to create a user or group on `target`.
@@ -129,12 +146,21 @@ impl RunAsUserMissing {
             return Vec::new();
         }
         let profile = target.source == SourceKind::Profile;
+        let directories = directory_sources(target);
         let said = if what == "user" {
             format!("runuser says \"runuser: user {name} does not exist or the user entry does not contain all the required fields\"; sudo \"sudo: unknown user {name}\"")
         } else {
             format!("runuser says \"runuser: group {name} does not exist\"")
         };
-        let finding = if profile {
+        let finding = if !directories.is_empty() {
+            Self::META
+                .finding(format!(
+                    "--user {spec}: {} has no {what} {name} in /etc/{file}, and its nsswitch.conf also asks {}: whether that directory has it decides",
+                    target.name,
+                    directories.join(", ")
+                ))
+                .undecided()
+        } else if profile {
             Self::META
                 .finding(format!(
                     "--user {spec}: {} as shipped has no {what} {name}; whether the machine or image you deploy adds it decides",
@@ -152,14 +178,21 @@ impl RunAsUserMissing {
         } else {
             format!("no entry for {name}")
         };
-        vec![finding
+        let mut finding = finding
             .evidence(format!("--user {spec}"), "command line")
-            .evidence(absent, format!("/etc/{file}"))
-            .evidence(said, target.name.as_str())
-            .fix(
-                format!("Create the {what} in the target, or run as a number"),
-                vec![create(target, what, name)],
-            )]
+            .evidence(absent, format!("/etc/{file}"));
+        if let Some(line) = target
+            .runtime_files
+            .nsswitch_passwd
+            .as_deref()
+            .filter(|_| !directories.is_empty())
+        {
+            finding = finding.evidence(format!("passwd: {line}"), "/etc/nsswitch.conf");
+        }
+        vec![finding.evidence(said, target.name.as_str()).fix(
+            format!("Create the {what} in the target, or run as a number"),
+            vec![create(target, what, name)],
+        )]
     }
 }
 
@@ -255,6 +288,20 @@ mod tests {
         let f = check(&t, Some("app"));
         assert_eq!(f.len(), 1, "{f:?}");
         assert!(!f[0].undecided);
+    }
+
+    #[test]
+    fn a_directory_in_nsswitch_makes_it_cannot_tell() {
+        let mut t = root_with_daemon();
+        t.runtime_files.nsswitch_passwd = Some("files sss [NOTFOUND=return] systemd".into());
+        let f = check(&t, Some("app"));
+        assert_eq!(f.len(), 1);
+        assert!(f[0].undecided);
+        assert!(f[0].message.contains("also asks sss"), "{}", f[0].message);
+        t.runtime_files.nsswitch_passwd = Some("files systemd".into());
+        assert!(!check(&t, Some("app"))[0].undecided);
+        t.runtime_files.nsswitch_passwd = Some("compat".into());
+        assert!(!check(&t, Some("app"))[0].undecided);
     }
 
     #[test]

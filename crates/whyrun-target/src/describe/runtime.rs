@@ -100,13 +100,15 @@ pub(super) fn read(view: &dyn FileView, warnings: &mut Vec<String>) -> Runtime {
     match read_small(view, "/etc/nsswitch.conf", MAX_NSSWITCH) {
         Ok(Some(b)) => {
             let text = String::from_utf8_lossy(&b);
-            f.nsswitch_hosts = Some(
+            let line = |database: &str| {
                 text.lines()
                     .map(|l| l.split('#').next().unwrap_or("").trim())
-                    .find_map(|l| l.strip_prefix("hosts:"))
+                    .find_map(|l| l.strip_prefix(database))
                     .map(|v| v.split_whitespace().collect::<Vec<_>>().join(" "))
-                    .unwrap_or_default(),
-            );
+                    .unwrap_or_default()
+            };
+            f.nsswitch_hosts = Some(line("hosts:"));
+            f.nsswitch_passwd = Some(line("passwd:"));
         }
         Ok(None) => {}
         Err(e) => warnings.push(e),

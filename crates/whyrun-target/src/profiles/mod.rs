@@ -478,6 +478,7 @@ impl Profile {
             passwd: self.passwd.present,
             group: self.passwd.present,
             nsswitch_hosts: self.nsswitch_hosts.clone(),
+            nsswitch_passwd: None,
             // Container runtimes bind-mount these into every container.
             resolv_conf: true,
             etc_hosts: true,

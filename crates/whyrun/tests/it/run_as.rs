@@ -143,3 +143,65 @@ fn a_plain_user_is_judged_as_runuser_starts_the_program() {
         rows.join("\n")
     );
 }
+
+/// A root whose nsswitch.conf also asks sssd for users: runuser still refuses `app` here
+/// (no sssd answers in the root), but on the machine a directory may have it, so whyrun
+/// cannot tell, and says which source decides.
+#[test]
+fn a_user_directory_in_nsswitch_is_cannot_tell() {
+    assert!(
+        fixtures::is_root(),
+        "this test runs programs in a chroot: run it as root"
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("root");
+    fixtures::hardlink_copy(&fixtures::roots_dir().join("bookworm-min"), &root);
+    let conf = root.join("etc/nsswitch.conf");
+    let text = std::fs::read_to_string(&conf)
+        .unwrap()
+        .replace("passwd:         files", "passwd:         files sss");
+    assert!(text.contains("files sss"), "{text}");
+    std::fs::remove_file(&conf).unwrap();
+    std::fs::write(&conf, text).unwrap();
+    let hello = fixtures::small("go124-hello");
+    let run = std::process::Command::new("python3")
+        .arg(fixtures::repo().join("fixtures/e2e/run_in_root.py"))
+        .arg("--root")
+        .arg(&root)
+        .args(["--timeout", "30", "--copy"])
+        .arg(format!("{}:/app/hello:755", hello.display()))
+        .args(["--", "/usr/sbin/runuser", "-u", "app", "--", "/app/hello"])
+        .output()
+        .unwrap();
+    let run: Value = serde_json::from_slice(&run.stdout).unwrap();
+    assert_eq!(run["exit_code"], 1, "{run}");
+    let out = assert_cmd::Command::cargo_bin("whyrun")
+        .unwrap()
+        .args([
+            "check",
+            "--no-config",
+            "--format",
+            "json",
+            "--this-machine",
+            "--as",
+            "/app/hello",
+            "--user",
+            "app",
+            "--root",
+        ])
+        .arg(&root)
+        .arg(&hello)
+        .output()
+        .unwrap();
+    let target = json_schema::parse_output(&out)["binaries"][0]["targets"][0].clone();
+    assert_eq!(target["verdict"], "cannot-tell", "{target}");
+    let finding = &target["findings"][0];
+    assert_eq!(finding["code"], "LAUNCH016", "{target}");
+    assert!(
+        finding["message"]
+            .as_str()
+            .unwrap()
+            .contains("also asks sss"),
+        "{finding}"
+    );
+}
