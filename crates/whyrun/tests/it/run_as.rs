@@ -4,6 +4,8 @@
 //! whyrun's verdict and top cause must match what happened, and every case must produce the
 //! outcome it was written for.
 
+use std::path::Path;
+
 use serde_json::Value;
 
 use crate::{fixtures, json_schema};
@@ -58,6 +60,45 @@ const CASES: &[Case] = &[
     },
 ];
 
+/// `launcher… /app/hello` run in `root` with go124-hello copied to /app/hello: the
+/// runner's JSON.
+fn launch_in(root: &Path, launcher: &[&str]) -> Value {
+    let run = std::process::Command::new("python3")
+        .arg(fixtures::repo().join("fixtures/e2e/run_in_root.py"))
+        .arg("--root")
+        .arg(root)
+        .args(["--timeout", "30", "--copy"])
+        .arg(format!(
+            "{}:/app/hello:755",
+            fixtures::small("go124-hello").display()
+        ))
+        .arg("--")
+        .args(launcher)
+        .arg("/app/hello")
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "the runner failed in {}",
+        root.display()
+    );
+    serde_json::from_slice(&run.stdout).unwrap()
+}
+
+/// `whyrun check --user USER` of go124-hello at /app/hello in `root` on this machine: the
+/// target's report.
+fn check_as(root: &Path, user: &str) -> Value {
+    let out = assert_cmd::Command::cargo_bin("whyrun")
+        .unwrap()
+        .args(["check", "--no-config", "--format", "json", "--this-machine"])
+        .args(["--as", "/app/hello", "--user", user, "--root"])
+        .arg(root)
+        .arg(fixtures::small("go124-hello"))
+        .output()
+        .unwrap();
+    json_schema::parse_output(&out)["binaries"][0]["targets"][0].clone()
+}
+
 #[test]
 fn a_plain_user_is_judged_as_runuser_starts_the_program() {
     assert!(
@@ -69,22 +110,9 @@ fn a_plain_user_is_judged_as_runuser_starts_the_program() {
         root.join("usr/sbin/runuser").is_file(),
         "no bookworm-min root: run `bash fixtures/e2e/build-roots.sh`"
     );
-    let hello = fixtures::small("go124-hello");
     let mut rows = Vec::new();
     for case in CASES {
-        let run = std::process::Command::new("python3")
-            .arg(fixtures::repo().join("fixtures/e2e/run_in_root.py"))
-            .arg("--root")
-            .arg(&root)
-            .args(["--timeout", "30", "--copy"])
-            .arg(format!("{}:/app/hello:755", hello.display()))
-            .arg("--")
-            .args(case.launcher)
-            .arg("/app/hello")
-            .output()
-            .unwrap();
-        assert!(run.status.success(), "{}: the runner failed", case.name);
-        let run: Value = serde_json::from_slice(&run.stdout).unwrap();
+        let run = launch_in(&root, case.launcher);
         let ran =
             run["exit_code"] == 0 && run["stdout"].as_str().unwrap_or("").starts_with("hello");
         assert_eq!(
@@ -93,26 +121,7 @@ fn a_plain_user_is_judged_as_runuser_starts_the_program() {
             case.name
         );
 
-        let out = assert_cmd::Command::cargo_bin("whyrun")
-            .unwrap()
-            .args([
-                "check",
-                "--no-config",
-                "--format",
-                "json",
-                "--this-machine",
-                "--as",
-                "/app/hello",
-                "--user",
-                case.user,
-                "--root",
-            ])
-            .arg(&root)
-            .arg(&hello)
-            .output()
-            .unwrap();
-        let report = json_schema::parse_output(&out);
-        let target = &report["binaries"][0]["targets"][0];
+        let target = check_as(&root, case.user);
         let top = target["findings"]
             .as_array()
             .unwrap()
@@ -163,37 +172,9 @@ fn a_user_directory_in_nsswitch_is_cannot_tell() {
     assert!(text.contains("files sss"), "{text}");
     std::fs::remove_file(&conf).unwrap();
     std::fs::write(&conf, text).unwrap();
-    let hello = fixtures::small("go124-hello");
-    let run = std::process::Command::new("python3")
-        .arg(fixtures::repo().join("fixtures/e2e/run_in_root.py"))
-        .arg("--root")
-        .arg(&root)
-        .args(["--timeout", "30", "--copy"])
-        .arg(format!("{}:/app/hello:755", hello.display()))
-        .args(["--", "/usr/sbin/runuser", "-u", "app", "--", "/app/hello"])
-        .output()
-        .unwrap();
-    let run: Value = serde_json::from_slice(&run.stdout).unwrap();
+    let run = launch_in(&root, &["/usr/sbin/runuser", "-u", "app", "--"]);
     assert_eq!(run["exit_code"], 1, "{run}");
-    let out = assert_cmd::Command::cargo_bin("whyrun")
-        .unwrap()
-        .args([
-            "check",
-            "--no-config",
-            "--format",
-            "json",
-            "--this-machine",
-            "--as",
-            "/app/hello",
-            "--user",
-            "app",
-            "--root",
-        ])
-        .arg(&root)
-        .arg(&hello)
-        .output()
-        .unwrap();
-    let target = json_schema::parse_output(&out)["binaries"][0]["targets"][0].clone();
+    let target = check_as(&root, "app");
     assert_eq!(target["verdict"], "cannot-tell", "{target}");
     let finding = &target["findings"][0];
     assert_eq!(finding["code"], "LAUNCH016", "{target}");
