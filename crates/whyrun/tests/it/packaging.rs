@@ -175,6 +175,18 @@ fn run_in_root(name: &str, binary: &Path, args: &[&str]) -> Output {
     output(Command::new("chroot").arg(&copy).arg("/probe").args(args))
 }
 
+/// An installed `whyrun` checks a musl binary against debian-12: exit code 1, LIBC003.
+fn assert_judges_a_musl_binary_on_debian(whyrun: &Path) {
+    let out = output(
+        Command::new(whyrun)
+            .arg("check")
+            .arg(fixtures::small("c-musl-dynamic"))
+            .args(["--target", "debian-12"]),
+    );
+    assert_eq!(code(&out), 1, "{}", text(&out));
+    assert!(text(&out).contains("LIBC003"), "{}", text(&out));
+}
+
 #[test]
 fn pip_installs_the_wheel_into_a_fresh_venv() {
     let (_, _, arch) = this_platform();
@@ -216,14 +228,7 @@ fn pip_installs_the_wheel_into_a_fresh_venv() {
         sha256(&release_binary()),
         "the wheel's whyrun is not the release binary"
     );
-    let out = output(
-        Command::new(&whyrun)
-            .arg("check")
-            .arg(fixtures::small("c-musl-dynamic"))
-            .args(["--target", "debian-12"]),
-    );
-    assert_eq!(code(&out), 1, "{}", text(&out));
-    assert!(text(&out).contains("LIBC003"), "{}", text(&out));
+    assert_judges_a_musl_binary_on_debian(&whyrun);
 
     // pip on a musl system takes the wheel: a musl 1.2 system's pip accepts musllinux_1_2
     // and the lower musllinux_1_1 (PEP 656), given here as --platform since pip does not
@@ -298,14 +303,7 @@ fn npm_installs_the_binary_of_this_platform() {
     let installed = project.join(format!("node_modules/@whyrun/linux-{cpu}/bin/whyrun"));
     assert_eq!(sha256(&installed), sha256(&release_binary()));
     // The launcher passes the arguments, output and exit code through.
-    let out = output(
-        Command::new(&whyrun)
-            .arg("check")
-            .arg(fixtures::small("c-musl-dynamic"))
-            .args(["--target", "debian-12"]),
-    );
-    assert_eq!(code(&out), 1, "{}", text(&out));
-    assert!(text(&out).contains("LIBC003"), "{}", text(&out));
+    assert_judges_a_musl_binary_on_debian(&whyrun);
     let out = output(Command::new(&whyrun).args(["check", "--format", "nonsense"]));
     assert_eq!(code(&out), 2, "{}", text(&out));
 }
